@@ -1,0 +1,148 @@
+"""Organisations, the sources they supply, extracts received, and records.
+
+A ``SourceRecord`` is one row as supplied and is never changed. A correction
+is a new ``SourceRecord`` with ``version`` one higher that ``supersedes`` the
+old one; the old one stays, and shows as superseded.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+
+from famlink.core.taxonomy import (
+    LawfulBasis,
+    OrganisationType,
+    RecordCategory,
+    RecordStatus,
+    Refresh,
+    Sector,
+    Sex,
+)
+
+
+def _choices(enum: type) -> list[tuple[str, str]]:
+    return [(m.value, m.name.replace("_", " ").lower()) for m in enum]  # type: ignore[attr-defined]
+
+
+class Organisation(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    sector = models.CharField(max_length=40, choices=_choices(Sector))
+    organisation_type = models.CharField(max_length=20, choices=_choices(OrganisationType))
+    contact = models.CharField(max_length=200, blank=True)
+    companies_house_number = models.CharField(max_length=12, blank=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Source(models.Model):
+    name = models.SlugField(max_length=80, unique=True)
+    title = models.CharField(max_length=200)
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="sources")
+    record_categories = models.JSONField(default=list)
+    lawful_basis = models.CharField(max_length=40, choices=_choices(LawfulBasis))
+    purposes = models.JSONField(default=list)
+    retention_years = models.PositiveIntegerField()
+    refresh = models.CharField(max_length=20, choices=_choices(Refresh))
+    schema = models.JSONField(default=dict, help_text="The column mapping, as defined in the source's TOML.")
+    definition_sha256 = models.CharField(max_length=64)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Extract(models.Model):
+    """One file received from a source, with the counts that must reconcile."""
+
+    class Status(models.TextChoices):
+        LOADING = "loading"
+        COMPLETE = "complete"
+
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="extracts")
+    file_name = models.CharField(max_length=500)
+    file_sha256 = models.CharField(max_length=64)
+    file_format = models.CharField(max_length=10)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.LOADING)
+    rows_in = models.PositiveIntegerField(default=0, help_text="Data rows in the file (header excluded).")
+    rows_done = models.PositiveIntegerField(default=0, help_text="Rows already accepted or quarantined.")
+    accepted = models.PositiveIntegerField(default=0)
+    quarantined = models.PositiveIntegerField(default=0)
+    ignored_columns = models.JSONField(default=list)
+    received_at = models.DateTimeField()
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["source", "file_sha256"], name="extract_once_per_source"),
+            models.CheckConstraint(
+                condition=Q(rows_done=models.F("accepted") + models.F("quarantined")),
+                name="extract_counts_reconcile",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source.name}: {self.file_name}"
+
+
+class SourceRecord(models.Model):
+    """One row as supplied (version 1) or a correction of it (version > 1)."""
+
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="records")
+    extract = models.ForeignKey(Extract, on_delete=models.PROTECT, related_name="records")
+    row_number = models.PositiveIntegerField(help_text="1 is the first data row after the header.")
+    version = models.PositiveSmallIntegerField(default=1)
+    supersedes = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="superseded_by"
+    )
+    local_id = models.CharField(max_length=100)
+    person_ref = models.CharField(max_length=100, blank=True)
+    first_name = models.CharField(max_length=100, blank=True)
+    middle_names = models.CharField(max_length=200, blank=True)
+    surname = models.CharField(max_length=100, blank=True)
+    full_name = models.CharField(max_length=300, blank=True)
+    date_of_birth = models.DateField(null=True, blank=True)
+    sex = models.CharField(max_length=1, choices=_choices(Sex), blank=True)
+    address = models.CharField(max_length=300, blank=True)
+    postcode = models.CharField(max_length=10, blank=True)
+    nhs_number = models.CharField(max_length=10, blank=True)
+    upn = models.CharField(max_length=13, blank=True)
+    category = models.CharField(max_length=40, choices=_choices(RecordCategory))
+    event_date = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=30, choices=_choices(RecordStatus), blank=True)
+    note = models.TextField(blank=True)
+    sensitive = models.BooleanField(default=False, help_text="Safeguarding-sensitive: never shown to another household member.")
+    attributes = models.JSONField(default=dict)
+    received_at = models.DateTimeField()
+    row_checksum = models.CharField(max_length=64, help_text="SHA-256 of the row as supplied.")
+    correction_reason = models.TextField(blank=True)
+    corrected_by = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["extract", "row_number", "version"], name="record_row_version_once"),
+        ]
+        indexes = [
+            models.Index(fields=["source", "local_id"]),
+            models.Index(fields=["nhs_number"]),
+            models.Index(fields=["surname", "date_of_birth"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source_id}:{self.local_id} v{self.version}"
+
+
+class QuarantinedRow(models.Model):
+    """A row that could not be accepted, kept with the reason so nothing is lost."""
+
+    extract = models.ForeignKey(Extract, on_delete=models.PROTECT, related_name="quarantine")
+    row_number = models.PositiveIntegerField()
+    column = models.CharField(max_length=200, blank=True)
+    reason = models.TextField()
+    raw = models.JSONField(help_text="The row as supplied, column by column.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["extract", "row_number"], name="quarantine_row_once"),
+        ]

@@ -1,0 +1,156 @@
+"""The storage side of ingest, and the totals ``famlink status`` reports."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from famlink import config
+from famlink.adapters.storage.family.models import Household, Person
+from famlink.adapters.storage.sources.models import (
+    Extract,
+    Organisation,
+    QuarantinedRow,
+    Source,
+    SourceRecord,
+)
+from famlink.core.ingest.reader import FileScan
+from famlink.core.ingest.rows import AcceptedRow, RejectedRow
+from famlink.core.ingest.service import ExtractState, IngestReport, Progress, ingest
+from famlink.core.sources.definition import SourceDefinition
+
+RECORD_COLUMNS = (
+    "local_id", "person_ref", "first_name", "middle_names", "surname", "full_name", "date_of_birth",
+    "sex", "address", "postcode", "nhs_number", "upn", "category", "event_date", "status", "note", "sensitive",
+)
+
+
+def register_source(definition: SourceDefinition) -> Source:
+    """Create or update the organisation and source a definition describes."""
+    organisation, _ = Organisation.objects.update_or_create(
+        name=definition.organisation,
+        defaults={
+            "sector": definition.sector.value,
+            "organisation_type": definition.organisation_type.value,
+            "contact": definition.contact,
+        },
+    )
+    source, _ = Source.objects.update_or_create(
+        name=definition.name,
+        defaults={
+            "title": definition.title,
+            "organisation": organisation,
+            "record_categories": [c.value for c in definition.record_categories],
+            "lawful_basis": definition.lawful_basis.value,
+            "purposes": [p.value for p in definition.purposes],
+            "retention_years": definition.retention_years,
+            "refresh": definition.refresh.value,
+            "schema": definition.raw,
+            "definition_sha256": definition.sha256,
+        },
+    )
+    return source
+
+
+def _state(extract: Extract) -> ExtractState:
+    return ExtractState(
+        extract_id=extract.pk,
+        rows_done=extract.rows_done,
+        accepted=extract.accepted,
+        quarantined=extract.quarantined,
+        complete=extract.status == Extract.Status.COMPLETE,
+    )
+
+
+class DjangoExtractStore:
+    """Writes extracts, records and quarantined rows through the Django ORM."""
+
+    def open_extract(self, definition: SourceDefinition, scan: FileScan) -> ExtractState:
+        with transaction.atomic():
+            source = register_source(definition)
+            try:
+                with transaction.atomic():
+                    extract, _ = Extract.objects.get_or_create(
+                        source=source,
+                        file_sha256=scan.sha256,
+                        defaults={
+                            "file_name": scan.path.name,
+                            "file_format": definition.file_format,
+                            "rows_in": scan.rows_in,
+                            "ignored_columns": list(scan.ignored_columns),
+                            "received_at": timezone.now(),
+                        },
+                    )
+            except IntegrityError:  # another process opened it first
+                extract = Extract.objects.get(source=source, file_sha256=scan.sha256)
+        return _state(extract)
+
+    def write_batch(
+        self, state: ExtractState, accepted: list[AcceptedRow], rejected: list[RejectedRow], rows_done: int
+    ) -> ExtractState:
+        extract = Extract.objects.select_related("source").get(pk=state.extract_id)
+        now = extract.received_at
+        records = [
+            SourceRecord(
+                source_id=extract.source_id,
+                extract_id=extract.pk,
+                row_number=row.row_number,
+                received_at=now,
+                row_checksum=row.checksum,
+                attributes=row.attributes,
+                **{name: row.fields.get(name, _empty(name)) for name in RECORD_COLUMNS},
+            )
+            for row in accepted
+        ]
+        held = [
+            QuarantinedRow(extract_id=extract.pk, row_number=row.row_number, column=row.column, reason=row.reason, raw=row.raw)
+            for row in rejected
+        ]
+        with transaction.atomic():
+            updated = Extract.objects.filter(pk=extract.pk, rows_done=state.rows_done).update(
+                rows_done=rows_done,
+                accepted=F("accepted") + len(records),
+                quarantined=F("quarantined") + len(held),
+            )
+            if updated != 1:
+                raise IntegrityError("the extract was changed by another ingest; rerun to resume")
+            SourceRecord.objects.bulk_create(records, batch_size=1000)
+            QuarantinedRow.objects.bulk_create(held, batch_size=1000)
+        return ExtractState(state.extract_id, rows_done, state.accepted + len(records), state.quarantined + len(held), False)
+
+    def complete(self, state: ExtractState) -> ExtractState:
+        Extract.objects.filter(pk=state.extract_id).update(status=Extract.Status.COMPLETE, completed_at=timezone.now())
+        extract = Extract.objects.get(pk=state.extract_id)
+        return _state(extract)
+
+
+def _empty(name: str) -> object:
+    if name in {"date_of_birth", "event_date"}:
+        return None
+    if name == "sensitive":
+        return False
+    return ""
+
+
+def holdings() -> dict[str, int]:
+    """Totals only: what the database holds, with no personal data."""
+    complete = Extract.objects.filter(status=Extract.Status.COMPLETE)
+    return {
+        "sources": Source.objects.count(),
+        "extracts": complete.count(),
+        "extracts_loading": Extract.objects.filter(status=Extract.Status.LOADING).count(),
+        "records": SourceRecord.objects.filter(extract__status=Extract.Status.COMPLETE).count(),
+        "quarantined": QuarantinedRow.objects.filter(extract__status=Extract.Status.COMPLETE).count(),
+        "persons": Person.objects.filter(status=Person.Status.ACTIVE).count(),
+        "households": Household.objects.count(),
+    }
+
+
+def ingest_extract(definition_path: Path, file_path: Path, *, batch_size: int | None = None, progress: Progress | None = None) -> IngestReport:
+    """Load a source definition and ingest one extract file with it."""
+    definition = SourceDefinition.load(definition_path)
+    size = batch_size or int(config.get("FAMLINK_INGEST_BATCH", "5000") or 5000)
+    return ingest(definition, file_path, DjangoExtractStore(), batch_size=size, progress=progress)

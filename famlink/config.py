@@ -1,0 +1,91 @@
+"""Where famlink reads its configuration from.
+
+Settings come from environment variables, optionally backed by a TOML
+settings file (``$FAMLINK_SETTINGS_FILE``, else ``$FAMLINK_DATA_DIR/famlink.toml``).
+An environment variable always wins over the file. Every setting is listed in
+``SETTINGS`` with its meaning, and ``docs/configuration.md`` is tested to
+document each one.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: str | None
+    meaning: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("FAMLINK_DATA_DIR", "~/.local/share/famlink", "Folder for the embedded database, keys, logs and demo data."),
+    Setting("DATABASE_URL", "sqlite:///$FAMLINK_DATA_DIR/famlink.sqlite3", "Database: sqlite:///PATH or postgresql://USER@HOST:PORT/NAME."),
+    Setting("FAMLINK_SECRET_KEY", None, "Django secret key; generated into the data folder on first use when unset."),
+    Setting("FAMLINK_DEBUG", "0", "1 shows debug pages. Never in production."),
+    Setting("FAMLINK_ALLOWED_HOSTS", "127.0.0.1,localhost", "Comma-separated host names the web app answers to."),
+    Setting("FAMLINK_SECURE_COOKIES", "0", "1 marks cookies Secure (set it behind HTTPS)."),
+    Setting("FAMLINK_FRONTEND_DIR", "<checkout>/node_modules", "Where the npm packages (govuk-frontend) were installed."),
+    Setting("FAMLINK_INGEST_BATCH", "5000", "Rows written per transaction during ingest."),
+    Setting("FAMLINK_SPARK_MASTER", "local[2]", "Spark master for the Spark linkage engine (spark://HOST:7077 in production)."),
+    Setting("FAMLINK_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend", "Django email backend used to notify parents."),
+    Setting("FAMLINK_SETTINGS_FILE", "$FAMLINK_DATA_DIR/famlink.toml", "Optional TOML file holding any of these settings."),
+)
+
+
+def _file_settings() -> dict[str, str]:
+    path = os.environ.get("FAMLINK_SETTINGS_FILE")
+    if path is None:
+        data_dir = os.environ.get("FAMLINK_DATA_DIR")
+        if data_dir is None:
+            return {}
+        path = str(Path(data_dir) / "famlink.toml")
+    candidate = Path(path).expanduser()
+    if not candidate.is_file():
+        return {}
+    with candidate.open("rb") as fh:
+        loaded = tomllib.load(fh)
+    return {str(k).upper(): str(v) for k, v in loaded.items()}
+
+
+def get(name: str, default: str | None = None) -> str | None:
+    """One setting: environment first, then the settings file, then ``default``."""
+    if name in os.environ:
+        return os.environ[name]
+    return _file_settings().get(name, default)
+
+
+def data_dir() -> Path:
+    raw = get("FAMLINK_DATA_DIR") or str(Path.home() / ".local" / "share" / "famlink")
+    path = Path(raw).expanduser().resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def database_url() -> str:
+    return get("DATABASE_URL") or f"sqlite:///{data_dir() / 'famlink.sqlite3'}"
+
+
+def secret_key() -> str:
+    """The Django secret key: never in the repo, generated on first use."""
+    configured = get("FAMLINK_SECRET_KEY")
+    if configured:
+        return configured
+    key_file = data_dir() / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_urlsafe(50))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def flag(name: str, default: str = "0") -> bool:
+    return (get(name, default) or "0").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def checkout_dir() -> Path:
+    return Path(__file__).resolve().parent.parent

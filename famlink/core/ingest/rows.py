@@ -1,0 +1,177 @@
+"""Turn one extract row into an accepted record or a quarantined row with a reason.
+
+Nothing is dropped: every row comes out as exactly one of the two.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from famlink.core.sources.definition import ColumnRule, SourceDefinition
+from famlink.core.taxonomy import RecordCategory, RecordStatus, Sex
+
+POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?)\s*([0-9][A-Z]{2})$")
+UPN = re.compile(r"^[A-Z][0-9]{12}$")
+SEX_WORDS = {"f": "F", "female": "F", "m": "M", "male": "M", "u": "U", "unknown": "U", "x": "U", "": "U"}
+TRUE_WORDS = {"1", "true", "yes", "y", "t"}
+FALSE_WORDS = {"0", "false", "no", "n", "f", ""}
+CATEGORIES = frozenset(c.value for c in RecordCategory)
+STATUSES = frozenset(s.value for s in RecordStatus)
+
+
+@dataclass(frozen=True)
+class AcceptedRow:
+    row_number: int
+    fields: dict[str, Any]
+    attributes: dict[str, Any]
+    checksum: str
+
+
+@dataclass(frozen=True)
+class RejectedRow:
+    row_number: int
+    column: str
+    reason: str
+    raw: dict[str, Any]
+
+
+class RowProblem(Exception):
+    def __init__(self, column: str, reason: str) -> None:
+        self.column = column
+        self.reason = reason
+        super().__init__(reason)
+
+
+def nhs_number_is_valid(number: str) -> bool:
+    """The NHS number's modulus 11 check digit (NHS Data Dictionary)."""
+    if len(number) != 10 or not number.isdigit():
+        return False
+    total = sum(int(d) * w for d, w in zip(number[:9], range(10, 1, -1), strict=True))
+    check = 11 - total % 11
+    if check == 11:
+        check = 0
+    return check != 10 and check == int(number[9])
+
+
+def normalise_postcode(value: str) -> str:
+    compact = value.upper().strip()
+    match = POSTCODE.match(compact.replace(" ", ""))
+    return f"{match.group(1)} {match.group(2)}" if match else " ".join(compact.split())
+
+
+def row_checksum(values: list[str]) -> str:
+    return hashlib.sha256("\x1f".join(values).encode("utf-8")).hexdigest()
+
+
+class RowValidator:
+    """Applies a source definition's column rules to one row at a time."""
+
+    def __init__(self, definition: SourceDefinition) -> None:
+        self.definition = definition
+        self.rules = definition.columns
+        self.defaults = dict(definition.defaults)
+
+    def check(self, row_number: int, raw: dict[str, Any]) -> AcceptedRow | RejectedRow:
+        try:
+            fields, attributes = self._convert(raw)
+        except RowProblem as problem:
+            return RejectedRow(row_number, problem.column, f"row {row_number}, column {problem.column!r}: {problem.reason}", _printable(raw))
+        values = ["" if raw.get(r.column) is None else str(raw.get(r.column)) for r in self.rules]
+        return AcceptedRow(row_number, fields, attributes, row_checksum(values))
+
+    def _convert(self, raw: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        fields: dict[str, Any] = dict(self.defaults)
+        attributes: dict[str, Any] = {}
+        for rule in self.rules:
+            value = self._value(rule, raw.get(rule.column))
+            if rule.field.startswith("attributes."):
+                if value is not None and value != "":
+                    attributes[rule.field.removeprefix("attributes.")] = value.isoformat() if isinstance(value, date) else value
+            elif value is not None and value != "":
+                fields[rule.field] = value
+        if "sensitive" in fields:
+            fields["sensitive"] = _boolean(fields["sensitive"], "sensitive")
+        if fields.get("category") not in CATEGORIES:
+            raise RowProblem(self._column_for("category"), f"{fields.get('category')!r} is not a record category")
+        if fields.get("status") and fields["status"] not in STATUSES:
+            raise RowProblem(self._column_for("status"), f"{fields['status']!r} is not a record status")
+        return fields, attributes
+
+    def _column_for(self, field_name: str) -> str:
+        return next((r.column for r in self.rules if r.field == field_name), f"[defaults] {field_name}")
+
+    def _value(self, rule: ColumnRule, value: Any) -> Any:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if rule.required or rule.field == "local_id":
+                raise RowProblem(rule.column, "a value is required but the cell is empty")
+            return None
+        if isinstance(value, (date, datetime)) and rule.type == "date":
+            return value.date() if isinstance(value, datetime) else value
+        text = " ".join(str(value).split())
+        text = rule.value_map.get(text, text)
+        if rule.allowed is not None and text not in rule.allowed:
+            shown = ", ".join(sorted(rule.allowed)[:8])
+            raise RowProblem(rule.column, f"{text!r} is not an allowed value ({shown})")
+        if rule.type == "date":
+            return _date(text, rule)
+        if rule.type == "integer":
+            try:
+                return int(text)
+            except ValueError:
+                raise RowProblem(rule.column, f"{text!r} is not a whole number") from None
+        if rule.type == "boolean":
+            return _boolean(text, rule.column)
+        return _field(rule, text)
+
+
+def _field(rule: ColumnRule, text: str) -> str:
+    match rule.field:
+        case "sex":
+            sex = SEX_WORDS.get(text.lower(), text.upper())
+            if sex not in {s.value for s in Sex}:
+                raise RowProblem(rule.column, f"{text!r} is not a sex (F, M or U)")
+            return sex
+        case "postcode":
+            return normalise_postcode(text)
+        case "nhs_number":
+            digits = text.replace(" ", "").replace("-", "")
+            if not nhs_number_is_valid(digits):
+                raise RowProblem(rule.column, f"{text!r} is not a valid NHS number (10 digits with a correct check digit)")
+            return digits
+        case "upn":
+            upn = text.upper().replace(" ", "")
+            if not UPN.match(upn):
+                raise RowProblem(rule.column, f"{text!r} is not a unique pupil number (a letter and 12 digits)")
+            return upn
+    return text
+
+
+def _date(text: str, rule: ColumnRule) -> date:
+    for fmt in rule.formats:
+        try:
+            parsed = datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+        if parsed.year < 1900 or parsed > date(2100, 1, 1):
+            raise RowProblem(rule.column, f"{text!r} is outside the years 1900 to 2100")
+        return parsed
+    raise RowProblem(rule.column, f"{text!r} is not a date in the format {' or '.join(rule.formats)}")
+
+
+def _boolean(value: Any, column: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in TRUE_WORDS:
+        return True
+    if text in FALSE_WORDS:
+        return False
+    raise RowProblem(column, f"{value!r} is not yes or no")
+
+
+def _printable(raw: dict[str, Any]) -> dict[str, Any]:
+    return {k: (v.isoformat() if isinstance(v, (date, datetime)) else v) for k, v in raw.items()}

@@ -1,0 +1,144 @@
+"""Ingest one extract: every row accepted or quarantined, counts that reconcile.
+
+The file is scanned first (nothing is written if it is unreadable), then rows
+are validated and written in batches. Each batch and the extract's running
+counts are written in one transaction, so a killed ingest leaves a
+consistent database and a rerun resumes after the last batch written. Records
+of an extract only become visible when the extract is complete.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from famlink.core.ingest.reader import FileScan, MisshapenRow, rows, scan
+from famlink.core.ingest.rows import AcceptedRow, RejectedRow, RowValidator
+from famlink.core.sources.definition import SourceDefinition
+
+
+@dataclass(frozen=True)
+class ExtractState:
+    extract_id: int
+    rows_done: int
+    accepted: int
+    quarantined: int
+    complete: bool
+
+
+class ExtractStore(Protocol):
+    """What ingest needs from storage (implemented in famlink.adapters.storage)."""
+
+    def open_extract(self, definition: SourceDefinition, scan: FileScan) -> ExtractState: ...
+
+    def write_batch(self, state: ExtractState, accepted: list[AcceptedRow], rejected: list[RejectedRow], rows_done: int) -> ExtractState: ...
+
+    def complete(self, state: ExtractState) -> ExtractState: ...
+
+
+@dataclass
+class IngestReport:
+    source: str
+    file: str
+    extract_id: int
+    rows_in: int
+    accepted: int
+    quarantined: int
+    already_ingested: bool = False
+    resumed_after_row: int = 0
+    extract_rows: int = 0
+    extract_accepted: int = 0
+    extract_quarantined: int = 0
+    ignored_columns: list[str] = field(default_factory=list)
+    quarantined_by_column: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+    rows_per_second: float = 0.0
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+Progress = Callable[[int, int], None]
+
+
+def ingest(
+    definition: SourceDefinition,
+    path: Path,
+    store: ExtractStore,
+    *,
+    batch_size: int = 5000,
+    progress: Progress | None = None,
+) -> IngestReport:
+    started = time.perf_counter()
+    file_scan = scan(path, definition)
+    state = store.open_extract(definition, file_scan)
+    report = IngestReport(
+        source=definition.name,
+        file=str(path),
+        extract_id=state.extract_id,
+        rows_in=0,
+        accepted=0,
+        quarantined=0,
+        ignored_columns=list(file_scan.ignored_columns),
+        extract_rows=file_scan.rows_in,
+    )
+    if state.complete:
+        report.already_ingested = True
+        report.extract_accepted, report.extract_quarantined = state.accepted, state.quarantined
+        return report
+    report.resumed_after_row = state.rows_done
+    validator = RowValidator(definition)
+    reasons: Counter[str] = Counter()
+    accepted: list[AcceptedRow] = []
+    rejected: list[RejectedRow] = []
+    last_row = state.rows_done
+    if progress:
+        progress(state.rows_done, file_scan.rows_in)
+    for row_number, raw in rows(path, definition, start_after=state.rows_done):
+        if isinstance(raw, MisshapenRow):
+            outcome: AcceptedRow | RejectedRow = RejectedRow(
+                row_number, "", f"row {row_number}: has {raw.cells} cells but the header has {raw.expected}", raw.raw
+            )
+        else:
+            outcome = validator.check(row_number, raw)
+        if isinstance(outcome, AcceptedRow):
+            accepted.append(outcome)
+        else:
+            rejected.append(outcome)
+            reasons[outcome.column or "(row shape)"] += 1
+        last_row = row_number
+        if len(accepted) + len(rejected) >= batch_size:
+            state = _flush(store, state, accepted, rejected, last_row, report, progress, file_scan.rows_in)
+    if accepted or rejected:
+        state = _flush(store, state, accepted, rejected, last_row, report, progress, file_scan.rows_in)
+    state = store.complete(state)
+    report.extract_accepted, report.extract_quarantined = state.accepted, state.quarantined
+    report.quarantined_by_column = dict(reasons.most_common())
+    report.seconds = round(time.perf_counter() - started, 3)
+    report.rows_per_second = round(report.rows_in / report.seconds, 1) if report.seconds else 0.0
+    return report
+
+
+def _flush(
+    store: ExtractStore,
+    state: ExtractState,
+    accepted: list[AcceptedRow],
+    rejected: list[RejectedRow],
+    last_row: int,
+    report: IngestReport,
+    progress: Progress | None,
+    total: int,
+) -> ExtractState:
+    state = store.write_batch(state, accepted, rejected, last_row)
+    report.rows_in += len(accepted) + len(rejected)
+    report.accepted += len(accepted)
+    report.quarantined += len(rejected)
+    accepted.clear()
+    rejected.clear()
+    if progress:
+        progress(state.rows_done, total)
+    return state

@@ -1,0 +1,20 @@
+"""Public pages that show no personal data."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from famlink.adapters.storage.sources.store import holdings
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    totals = holdings()
+    summary = [
+        ("Sources", totals["sources"]),
+        ("Records", totals["records"]),
+        ("Rows held back for checking", totals["quarantined"]),
+        ("People", totals["persons"]),
+        ("Households", totals["households"]),
+    ]
+    return render(request, "web/home.html", {"summary": summary})
