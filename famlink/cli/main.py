@@ -65,6 +65,3 @@ def main() -> None:
         importlib.import_module(module)
     cli(prog_name="famlink")
 
-
-if __name__ == "__main__":
-    main()

@@ -1,0 +1,195 @@
+"""Ingest into the real database: nothing lost, nothing partial, reruns are safe."""
+
+from __future__ import annotations
+
+import csv
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from django.conf import settings
+from django.db import connection
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
+
+from famlink.adapters.storage.sources.models import Extract, QuarantinedRow, SourceRecord
+from famlink.adapters.storage.sources.store import holdings, ingest_extract
+from famlink.core.errors import InvalidInput
+from tests.conftest import GP_HEADER, gp_row
+
+pytestmark = pytest.mark.django_db
+
+
+def _nothing_written() -> bool:
+    return Extract.objects.count() == 0 and SourceRecord.objects.count() == 0 and QuarantinedRow.objects.count() == 0
+
+
+def test_five_bad_rows_among_a_hundred(gp_definition: Path, write_csv: Callable[..., Path]) -> None:
+    rows = [gp_row(i) for i in range(100)]
+    rows[3][3] = "31/02/2019"  # no such date
+    rows[10][5] = "XX"  # not an outcome code
+    rows[20][0] = ""  # no key
+    rows[30][4] = "1234567890"  # bad NHS check digit
+    rows[40] = rows[40][:4]  # a short row
+    report = ingest_extract(gp_definition, write_csv(rows))
+    assert (report.rows_in, report.accepted, report.quarantined) == (100, 95, 5)
+    assert SourceRecord.objects.count() == 95
+    held = {q.row_number: q for q in QuarantinedRow.objects.all()}
+    assert sorted(held) == [4, 11, 21, 31, 41]
+    assert "column 'dob'" in held[4].reason and "31/02/2019" in held[4].reason
+    assert "has 4 cells but the header has 6" in held[41].reason
+    assert held[11].raw["outcome"] == "XX"
+    extract = Extract.objects.get()
+    assert extract.status == Extract.Status.COMPLETE
+    assert (extract.rows_in, extract.accepted, extract.quarantined) == (100, 95, 5)
+
+
+def test_reingesting_the_same_file_is_a_no_op(gp_definition: Path, write_csv: Callable[..., Path]) -> None:
+    path = write_csv([gp_row(i) for i in range(20)])
+    first = ingest_extract(gp_definition, path)
+    second = ingest_extract(gp_definition, path)
+    assert first.accepted == 20
+    assert second.already_ingested and second.accepted == 0 and second.rows_in == 0
+    assert SourceRecord.objects.count() == 20
+
+
+def test_records_keep_their_provenance(gp_definition: Path, write_csv: Callable[..., Path]) -> None:
+    ingest_extract(gp_definition, write_csv([gp_row(1, outcome="DNA")]))
+    record = SourceRecord.objects.select_related("source__organisation", "extract").get()
+    assert record.source.organisation.name == "Riverside Health Centre"
+    assert record.extract.file_name == "extract.csv"
+    assert record.row_number == 1 and record.version == 1
+    assert record.status == "did_not_attend"
+    assert len(record.row_checksum) == 64
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "the file is empty"),
+        (b"ref,forename,surname,dob,nhs,outcome\n", "has a header but no data rows"),
+        (b"ref,forename\nA1,Amy\n", "missing columns surname, dob, nhs, outcome"),
+        (b"ref,forename,surname,dob,nhs,outcome\nA1,Amy,Smith,01/01/2015,,ATT\nA2,Bo", "looks truncated"),
+        (b"\x7fELF\x02\x01\x01\x00\x00\x00\x00" * 50, "looks like a binary file"),
+        (b"ref,forename,surname,dob,nhs,outcome\nA1,Zo\xe9,Smith,01/01/2015,,ATT\n", "is not valid utf-8 text"),
+        (b'ref,forename,surname,dob,nhs,outcome\nA1,"Amy,Smith,01/01/2015,,ATT\n', "malformed CSV"),
+    ],
+)
+def test_file_level_faults_write_nothing(gp_definition: Path, tmp_path: Path, content: bytes, message: str) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_bytes(content)
+    with pytest.raises(InvalidInput) as caught:
+        ingest_extract(gp_definition, path)
+    assert message in caught.value.text
+    assert str(path) in caught.value.text
+    assert _nothing_written()
+
+
+def test_parquet_extracts(gp_definition: Path, tmp_path: Path) -> None:
+    rows = [gp_row(i) for i in range(30)]
+    rows[5][3] = "not a date"
+    table = pa.table({name: [r[i] for r in rows] for i, name in enumerate(GP_HEADER)})
+    path = tmp_path / "extract.parquet"
+    pq.write_table(table, path)
+    report = ingest_extract(gp_definition, path)
+    assert (report.rows_in, report.accepted, report.quarantined) == (30, 29, 1)
+
+
+def test_a_damaged_parquet_file_writes_nothing(gp_definition: Path, tmp_path: Path) -> None:
+    path = tmp_path / "extract.parquet"
+    pq.write_table(pa.table({name: ["x"] for name in GP_HEADER}), path)
+    path.write_bytes(path.read_bytes()[:-30])
+    with pytest.raises(InvalidInput, match="not a readable Parquet file"):
+        ingest_extract(gp_definition, path)
+    assert _nothing_written()
+
+
+cell = st.one_of(st.text(max_size=12), st.sampled_from(["", "31/02/2019", "DNA", "ATT", "01/01/2015", "9434765919", "x,y", '"']))
+
+
+@hsettings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.lists(cell, min_size=4, max_size=8), min_size=1, max_size=40))
+def test_malformed_rows_are_never_lost(gp_definition: Path, tmp_path_factory: pytest.TempPathFactory, rows: list[list[str]]) -> None:
+    path = tmp_path_factory.mktemp("h") / "extract.csv"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(GP_HEADER)
+        writer.writerows(rows)
+    before = (SourceRecord.objects.count(), QuarantinedRow.objects.count())
+    try:
+        report = ingest_extract(gp_definition, path)
+    except InvalidInput:
+        assert (SourceRecord.objects.count(), QuarantinedRow.objects.count()) == before  # nothing partial
+        return
+    assert report.rows_in == report.accepted + report.quarantined
+    if not report.already_ingested:
+        assert report.rows_in == sum(1 for r in rows if r)  # every non-blank line is a row, none dropped
+    extract = Extract.objects.get(pk=report.extract_id)
+    assert SourceRecord.objects.filter(extract=extract).count() == extract.accepted
+    assert QuarantinedRow.objects.filter(extract=extract).count() == extract.quarantined
+    assert all(q.reason for q in QuarantinedRow.objects.filter(extract=extract))
+
+
+@hsettings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.binary(min_size=1, max_size=400))
+def test_arbitrary_bytes_give_a_clear_error_or_reconcile(gp_definition: Path, tmp_path_factory: pytest.TempPathFactory, content: bytes) -> None:
+    path = tmp_path_factory.mktemp("b") / "extract.csv"
+    path.write_bytes(b"ref,forename,surname,dob,nhs,outcome\n" + content)
+    try:
+        report = ingest_extract(gp_definition, path)
+    except InvalidInput as error:
+        assert error.text.startswith(str(path))
+        return
+    assert report.rows_in == report.accepted + report.quarantined
+
+
+def test_a_loading_extract_is_not_counted_as_held(gp_definition: Path, write_csv: Callable[..., Path]) -> None:
+    ingest_extract(gp_definition, write_csv([gp_row(i) for i in range(10)]))
+    Extract.objects.update(status=Extract.Status.LOADING)
+    assert holdings()["records"] == 0
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.xdist_group("subprocess")
+def test_an_ingest_killed_midway_is_completed_by_a_rerun(gp_definition: Path, write_csv: Callable[..., Path]) -> None:
+    rows = [gp_row(i) for i in range(30_000)]
+    rows[123][3] = "bad date"
+    path = write_csv(rows)
+    db = settings.DATABASES["default"]
+    if db["ENGINE"].endswith("sqlite3"):
+        url = f"sqlite:///{db['NAME']}"
+    else:
+        url = f"postgresql://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    env = {**os.environ, "DATABASE_URL": url, "FAMLINK_INGEST_BATCH": "500"}
+    connection.close()
+    famlink = [sys.executable, "-m", "famlink", "ingest", "--source", str(gp_definition), str(path), "--json"]
+    child = subprocess.Popen(famlink, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        assert child.poll() is None, child.stderr.read().decode() if child.stderr else "ingest exited early"
+        extract = Extract.objects.first()
+        if extract and extract.rows_done >= 2000:
+            break
+        time.sleep(0.05)
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    extract = Extract.objects.get()
+    assert extract.status == Extract.Status.LOADING, "the ingest finished before it could be killed"
+    assert 0 < extract.rows_done < 30_000
+    assert SourceRecord.objects.count() + QuarantinedRow.objects.count() == extract.rows_done  # consistent at the kill
+    rerun = subprocess.run(famlink, env=env, capture_output=True, text=True, check=True)
+    assert '"resumed_after_row": ' in rerun.stdout
+    extract.refresh_from_db()
+    assert extract.status == Extract.Status.COMPLETE
+    assert (extract.accepted, extract.quarantined) == (29_999, 1)
+    assert SourceRecord.objects.count() == 29_999
+    assert SourceRecord.objects.values("row_number").distinct().count() == 29_999  # no duplicates
+    assert QuarantinedRow.objects.get().row_number == 124

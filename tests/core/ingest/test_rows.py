@@ -1,0 +1,76 @@
+"""Each row is accepted with clean fields, or quarantined with a reason naming row and column."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from famlink.core.ingest.rows import AcceptedRow, RejectedRow, RowValidator, nhs_number_is_valid, normalise_postcode
+from famlink.core.sources.definition import SourceDefinition
+from tests.conftest import FIXTURES, valid_nhs_number
+
+DEFINITION = SourceDefinition.load(FIXTURES / "gp_appointments.toml")
+
+
+def row(**overrides: str) -> dict[str, str]:
+    base = {"ref": "A1", "forename": " Amy ", "surname": "Smith", "dob": "03/04/2015", "nhs": valid_nhs_number(3), "outcome": "DNA"}
+    base.update(overrides)
+    return base
+
+
+def test_accepts_and_normalises_a_good_row() -> None:
+    result = RowValidator(DEFINITION).check(1, row())
+    assert isinstance(result, AcceptedRow)
+    assert result.fields["first_name"] == "Amy"
+    assert result.fields["date_of_birth"] == date(2015, 4, 3)
+    assert result.fields["status"] == "did_not_attend"  # the agency's code DNA, mapped
+    assert result.fields["category"] == "health.appointment"  # from [defaults]
+    assert len(result.checksum) == 64
+
+
+@pytest.mark.parametrize(
+    ("overrides", "column", "words"),
+    [
+        ({"dob": "31/02/2019"}, "dob", "is not a date in the format %d/%m/%Y"),
+        ({"dob": ""}, "dob", "a value is required"),
+        ({"ref": " "}, "ref", "a value is required"),
+        ({"outcome": "XX"}, "outcome", "'XX' is not an allowed value"),
+        ({"nhs": "1234567890"}, "nhs", "not a valid NHS number"),
+        ({"dob": "01/01/1850"}, "dob", "outside the years"),
+    ],
+)
+def test_quarantines_with_row_column_and_reason(overrides: dict[str, str], column: str, words: str) -> None:
+    result = RowValidator(DEFINITION).check(7, row(**overrides))
+    assert isinstance(result, RejectedRow)
+    assert result.column == column
+    assert result.reason.startswith(f"row 7, column {column!r}: ")
+    assert words in result.reason
+    assert result.raw["ref"] == row(**overrides)["ref"]  # the row is kept as supplied
+
+
+def test_nhs_check_digit() -> None:
+    assert nhs_number_is_valid("9434765919")  # the NHS's published example
+    assert not nhs_number_is_valid("9434765918")
+    assert not nhs_number_is_valid("94347659")
+
+
+def test_postcodes_are_normalised() -> None:
+    assert normalise_postcode("ls62ab") == "LS6 2AB"
+    assert normalise_postcode(" sw1a 1aa ") == "SW1A 1AA"
+    assert normalise_postcode("not a postcode") == "NOT A POSTCODE"  # kept, not dropped
+
+
+@given(st.dictionaries(st.sampled_from(["ref", "forename", "surname", "dob", "nhs", "outcome"]), st.text(max_size=30)))
+def test_any_row_is_either_accepted_or_rejected_never_an_exception(values: dict[str, str]) -> None:
+    result = RowValidator(DEFINITION).check(1, values)
+    assert isinstance(result, (AcceptedRow, RejectedRow))
+    if isinstance(result, RejectedRow):
+        assert result.reason.startswith("row 1, column ")
+
+
+def test_definition_fixture_exists() -> None:
+    assert Path(FIXTURES / "gp_appointments.toml").exists()
