@@ -23,6 +23,8 @@ INSTALLED_APPS = [
     "govuk_frontend_django",
     "famlink.adapters.storage.sources",
     "famlink.adapters.storage.family",
+    "famlink.adapters.storage.linkage",
+    "famlink.adapters.storage.governance",
     "famlink.web",
 ]
 

@@ -9,6 +9,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 from famlink.core.sources.definition import ColumnRule, SourceDefinition
@@ -105,13 +106,18 @@ class RowValidator:
         return next((r.column for r in self.rules if r.field == field_name), f"[defaults] {field_name}")
 
     def _value(self, rule: ColumnRule, value: Any) -> Any:
-        if value is None or (isinstance(value, str) and not value.strip()):
+        if isinstance(value, str):
+            text = value.strip()
+            if "  " in text or "\t" in text or "\n" in text:
+                text = " ".join(text.split())
+        elif isinstance(value, (date, datetime)) and rule.type == "date":
+            return value.date() if isinstance(value, datetime) else value
+        else:
+            text = "" if value is None else " ".join(str(value).split())
+        if not text:
             if rule.required or rule.field == "local_id":
                 raise RowProblem(rule.column, "a value is required but the cell is empty")
             return None
-        if isinstance(value, (date, datetime)) and rule.type == "date":
-            return value.date() if isinstance(value, datetime) else value
-        text = " ".join(str(value).split())
         text = rule.value_map.get(text, text)
         if rule.allowed is not None and text not in rule.allowed:
             shown = ", ".join(sorted(rule.allowed)[:8])
@@ -151,15 +157,23 @@ def _field(rule: ColumnRule, text: str) -> str:
 
 
 def _date(text: str, rule: ColumnRule) -> date:
-    for fmt in rule.formats:
+    parsed = _parse_date(text, rule.formats)
+    if parsed is None:
+        raise RowProblem(rule.column, f"{text!r} is not a date in the format {' or '.join(rule.formats)}")
+    if parsed.year < 1900 or parsed > date(2100, 1, 1):
+        raise RowProblem(rule.column, f"{text!r} is outside the years 1900 to 2100")
+    return parsed
+
+
+@lru_cache(maxsize=65536)
+def _parse_date(text: str, formats: tuple[str, ...]) -> date | None:
+    """Dates repeat a lot in an extract (birthdays, event days); strptime is slow."""
+    for fmt in formats:
         try:
-            parsed = datetime.strptime(text, fmt).date()
+            return datetime.strptime(text, fmt).date()
         except ValueError:
             continue
-        if parsed.year < 1900 or parsed > date(2100, 1, 1):
-            raise RowProblem(rule.column, f"{text!r} is outside the years 1900 to 2100")
-        return parsed
-    raise RowProblem(rule.column, f"{text!r} is not a date in the format {' or '.join(rule.formats)}")
+    return None
 
 
 def _boolean(value: Any, column: str) -> bool:

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from famlink.core.ingest.pipeline import in_worker_process
 from famlink.core.ingest.reader import FileScan, MisshapenRow, rows, scan
 from famlink.core.ingest.rows import AcceptedRow, RejectedRow, RowValidator
 from famlink.core.sources.definition import SourceDefinition
@@ -71,8 +72,11 @@ def ingest(
     store: ExtractStore,
     *,
     batch_size: int = 5000,
+    workers: int = 2,
     progress: Progress | None = None,
 ) -> IngestReport:
+    """Ingest ``path``; with ``workers`` > 1 rows are validated in a second process
+    while this one writes, which is what reaches the 20,000 rows/s target on 2 cores."""
     started = time.perf_counter()
     file_scan = scan(path, definition)
     state = store.open_extract(definition, file_scan)
@@ -91,30 +95,18 @@ def ingest(
         report.extract_accepted, report.extract_quarantined = state.accepted, state.quarantined
         return report
     report.resumed_after_row = state.rows_done
-    validator = RowValidator(definition)
     reasons: Counter[str] = Counter()
-    accepted: list[AcceptedRow] = []
-    rejected: list[RejectedRow] = []
-    last_row = state.rows_done
     if progress:
         progress(state.rows_done, file_scan.rows_in)
-    for row_number, raw in rows(path, definition, start_after=state.rows_done):
-        if isinstance(raw, MisshapenRow):
-            outcome: AcceptedRow | RejectedRow = RejectedRow(
-                row_number, "", f"row {row_number}: has {raw.cells} cells but the header has {raw.expected}", raw.raw
-            )
-        else:
-            outcome = validator.check(row_number, raw)
-        if isinstance(outcome, AcceptedRow):
-            accepted.append(outcome)
-        else:
-            rejected.append(outcome)
-            reasons[outcome.column or "(row shape)"] += 1
-        last_row = row_number
-        if len(accepted) + len(rejected) >= batch_size:
-            state = _flush(store, state, accepted, rejected, last_row, report, progress, file_scan.rows_in)
-    if accepted or rejected:
-        state = _flush(store, state, accepted, rejected, last_row, report, progress, file_scan.rows_in)
+    batches = validated_batches(definition, path, state.rows_done, batch_size)
+    for batch in (in_worker_process(batches) if workers > 1 else batches):
+        state = store.write_batch(state, batch.accepted, batch.rejected, batch.last_row)
+        report.rows_in += len(batch.accepted) + len(batch.rejected)
+        report.accepted += len(batch.accepted)
+        report.quarantined += len(batch.rejected)
+        reasons.update(row.column or "(row shape)" for row in batch.rejected)
+        if progress:
+            progress(state.rows_done, file_scan.rows_in)
     state = store.complete(state)
     report.extract_accepted, report.extract_quarantined = state.accepted, state.quarantined
     report.quarantined_by_column = dict(reasons.most_common())
@@ -123,22 +115,28 @@ def ingest(
     return report
 
 
-def _flush(
-    store: ExtractStore,
-    state: ExtractState,
-    accepted: list[AcceptedRow],
-    rejected: list[RejectedRow],
-    last_row: int,
-    report: IngestReport,
-    progress: Progress | None,
-    total: int,
-) -> ExtractState:
-    state = store.write_batch(state, accepted, rejected, last_row)
-    report.rows_in += len(accepted) + len(rejected)
-    report.accepted += len(accepted)
-    report.quarantined += len(rejected)
-    accepted.clear()
-    rejected.clear()
-    if progress:
-        progress(state.rows_done, total)
-    return state
+@dataclass(frozen=True)
+class Batch:
+    accepted: list[AcceptedRow]
+    rejected: list[RejectedRow]
+    last_row: int
+
+
+def validated_batches(definition: SourceDefinition, path: Path, start_after: int, batch_size: int) -> Iterator[Batch]:
+    """Read and check rows after ``start_after``, in batches of ``batch_size``."""
+    validator = RowValidator(definition)
+    accepted: list[AcceptedRow] = []
+    rejected: list[RejectedRow] = []
+    last_row = start_after
+    for row_number, raw in rows(path, definition, start_after=start_after):
+        if isinstance(raw, MisshapenRow):
+            rejected.append(RejectedRow(row_number, "", f"row {row_number}: has {raw.cells} cells but the header has {raw.expected}", raw.raw))
+        else:
+            outcome = validator.check(row_number, raw)
+            (accepted if isinstance(outcome, AcceptedRow) else rejected).append(outcome)  # type: ignore[arg-type]
+        last_row = row_number
+        if len(accepted) + len(rejected) >= batch_size:
+            yield Batch(accepted, rejected, last_row)
+            accepted, rejected = [], []
+    if accepted or rejected:
+        yield Batch(accepted, rejected, last_row)

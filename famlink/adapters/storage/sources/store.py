@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import os
 from pathlib import Path
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Model
 from django.utils import timezone
 
 from famlink import config
@@ -91,24 +93,15 @@ class DjangoExtractStore:
     def write_batch(
         self, state: ExtractState, accepted: list[AcceptedRow], rejected: list[RejectedRow], rows_done: int
     ) -> ExtractState:
-        extract = Extract.objects.select_related("source").get(pk=state.extract_id)
-        now = extract.received_at
+        extract = Extract.objects.get(pk=state.extract_id)
+        received = connection.ops.adapt_datetimefield_value(extract.received_at)
+        dumps, empties = json.dumps, RECORD_EMPTIES
         records = [
-            SourceRecord(
-                source_id=extract.source_id,
-                extract_id=extract.pk,
-                row_number=row.row_number,
-                received_at=now,
-                row_checksum=row.checksum,
-                attributes=row.attributes,
-                **{name: row.fields.get(name, _empty(name)) for name in RECORD_COLUMNS},
-            )
+            (extract.source_id, extract.pk, row.row_number, 1, received, row.checksum, dumps(row.attributes), "", "",
+             *[row.fields.get(name, empty) for name, empty in empties])
             for row in accepted
         ]
-        held = [
-            QuarantinedRow(extract_id=extract.pk, row_number=row.row_number, column=row.column, reason=row.reason, raw=row.raw)
-            for row in rejected
-        ]
+        held = [(extract.pk, row.row_number, row.column, row.reason, json.dumps(row.raw)) for row in rejected]
         with transaction.atomic():
             updated = Extract.objects.filter(pk=extract.pk, rows_done=state.rows_done).update(
                 rows_done=rows_done,
@@ -117,8 +110,8 @@ class DjangoExtractStore:
             )
             if updated != 1:
                 raise IntegrityError("the extract was changed by another ingest; rerun to resume")
-            SourceRecord.objects.bulk_create(records, batch_size=1000)
-            QuarantinedRow.objects.bulk_create(held, batch_size=1000)
+            _insert(SourceRecord, RECORD_INSERT_FIELDS, records)
+            _insert(QuarantinedRow, ("extract_id", "row_number", "column", "reason", "raw"), held)
         return ExtractState(state.extract_id, rows_done, state.accepted + len(records), state.quarantined + len(held), False)
 
     def complete(self, state: ExtractState) -> ExtractState:
@@ -127,12 +120,34 @@ class DjangoExtractStore:
         return _state(extract)
 
 
-def _empty(name: str) -> object:
-    if name in {"date_of_birth", "event_date"}:
-        return None
-    if name == "sensitive":
-        return False
-    return ""
+RECORD_INSERT_FIELDS = (
+    "source_id", "extract_id", "row_number", "version", "received_at", "row_checksum", "attributes",
+    "correction_reason", "corrected_by", *RECORD_COLUMNS,
+)
+
+
+def _insert(model: type[Model], fields: tuple[str, ...], rows: list[tuple[object, ...]]) -> None:
+    """Bulk insert without the ORM's per-value overhead: COPY on PostgreSQL, executemany on SQLite.
+
+    Ingest's speed target (20,000 rows/s) is out of reach through ``bulk_create``.
+    """
+    if not rows:
+        return
+    table = connection.ops.quote_name(model._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(model._meta.get_field(f).column) for f in fields)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            marks = ", ".join(["%s"] * len(fields))
+            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)
+
+
+RECORD_EMPTIES = tuple(
+    (name, None if name in {"date_of_birth", "event_date"} else False if name == "sensitive" else "") for name in RECORD_COLUMNS
+)
 
 
 def holdings() -> dict[str, int]:
@@ -153,4 +168,5 @@ def ingest_extract(definition_path: Path, file_path: Path, *, batch_size: int | 
     """Load a source definition and ingest one extract file with it."""
     definition = SourceDefinition.load(definition_path)
     size = batch_size or int(config.get("FAMLINK_INGEST_BATCH", "5000") or 5000)
-    return ingest(definition, file_path, DjangoExtractStore(), batch_size=size, progress=progress)
+    workers = 2 if (os.cpu_count() or 1) > 1 else 1
+    return ingest(definition, file_path, DjangoExtractStore(), batch_size=size, workers=workers, progress=progress)

@@ -1,0 +1,234 @@
+"""Training, scoring and clustering with Splink, whatever the SQL backend.
+
+The DuckDB and Spark engines differ only in how they make a Splink database
+API; everything else (settings, training order, parameter repairs, guards,
+threshold, clustering) is here, so both give the same answers from the same
+model JSON.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+import time
+from typing import Any
+
+import pandas as pd
+from splink import Linker
+
+from famlink.adapters.linkage import settings as shared
+from famlink.core.errors import FamlinkError
+from famlink.core.linkage.decision import (
+    choose_threshold,
+    connected_clusters,
+    household_guard,
+)
+from famlink.core.linkage.engine import LinkageResult, standard_table
+from famlink.core.linkage.normalise import prepare
+
+SCORE_FLOOR = 0.01  # pairs below this match probability are not kept
+U_SAMPLE_PAIRS = 2e6
+M_FLOOR = 1e-4
+_COMPARED = {"first_name", "middle_names", "surname", "date_of_birth", "sex", "postcode",
+             "postcode_sector", "postcode_district", "address", "city", "email",
+             "nhs_number", "upn"}
+_ALWAYS = {"first_name_group", "first_name_letters", "first_name_sound", "surname_sound", "birth_year",
+           "birth_month", "birth_day", "birth_days", "email_user", "nhs_number_valid"}
+
+
+def present_columns(prepared: pd.DataFrame) -> set[str]:
+    """Standard columns with at least two values: the ones worth comparing."""
+    return {c for c in prepared.columns
+            if (c in _COMPARED or c.startswith("id_")) and prepared[c].notna().sum() >= 2}
+
+
+def _repair_u(model: dict[str, Any], pairs_sampled: float) -> None:
+    """Floor u of levels never seen in the u sample at 1/(pairs sampled).
+
+    Splink otherwise falls back to a default u (about 0.019), which turns a
+    rare level into a large spurious weight.
+    """
+    floor = 1.0 / max(pairs_sampled, 1.0)
+    for comparison in model["comparisons"]:
+        for level in comparison["comparison_levels"]:
+            if level.get("is_null_level"):
+                continue
+            u = level.get("u_probability")
+            if u is None or (isinstance(u, float) and (math.isnan(u) or u <= 0)):
+                level["u_probability"] = floor
+
+
+def _repair_m(model: dict[str, Any], final: bool) -> None:
+    """Clamp m values EM drove to 0; at the end, untrained m becomes neutral (m = u)."""
+    for comparison in model["comparisons"]:
+        for level in comparison["comparison_levels"]:
+            if level.get("is_null_level"):
+                continue
+            m = level.get("m_probability")
+            if m is None:
+                if final:
+                    level["m_probability"] = level.get("u_probability", M_FLOOR)
+            elif isinstance(m, float) and (math.isnan(m) or m < M_FLOOR):
+                level["m_probability"] = M_FLOOR
+
+
+def level_labels(model: dict[str, Any]) -> dict[str, dict[int, str]]:
+    """comparison name -> gamma value -> label, as Splink numbers levels."""
+    out: dict[str, dict[int, str]] = {}
+    for comparison in model["comparisons"]:
+        levels = comparison["comparison_levels"]
+        non_null = [lv for lv in levels if not lv.get("is_null_level")]
+        labels: dict[int, str] = {}
+        counter = len(non_null) - 1
+        for level in levels:
+            if level.get("is_null_level"):
+                labels[-1] = level.get("label_for_charts", "missing")
+            else:
+                labels[counter] = level.get("label_for_charts", level["sql_condition"])
+                counter -= 1
+        out[comparison["output_column_name"]] = labels
+    return out
+
+
+class SplinkLinkageEngine:
+    """Shared Splink pipeline; subclasses supply ``_database_api``."""
+
+    name = "splink"
+    dialect = "duckdb"
+
+    def __init__(self, *, seed: int = 42, log_level: int = logging.WARNING) -> None:
+        self.seed = seed
+        self.log_level = log_level
+
+    def _database_api(self) -> Any:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    # training -----------------------------------------------------------------
+    def train(self, db_api: Any, table: Any, columns: set[str], n: int) -> dict[str, Any]:
+        """u by random sampling, then EM on several family-safe blocking rules."""
+        model = shared.settings(columns, n, self.dialect)
+        linker = Linker(table, model, log_level=self.log_level)
+        det = shared.deterministic_rules(columns)
+        if det:
+            # keep Splink's prior if the rules find too much or nothing
+            with contextlib.suppress(ValueError):
+                linker.training.estimate_probability_two_random_records_match(det, recall=0.7)
+        all_pairs = n * (n - 1) / 2
+        sampled = min(U_SAMPLE_PAIRS, all_pairs)
+        linker.training.estimate_u_using_random_sampling(
+            max_pairs=sampled, seed=self.seed, min_count_per_level=None, num_chunks=1)
+        model = linker.misc.save_model_to_json()
+        _repair_u(model, sampled)
+        for rule in shared.training_rules(columns):
+            linker = Linker(table, model, log_level=self.log_level)
+            try:
+                linker.training.estimate_parameters_using_expectation_maximisation(rule)
+            except (ValueError, ZeroDivisionError) as error:
+                logging.getLogger(__name__).info("EM on %s skipped: %s", rule, error)
+                continue
+            model = linker.misc.save_model_to_json()
+            _repair_m(model, final=False)
+        _repair_m(model, final=True)
+        return model
+
+    # scoring ------------------------------------------------------------------
+    def link(self, records: pd.DataFrame, *, threshold: float | None = None,
+             model: dict[str, Any] | None = None,
+             collect_candidates: bool = False) -> LinkageResult:
+        """See ``LinkageEngine.link``; ``collect_candidates`` keeps the blocked
+        pairs (``stats["candidate_pairs"]``) to measure the blocking recall ceiling."""
+        started = time.perf_counter()
+        records = standard_table(records)
+        prepared = prepare(records)
+        n = len(prepared)
+        columns = present_columns(prepared)
+        if not columns:
+            raise FamlinkError("no identifying columns carry data; nothing to link on")
+        db_api = self._database_api()
+        table = db_api.register(prepared, table_name=f"famlink_records_{int(time.time()*1e6)}")
+        timings: dict[str, float] = {}
+        if model is None:
+            model = self.train(db_api, table, columns, n)
+            timings["train_s"] = time.perf_counter() - started
+        else:
+            model = shared.model_for_dialect(model, self.dialect)
+        model = dict(model)
+        model["blocking_rules_to_generate_predictions"] = shared.blocking_rules(columns, n)
+        model["retain_intermediate_calculation_columns"] = True
+        model["sql_dialect"] = self.dialect
+        scored_at = time.perf_counter()
+        linker = Linker(table, model, log_level=self.log_level)
+        predictions = linker.inference.predict(
+            threshold_match_probability=SCORE_FLOOR, warning_mode="never")
+        frame = predictions.as_pandas_dataframe()
+        timings["score_s"] = time.perf_counter() - scored_at
+        pairs = self._evidence(frame, model)
+        if threshold is None:
+            threshold, reason, curve = choose_threshold(pairs["match_probability"])
+        else:
+            reason, curve = "given", []
+        pairs["linked"] = (pairs["match_probability"] >= threshold) & pairs["held_back"].isna()
+        linked = pairs[pairs["linked"]]
+        clusters = connected_clusters(
+            prepared["record_id"], zip(linked["record_id_l"], linked["record_id_r"], strict=True))
+        comparisons_scored, candidates = self._candidates(linker, n, collect_candidates)
+        timings["total_s"] = time.perf_counter() - started
+        stats = {
+            "engine": self.name, "records": n, "columns_compared": sorted(columns),
+            "blocking_rules": model["blocking_rules_to_generate_predictions"],
+            "comparisons_scored": comparisons_scored,
+            "pairs_kept": len(pairs), "pairs_linked": int(pairs["linked"].sum()),
+            "pairs_held_back": int((pairs["held_back"].notna()
+                                    & (pairs["match_probability"] >= threshold)).sum()),
+            "expected_quality": curve, "timings": timings,
+        }
+        if candidates is not None:
+            stats["candidate_pairs"] = candidates
+        return LinkageResult(pairs=pairs, clusters=clusters, model=model,
+                             threshold=float(threshold), threshold_reason=reason, stats=stats)
+
+    def _candidates(self, linker: Linker, n: int, collect: bool) -> tuple[int, pd.DataFrame | None]:
+        """How many pairs blocking generated, and (if asked) which ones.
+
+        With every pair scored the candidates are all pairs, so none are
+        collected: the blocking recall ceiling is 1 by construction.
+        """
+        rules = linker._settings_obj._blocking_rules_to_generate_predictions
+        if [r.blocking_rule_sql for r in rules] == ["1 = 1"]:
+            return n * (n - 1) // 2, None
+        blocked = linker.inference.compute_blocked_pairs_for_predict()
+        name = blocked.physical_name
+        count = int(linker.misc.query_sql(
+            f"select count(*) as n from {name}", output_type="pandas")["n"].iloc[0])
+        if not collect:
+            return count, None
+        ids = linker.misc.query_sql(
+            f"select join_key_l as record_id_l, join_key_r as record_id_r from {name}",
+            output_type="pandas")
+        return count, ids.astype(str)
+
+    def _evidence(self, frame: pd.DataFrame, model: dict[str, Any]) -> pd.DataFrame:
+        """Scored pairs with per-comparison level labels and weights, and guards."""
+        labels = level_labels(model)
+        out = pd.DataFrame({
+            "record_id_l": frame["record_id_l"].astype(str),
+            "record_id_r": frame["record_id_r"].astype(str),
+            "match_probability": frame["match_probability"].astype(float),
+            "match_weight": frame["match_weight"].astype(float),
+        })
+        evidence = []
+        for row in frame.itertuples(index=False):
+            values = row._asdict()
+            levels = []
+            for name, by_gamma in labels.items():
+                gamma = int(values[f"gamma_{name}"])
+                weight = float(values.get(f"mw_{name}") or 0.0)
+                weight += float(values.get(f"mw_tf_adj_{name}") or 0.0)
+                levels.append({"comparison": name, "level": gamma,
+                               "label": by_gamma.get(gamma, str(gamma)),
+                               "weight": round(weight, 3)})
+            evidence.append(levels)
+        out["levels"] = evidence
+        out["held_back"] = [household_guard(levels) for levels in evidence]
+        return out

@@ -1,0 +1,36 @@
+"""Consent: what people have agreed to, how that changes, and their receipts."""
+
+from famlink.core.consent.change import ADULT_AGE, ConsentAction, ConsentChange, apply_change
+from famlink.core.consent.receipt import (
+    Controller,
+    Recipient,
+    consent_receipt,
+    receipt_schema,
+)
+from famlink.core.consent.states import (
+    ACTIVE_STATES,
+    DEFAULT_VALIDITY,
+    MAX_VALIDITY,
+    SELF_CONSENT_AGE,
+    ConsentGrant,
+    ConsentLevel,
+    ConsentState,
+)
+
+__all__ = [
+    "ACTIVE_STATES",
+    "ADULT_AGE",
+    "DEFAULT_VALIDITY",
+    "MAX_VALIDITY",
+    "SELF_CONSENT_AGE",
+    "ConsentAction",
+    "ConsentChange",
+    "ConsentGrant",
+    "ConsentLevel",
+    "ConsentState",
+    "Controller",
+    "Recipient",
+    "apply_change",
+    "consent_receipt",
+    "receipt_schema",
+]

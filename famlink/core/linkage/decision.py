@@ -1,0 +1,105 @@
+"""From scored pairs to people: family guards, threshold choice, clusters.
+
+Kept apart from the backends so the same rules apply whichever one scored the
+pairs, and so they can be read and tested on their own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import pandas as pd
+
+DEFAULT_THRESHOLD = 0.9
+#: the estimated precision a threshold chosen from the model must reach
+TARGET_PRECISION = 0.995
+
+# Labels (from the shared settings) that count as personal evidence.
+_NO_FIRST_NAME_EVIDENCE = {"different first names"}
+#: comparisons that describe a household rather than a person
+#: (email too: children's records often carry a parent's contact email)
+HOUSEHOLD_COMPARISONS = {"surname", "postcode", "address", "city", "email"}
+_IDENTIFIER_CORROBORATED = "with name or date of birth agreeing"
+#: match weight the personal evidence alone must reach (2 = 4 to 1 in favour)
+PERSONAL_EVIDENCE_MINIMUM = 2.0
+
+
+def household_guard(levels: list[dict[str, Any]]) -> str | None:
+    """Why a pair must not be linked however high its score, or None.
+
+    Fellegi-Sunter adds evidence as if independent, but in families it is not:
+    a parent and child share surname, address and postcode; twins also share a
+    date of birth; a child may carry a parent's first name. So:
+
+    - plainly different first names (not a typo, nickname, swap or sound-alike)
+      never link without an identifier agreeing with corroboration (twins);
+    - the personal evidence (everything but surname, postcode, address and
+      town, email) must itself be at least 4 to 1 in favour: surname and address alone never link,
+      nor does a shared first name outweighed by a different date of birth.
+    Missing values are not evidence either way.
+    """
+    if any(_IDENTIFIER_CORROBORATED in lv["label"] for lv in levels):
+        return None
+    by_comparison = {lv["comparison"]: lv["label"] for lv in levels}
+    if by_comparison.get("first_name") in _NO_FIRST_NAME_EVIDENCE:
+        return "first names differ (could be a twin or sibling)"
+    personal = sum(lv["weight"] for lv in levels if lv["comparison"] not in HOUSEHOLD_COMPARISONS)
+    if personal < PERSONAL_EVIDENCE_MINIMUM:
+        return "only household evidence (surname, address) is in favour"
+    return None
+
+
+def expected_quality(probabilities: pd.Series, threshold: float) -> dict[str, float]:
+    """Precision, recall and F1 the model itself expects at ``threshold``.
+
+    Treats each scored pair's probability as the chance it is a true match:
+    expected true links = sum of p above the threshold; expected true pairs =
+    sum of all p. Only as good as the model's calibration; shown, not hidden.
+    """
+    above = probabilities[probabilities >= threshold]
+    true_links = float(above.sum())
+    all_true = float(probabilities.sum()) or 1.0
+    precision = true_links / len(above) if len(above) else 1.0
+    recall = true_links / all_true
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"threshold": threshold, "precision": precision, "recall": recall, "f1": f1}
+
+
+def choose_threshold(probabilities: pd.Series) -> tuple[float, str, list[dict[str, float]]]:
+    """The lowest threshold whose expected precision reaches TARGET_PRECISION.
+
+    Precision first: a false merge puts someone else's record in a child's
+    file. Among thresholds from 0.5 to 0.999 the lowest one that the model
+    expects to be at least 99.5% precise is taken; if none is, the default.
+    Returns the threshold, the reason in words and the expected trade-off.
+    """
+    grid = [0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.97, 0.98, 0.99, 0.995, 0.999]
+    curve = [expected_quality(probabilities, t) for t in grid]
+    for point in curve:
+        if point["precision"] >= TARGET_PRECISION:
+            return (point["threshold"],
+                    f"lowest match probability at which the model expects precision >= "
+                    f"{TARGET_PRECISION} (expected precision {point['precision']:.3f}, "
+                    f"recall {point['recall']:.3f})", curve)
+    return DEFAULT_THRESHOLD, "default: no threshold reached the precision target", curve
+
+
+def connected_clusters(record_ids: Iterable[str], links: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Connected components; each cluster is named after its smallest record id.
+
+    Every record gets a cluster, singletons included.
+    """
+    parent: dict[str, str] = {rid: rid for rid in record_ids}
+
+    def find(rid: str) -> str:
+        while parent[rid] != rid:
+            parent[rid] = parent[parent[rid]]
+            rid = parent[rid]
+        return rid
+
+    for left, right in links:
+        a, b = find(left), find(right)
+        if a != b:
+            parent[max(a, b)] = min(a, b)
+    return {rid: find(rid) for rid in parent}

@@ -1,0 +1,130 @@
+"""One linkage API over interchangeable backends (after Splink's DatabaseAPI).
+
+The standard input table has one row per record: ``record_id`` (unique str),
+``source`` and the identifying fields in ``STANDARD_COLUMNS``, plus any extra
+identifier columns named ``id_<name>``. Columns may be absent or empty; the
+comparisons are built from what is present, so an engine works on data it has
+never seen. Backends are looked up by name; optional ones are imported only
+when asked for, with an error that says what to install.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+import pandas as pd
+
+from famlink.core.errors import FamlinkError
+from famlink.core.linkage.normalise import STANDARD_COLUMNS
+
+__all__ = ["ENGINES", "STANDARD_COLUMNS", "LinkageEngine", "LinkageResult", "get_engine"]
+
+#: name -> (module, class, pip extra that provides it)
+ENGINES: dict[str, tuple[str, str, str]] = {
+    "duckdb": ("famlink.adapters.linkage.duckdb", "DuckDBLinkageEngine", "duckdb"),
+    "spark": ("famlink.adapters.linkage.spark", "SparkLinkageEngine", "spark"),
+}
+
+
+@dataclass
+class LinkageResult:
+    """What a linkage run found, kept so a person can check each link.
+
+    ``pairs`` has one row per scored pair above the floor: ``record_id_l``,
+    ``record_id_r``, ``match_probability``, ``match_weight``, ``linked`` (used
+    for clustering), ``held_back`` (a guard's reason for not linking, or None)
+    and ``levels``: a list of ``{"comparison", "level", "label", "weight"}``
+    dicts, the evidence ``explain`` turns into words. ``clusters`` maps every
+    record_id to a cluster_id (singletons included). ``model`` is the trained
+    Splink model JSON, loadable by either backend.
+    """
+
+    pairs: pd.DataFrame
+    clusters: dict[str, str]
+    model: dict[str, Any]
+    threshold: float
+    threshold_reason: str
+    stats: dict[str, Any] = field(default_factory=dict)
+
+    def cluster_table(self) -> pd.DataFrame:
+        return pd.DataFrame(
+            {"record_id": list(self.clusters), "cluster_id": list(self.clusters.values())})
+
+    def evidence(self, record_id_l: str, record_id_r: str) -> list[dict[str, Any]]:
+        """The stored per-comparison levels for one pair, in either order."""
+        p = self.pairs
+        hit = p[((p.record_id_l == record_id_l) & (p.record_id_r == record_id_r))
+                | ((p.record_id_l == record_id_r) & (p.record_id_r == record_id_l))]
+        if hit.empty:
+            raise FamlinkError(f"no scored pair for {record_id_l} and {record_id_r}")
+        return list(hit.iloc[0]["levels"])
+
+
+@runtime_checkable
+class LinkageEngine(Protocol):
+    """Deduplicate and link records; every backend gives the same answers."""
+
+    name: str
+
+    def link(
+        self,
+        records: pd.DataFrame,
+        *,
+        threshold: float | None = None,
+        model: dict[str, Any] | None = None,
+    ) -> LinkageResult:
+        """Train (unless ``model`` is given), score, guard and cluster ``records``.
+
+        ``threshold`` None means: estimate it from the model (see ``decision``).
+        """
+        ...
+
+    def link_new(
+        self,
+        existing: pd.DataFrame,
+        existing_clusters: dict[str, str],
+        new: pd.DataFrame,
+        *,
+        model: dict[str, Any],
+        threshold: float,
+    ) -> LinkageResult:
+        """Incremental linking: score new records against existing ones and each
+        other with a trained model, keep existing cluster ids, and give new records
+        either an existing cluster id or a new one. Existing clusters are not split.
+        """
+        ...
+
+
+def get_engine(name: str = "duckdb", **options: Any) -> LinkageEngine:
+    """The engine called ``name``; optional backends are imported only here."""
+    try:
+        module_name, class_name, extra = ENGINES[name]
+    except KeyError:
+        raise FamlinkError(
+            f"unknown linkage engine {name!r}; choose one of {', '.join(sorted(ENGINES))}"
+        ) from None
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as error:
+        missing = getattr(error, "name", None) or str(error)
+        raise FamlinkError(
+            f"the {name!r} linkage engine needs {missing}, which is not installed: "
+            f"pip install 'famlink[{extra}]' (or pip install {'pyspark' if name == 'spark' else name})"
+        ) from error
+    return getattr(module, class_name)(**options)
+
+
+def standard_table(records: pd.DataFrame) -> pd.DataFrame:
+    """Check a standard input table: record_id present and unique."""
+    if "record_id" not in records:
+        raise FamlinkError("the records have no record_id column")
+    ids = records["record_id"].astype(str)
+    if ids.isna().any() or (ids.str.strip() == "").any():
+        raise FamlinkError("some records have an empty record_id")
+    duplicated = ids[ids.duplicated()].unique()
+    if len(duplicated):
+        raise FamlinkError(
+            f"record_id must be unique; repeated: {', '.join(map(str, duplicated[:5]))}")
+    return records
