@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -23,7 +24,7 @@ def synth(families: int, seed: int, out_dir: Path, as_json: bool) -> None:
     with progress_bar("Generating families") as progress:
         summary = generate(families, seed, out_dir, progress=progress)
     if as_json:
-        click.echo(json.dumps(summary.as_dict(), default=str))
+        click.echo(json.dumps(dataclasses.asdict(summary), default=str))
     else:
         click.echo(f"Wrote {summary.families} families ({summary.persons} people) to {out_dir}")
 
