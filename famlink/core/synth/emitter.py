@@ -1,0 +1,220 @@
+"""Turning one true event into the extract row an agency would actually send.
+
+The emitter is where truth meets the clerk: it looks the person up as they
+were on the event date (name, address), applies the documented faults, gives
+the row the agency's own key, and writes the row, its ground-truth line and
+the faults it carries. Everything is streamed: nothing is held per run.
+"""
+
+from __future__ import annotations
+
+import csv
+import random
+from bisect import bisect_right
+from datetime import date
+from typing import TextIO
+
+from .extracts import EXTRACTS, SCHOOL, Extract
+from .families import Household, Person
+from .faults import (
+    DOB_DAY_MONTH_SWAP_RATE,
+    DUPLICATE_RATE,
+    INVALID_ROW_RATE,
+    NAME_TYPO_RATE,
+    NHS_MISSING_RATE,
+    NHS_MISTYPED_RATE,
+    NICKNAME_RATE,
+    POLICE_DOB_MISSING_RATE,
+    STALE_ADDRESS_RATE,
+    WRONG_PERSON_RATE,
+    impossible_date,
+    nickname,
+    typo,
+)
+from .identifiers import ROW_SPACE, mistype_nhs_number
+
+TRUTH_HEADER = ["source", "record_key", "person_id", "household_id", "wrong_person", "true_status"]
+FAULTS_HEADER = ["source", "record_key", "fault"]
+STALE_WINDOW_DAYS = 730  # an old address lingers for up to two years after a move
+
+
+class Emitter:
+    """Writes rows for one chunk of households to its own set of files."""
+
+    def __init__(self, extract_files: dict[str, TextIO], truth: TextIO, fault_file: TextIO):
+        self.writers = {
+            name: csv.writer(fh, lineterminator="\n").writerow for name, fh in extract_files.items()
+        }
+        self.truth = csv.writer(truth, lineterminator="\n").writerow
+        self.faults = csv.writer(fault_file, lineterminator="\n").writerow
+        self.rows = {ex.name: 0 for ex in EXTRACTS}
+        self._dates: dict[str, dict[int, str]] = {ex.name: {} for ex in EXTRACTS}
+        self._takes = {ex.name: tuple(c.take for c in ex.columns) for ex in EXTRACTS}
+        self.household: Household | None = None
+        self.rng = random.Random(0)
+        self._sequence: dict[str, int] = {}
+        self._refs: dict[tuple[str, int], str] = {}
+
+    def start(self, household: Household, rng: random.Random) -> None:
+        """Begin a household: its rows are keyed from its own index."""
+        self.household = household
+        self.rng = rng
+        self._sequence = dict.fromkeys(self.rows, 0)
+        self._refs = {}
+
+    def date_text(self, ex: Extract, day: int) -> str:
+        cache = self._dates[ex.name]
+        text = cache.get(day)
+        if text is None:
+            text = cache[day] = date.fromordinal(day).strftime(ex.date_format)
+        return text
+
+    def _next_key(self, ex: Extract) -> str:
+        assert self.household is not None
+        sequence = self._sequence[ex.name]
+        if sequence >= ROW_SPACE:
+            raise OverflowError(f"a family produced over {ROW_SPACE} rows for {ex.name}")
+        self._sequence[ex.name] = sequence + 1
+        return ex.ids.row_key(self.household.family_index, sequence)
+
+    def _person_ref(self, ex: Extract, member: int) -> str:
+        ref = self._refs.get((ex.name, member))
+        if ref is None:
+            assert self.household is not None
+            ref = ex.ids.person_ref(self.household.family_index, member)
+            self._refs[(ex.name, member)] = ref
+        return ref
+
+    def _keyed_person(self, ex: Extract, subject: Person) -> Person | None:
+        """Another household member whose details get keyed instead (or None)."""
+        assert self.household is not None
+        others = [p for p in self.household.members if p is not subject]
+        same_role = [p for p in others if p.role == subject.role]
+        if same_role:
+            return self.rng.choice(same_role)
+        if others and ex is not SCHOOL:
+            return self.rng.choice(others)
+        return None
+
+    def emit(
+        self,
+        ex: Extract,
+        subject: Person,
+        day: int,
+        values: dict[str, str],
+        true_status: str = "",
+        noted: tuple[str, ...] = (),
+    ) -> None:
+        """Write one row about ``subject`` on ``day`` (plus any duplicate re-send).
+
+        ``noted`` names faults the agency logic already made (a cancellation
+        recorded as "did not attend"), so the fault log stays complete.
+        """
+        household = self.household
+        assert household is not None
+        rng = self.rng
+        random_ = rng.random
+        name = ex.name
+        found = list(noted)
+        person = subject
+        if random_() < WRONG_PERSON_RATE:
+            other = self._keyed_person(ex, subject)
+            if other is not None:
+                person = other
+                found.append("wrong_person")
+
+        first = person.first_name
+        if random_() < NICKNAME_RATE:
+            nick = nickname(rng, first)
+            if nick is not None:
+                first = nick
+                found.append("nickname")
+        surnames = person.surname_values
+        surname = surnames[0] if len(surnames) == 1 else person.surname_at(day)
+        if random_() < NAME_TYPO_RATE:
+            if random_() < 0.5:
+                first = typo(rng, first)
+            else:
+                surname = typo(rng, surname)
+            found.append("name_typo")
+
+        dates = self._dates[name]
+        dob = person.dob
+        dob_text = dates.get(dob) or self.date_text(ex, dob)
+        if random_() < DOB_DAY_MONTH_SWAP_RATE:
+            born = date.fromordinal(dob)
+            if born.day <= 12 and born.day != born.month:
+                dob_text = born.replace(month=born.day, day=born.month).strftime(ex.date_format)
+                found.append("dob_day_month_swapped")
+        if name == "police_incidents" and random_() < POLICE_DOB_MISSING_RATE:
+            dob_text = ""
+            found.append("dob_missing")
+
+        index = bisect_right(person.address_days, day) - 1
+        if index < 0:
+            index = 0
+        elif (
+            index > 0
+            and day - person.address_days[index] < STALE_WINDOW_DAYS
+            and random_() < STALE_ADDRESS_RATE
+        ):
+            index -= 1
+            found.append("stale_address")
+        address = person.address_values[index]
+
+        nhs = ""
+        if ex.health:
+            nhs = person.nhs
+            if random_() < NHS_MISSING_RATE:
+                nhs = ""
+                found.append("nhs_missing")
+            elif random_() < NHS_MISTYPED_RATE:
+                nhs = mistype_nhs_number(nhs, rng.randrange(1000))
+                found.append("nhs_mistyped")
+
+        if random_() < INVALID_ROW_RATE:
+            year = date.fromordinal(day).year
+            event_text = impossible_date(date(year, 2, 28).strftime(ex.date_format))
+            found.append("invalid_date")
+        else:
+            event_text = dates.get(day) or self.date_text(ex, day)
+
+        line = f"{address.line}, {address.locality}"
+        if ex.upper_case:
+            line = line.upper()
+        key = self._next_key(ex)
+        values["key"] = key
+        values["person_ref"] = self._refs.get((name, person.member)) or self._person_ref(
+            ex, person.member
+        )
+        values["nhs"] = nhs
+        values["upn"] = person.upn
+        values["first_name"] = first
+        values["surname"] = surname
+        values["full_name"] = f"{surname.upper()}, {first}"
+        values["dob"] = dob_text
+        values["sex"] = ex.sex_codes["FMU".index(person.sex)]
+        values["address"] = line
+        values["postcode"] = address.postcode
+        values["event_date"] = event_text
+        get = values.get
+        row = [get(take, "") for take in self._takes[name]]
+
+        write_truth = self.truth
+        household_id = household.household_id
+        person_id = subject.person_id
+        wrong = "1" if found and "wrong_person" in found else "0"
+        self.writers[name](row)
+        write_truth((name, key, person_id, household_id, wrong, true_status))
+        for fault in found:
+            self.faults((name, key, fault))
+        count = 1
+        if random_() < DUPLICATE_RATE:
+            resend = self._next_key(ex)
+            row[0] = resend
+            self.writers[name](row)
+            write_truth((name, resend, person_id, household_id, wrong, true_status))
+            for fault in [*found, "duplicate"]:
+                self.faults((name, resend, fault))
+            count = 2
+        self.rows[name] += count

@@ -1,0 +1,115 @@
+"""Identifiers as agencies issue them: NHS numbers, UPNs and local ids.
+
+Every identifier is derived from a person's or row's position by a bijective
+scramble, so identifiers are unique without any shared state between worker
+processes, yet consecutive people do not get consecutive numbers (a linker
+must not be able to recover households from id order).
+"""
+
+from __future__ import annotations
+
+NHS_WEIGHTS = (10, 9, 8, 7, 6, 5, 4, 3, 2)
+
+# DfE check-letter table: remainder mod 23 -> letter (no I, O or S).
+UPN_CHECK_LETTERS = "ABCDEFGHJKLMNPQRTUVWXYZ"
+
+# The synthetic council's DfE local-authority number (first three UPN digits).
+LA_CODE = "383"
+
+ROW_SPACE = 10_000  # rows a family may contribute to one source
+PERSON_SPACE = 100  # people a family may hold
+MAX_FAMILIES = 999_999
+
+
+def scramble(value: int, multiplier: int, offset: int, modulus: int) -> int:
+    """Map ``value`` to ``[0, modulus)`` one-to-one (multiplier coprime to modulus)."""
+    return (value * multiplier + offset) % modulus
+
+
+def nhs_check_digit(first_nine: str) -> int | None:
+    """The NHS number mod-11 check digit, or None where no number is valid."""
+    total = sum(int(d) * w for d, w in zip(first_nine, NHS_WEIGHTS, strict=True))
+    check = 11 - total % 11
+    if check == 11:
+        return 0
+    if check == 10:
+        return None
+    return check
+
+
+def nhs_number_is_valid(number: str) -> bool:
+    """True for ten digits whose last digit is the correct check digit."""
+    if len(number) != 10 or not number.isdigit():
+        return False
+    return nhs_check_digit(number[:9]) == int(number[9])
+
+
+def nhs_number(person_index: int) -> str:
+    """A unique, valid NHS number for the person at a global index.
+
+    Eight scrambled digits get a leading 4 (or 6 when 4 gives no valid check
+    digit); the two prefixes never collide, so numbers stay unique.
+    """
+    body = f"{scramble(person_index, 48_271_933, 1_357_911, 100_000_000):08d}"
+    for prefix in "4679":
+        check = nhs_check_digit(prefix + body)
+        if check is not None:
+            return f"{prefix}{body}{check}"
+    raise AssertionError("unreachable: one of four prefixes always has a check digit")
+
+
+def mistype_nhs_number(number: str, pick: int) -> str:
+    """The number with one digit miskeyed: mod 11 catches every such slip."""
+    position = pick % 9
+    digit = (int(number[position]) + 1 + pick % 8) % 10
+    return number[:position] + str(digit) + number[position + 1 :]
+
+
+def upn_check_letter(last_twelve: str) -> str:
+    """The DfE check letter: characters 2-13 weighted by position, mod 23."""
+    total = sum(int(c) * position for position, c in enumerate(last_twelve, start=2))
+    return UPN_CHECK_LETTERS[total % 23]
+
+
+def upn_is_valid(upn: str) -> bool:
+    """True for a check letter and twelve digits that agree."""
+    if len(upn) != 13 or not upn[1:].isdigit():
+        return False
+    return upn[0] == upn_check_letter(upn[1:])
+
+
+def upn(child_index: int, year_allocated: int) -> str:
+    """A unique UPN: LA code, establishment (4), year (2), serial (3).
+
+    Establishment and serial together are seven scrambled digits, unique per
+    child, so the year can change without breaking uniqueness.
+    """
+    serial = f"{scramble(child_index, 7_654_321, 1_234_567, 10_000_000):07d}"
+    digits = f"{LA_CODE}{serial[:4]}{year_allocated % 100:02d}{serial[4:]}"
+    return upn_check_letter(digits) + digits
+
+
+class LocalIds:
+    """One agency's own numbering for its rows and for the people it knows."""
+
+    __slots__ = ("person_multiplier", "person_prefix", "row_multiplier", "row_prefix")
+
+    def __init__(self, row_prefix: str, person_prefix: str, multiplier: int) -> None:
+        self.row_prefix = row_prefix
+        self.person_prefix = person_prefix
+        self.row_multiplier = multiplier
+        self.person_multiplier = multiplier % 100_000_000 | 1
+
+    def row_key(self, family_index: int, sequence: int) -> str:
+        """The key of a family's ``sequence``-th row in this source."""
+        value = scramble(
+            family_index * ROW_SPACE + sequence, self.row_multiplier, 5_432_109_876, 10**10
+        )
+        return f"{self.row_prefix}{value:010d}"
+
+    def person_ref(self, family_index: int, member: int) -> str:
+        """The agency's id for one person (stable across that person's rows)."""
+        value = scramble(
+            family_index * PERSON_SPACE + member, self.person_multiplier, 31_415_926, 100_000_000
+        )
+        return f"{self.person_prefix}{value:08d}"

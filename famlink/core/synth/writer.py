@@ -1,0 +1,142 @@
+"""Writing a synthetic run to disk: chunks of families, in parallel, then joined.
+
+Each family draws from its own generator seeded by (run seed, family index)
+and numbers its rows from its own index, so a chunk's output does not depend
+on which process wrote it or on how families were split into chunks: two runs
+with the same seed give byte-identical files whatever the core count.
+"""
+
+from __future__ import annotations
+
+import csv
+import multiprocessing
+import os
+import random
+import shutil
+from collections.abc import Callable
+from contextlib import ExitStack
+from datetime import date
+from pathlib import Path
+from typing import BinaryIO
+
+from .emitter import FAULTS_HEADER, TRUTH_HEADER, Emitter
+from .extracts import EXTRACTS
+from .families import build_household
+from .risk import household_rows
+
+PEOPLE_HEADER = [
+    "person_id", "household_id", "role", "sex", "dob", "ethnicity", "disability",
+    "deprivation_decile", "income_band", "family_size",
+    "first_name", "surname", "nhs_number", "upn", "family_kind",
+]  # fmt: skip
+CHUNK_FAMILIES = 2_000
+PARTS = ".synth-parts"
+
+
+def family_seed(seed: int, family_index: int) -> int:
+    """The seed of one family's generator: independent of chunking."""
+    return seed * 1_000_000 + family_index
+
+
+def _part_dir(root: Path, start: int) -> Path:
+    return root / f"{start:07d}"
+
+
+def write_chunk(task: tuple[int, int, int, str]) -> tuple[int, dict[str, int]]:
+    """Generate families ``start`` to ``stop`` into a part directory."""
+    seed, start, stop, root = task
+    part = _part_dir(Path(root), start)
+    part.mkdir(parents=True, exist_ok=True)
+    persons = 0
+    with ExitStack() as stack:
+
+        def open_part(name: str):
+            return stack.enter_context(open(part / name, "w", encoding="utf-8", newline=""))
+
+        files = {ex.name: open_part(f"{ex.name}.csv") for ex in EXTRACTS}
+        out = Emitter(files, open_part("truth.csv"), open_part("faults.csv"))
+        people = csv.writer(open_part("people.csv"), lineterminator="\n")
+        for family_index in range(start, stop):
+            rng = random.Random(family_seed(seed, family_index))
+            hh = build_household(rng, family_index)
+            size = str(len(hh.members))
+            for p in hh.members:
+                people.writerow(
+                    [
+                        p.person_id, hh.household_id, p.role, p.sex,
+                        date.fromordinal(p.dob).isoformat(), p.ethnicity,
+                        "yes" if p.disability else "no", hh.decile, hh.income_band, size,
+                        p.first_name, p.surname, p.nhs, p.upn, hh.kind,
+                    ]
+                )  # fmt: skip
+            persons += len(hh.members)
+            household_rows(hh, rng, out)
+    return persons, out.rows
+
+
+class _Joiner:
+    """Appends each finished chunk's part files to the run's files, in family order."""
+
+    def __init__(self, out_dir: Path, stack: ExitStack) -> None:
+        self.targets: dict[str, BinaryIO] = {}
+        headers = {f"{ex.name}.csv": ex.header for ex in EXTRACTS}
+        headers |= {"truth.csv": TRUTH_HEADER, "faults.csv": FAULTS_HEADER}
+        headers["people.csv"] = PEOPLE_HEADER
+        for part_name, header in headers.items():
+            folder = out_dir / "extracts" if part_name in _EXTRACT_FILES else out_dir
+            fh = stack.enter_context((folder / part_name).open("wb"))
+            fh.write((",".join(header) + "\n").encode("utf-8"))
+            self.targets[part_name] = fh
+
+    def append(self, part: Path) -> None:
+        for part_name, fh in self.targets.items():
+            with open(part / part_name, "rb") as src:
+                shutil.copyfileobj(src, fh, 1 << 20)
+        shutil.rmtree(part)
+
+
+_EXTRACT_FILES = {f"{ex.name}.csv" for ex in EXTRACTS}
+
+
+def write_run(
+    families: int,
+    seed: int,
+    out_dir: Path,
+    progress: Callable[[int, int], None] | None,
+) -> tuple[int, dict[str, int]]:
+    """Write every file of a run; returns people count and rows per extract."""
+    (out_dir / "extracts").mkdir(parents=True, exist_ok=True)
+    (out_dir / "sources").mkdir(parents=True, exist_ok=True)
+    for ex in EXTRACTS:
+        (out_dir / "sources" / f"{ex.name}.toml").write_text(ex.toml(), encoding="utf-8")
+    root = out_dir / PARTS
+    shutil.rmtree(root, ignore_errors=True)
+    tasks = [
+        (seed, start, min(families, start + CHUNK_FAMILIES), str(root))
+        for start in range(0, families, CHUNK_FAMILIES)
+    ]
+    persons = 0
+    rows = {ex.name: 0 for ex in EXTRACTS}
+    done = 0
+    if progress:
+        progress(0, families)
+    try:
+        with ExitStack() as stack:
+            joiner = _Joiner(out_dir, stack)
+            workers = min(len(tasks), os.cpu_count() or 1, 2)
+            if workers > 1:
+                method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+                pool = stack.enter_context(multiprocessing.get_context(method).Pool(workers))
+                results = pool.imap(write_chunk, tasks)
+            else:
+                results = map(write_chunk, tasks)
+            for task, (n, counts) in zip(tasks, results, strict=True):
+                joiner.append(_part_dir(root, task[1]))
+                persons, done = persons + n, done + task[2] - task[1]
+                for name, count in counts.items():
+                    rows[name] += count
+                if progress:
+                    progress(done, families)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    return persons, rows
