@@ -59,6 +59,33 @@ def _repair_u(model: dict[str, Any], pairs_sampled: float) -> None:
                 level["u_probability"] = floor
 
 
+#: m for identifier levels EM could not train (an identifier held by few sources):
+#: agencies' own numbers are right for the same person far more often than not
+IDENTIFIER_PRIOR_M = {"(a typo)": 0.01, "with name or date of birth agreeing": 0.9,
+                      "nothing else agrees": 0.01, "different": 0.08}
+
+
+def _identifier_priors(model: dict[str, Any]) -> None:
+    """Give untrained identifier comparisons (every m equal to u) a stated prior m.
+
+    Otherwise "different NHS number" counts for nothing and a father and son
+    with the same name at one address (different NHS numbers) link.
+    """
+    for comparison in model["comparisons"]:
+        levels = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
+        if not any("with name or date of birth agreeing" in lv.get("label_for_charts", "")
+                   for lv in levels):
+            continue
+        if any(lv.get("m_probability") != lv.get("u_probability") for lv in levels):
+            continue
+        for lv in levels:
+            label = lv.get("label_for_charts", "")
+            for words, m in IDENTIFIER_PRIOR_M.items():
+                if words in label or label.startswith(words):
+                    lv["m_probability"] = m
+                    break
+
+
 def _repair_m(model: dict[str, Any], final: bool) -> None:
     """Clamp m values EM drove to 0; at the end, untrained m becomes neutral (m = u)."""
     for comparison in model["comparisons"]:
@@ -97,8 +124,10 @@ class SplinkLinkageEngine:
     name = "splink"
     dialect = "duckdb"
 
-    def __init__(self, *, seed: int = 42, log_level: int = logging.WARNING) -> None:
+    def __init__(self, *, seed: int = 42, log_level: int = logging.WARNING,
+                 strict_birth_date: bool = False) -> None:
         self.seed = seed
+        self.strict_birth_date = strict_birth_date
         self.log_level = log_level
 
     def _database_api(self) -> Any:  # pragma: no cover - abstract
@@ -130,6 +159,7 @@ class SplinkLinkageEngine:
             model = linker.misc.save_model_to_json()
             _repair_m(model, final=False)
         _repair_m(model, final=True)
+        _identifier_priors(model)
         return model
 
     # scoring ------------------------------------------------------------------
@@ -230,5 +260,6 @@ class SplinkLinkageEngine:
                                "weight": round(weight, 3)})
             evidence.append(levels)
         out["levels"] = evidence
-        out["held_back"] = [household_guard(levels) for levels in evidence]
+        out["held_back"] = [household_guard(levels, strict_birth_date=self.strict_birth_date)
+                            for levels in evidence]
         return out

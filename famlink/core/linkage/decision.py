@@ -20,12 +20,15 @@ _NO_FIRST_NAME_EVIDENCE = {"different first names"}
 #: comparisons that describe a household rather than a person
 #: (email too: children's records often carry a parent's contact email)
 HOUSEHOLD_COMPARISONS = {"surname", "postcode", "address", "city", "email"}
+#: a son named after his father shares name, surname, sex and address: only
+#: the date of birth tells them apart, so a plainly different one is decisive
+_NO_BIRTH_DATE_EVIDENCE = {"different dates of birth"}
 _IDENTIFIER_CORROBORATED = "with name or date of birth agreeing"
 #: match weight the personal evidence alone must reach (2 = 4 to 1 in favour)
 PERSONAL_EVIDENCE_MINIMUM = 2.0
 
 
-def household_guard(levels: list[dict[str, Any]]) -> str | None:
+def household_guard(levels: list[dict[str, Any]], *, strict_birth_date: bool = False) -> str | None:
     """Why a pair must not be linked however high its score, or None.
 
     Fellegi-Sunter adds evidence as if independent, but in families it is not:
@@ -37,6 +40,9 @@ def household_guard(levels: list[dict[str, Any]]) -> str | None:
     - the personal evidence (everything but surname, postcode, address and
       town, email) must itself be at least 4 to 1 in favour: surname and address alone never link,
       nor does a shared first name outweighed by a different date of birth.
+    - with ``strict_birth_date`` (family records, ``famlink link``), a plainly
+      different date of birth never links: a son named after his father.
+      Off for arbitrary files, where a mistyped date of birth is common.
     Missing values are not evidence either way.
     """
     if any(_IDENTIFIER_CORROBORATED in lv["label"] for lv in levels):
@@ -44,6 +50,8 @@ def household_guard(levels: list[dict[str, Any]]) -> str | None:
     by_comparison = {lv["comparison"]: lv["label"] for lv in levels}
     if by_comparison.get("first_name") in _NO_FIRST_NAME_EVIDENCE:
         return "first names differ (could be a twin or sibling)"
+    if strict_birth_date and by_comparison.get("date_of_birth") in _NO_BIRTH_DATE_EVIDENCE:
+        return "dates of birth differ by more than a year (could be a parent and child of one name)"
     personal = sum(lv["weight"] for lv in levels if lv["comparison"] not in HOUSEHOLD_COMPARISONS)
     if personal < PERSONAL_EVIDENCE_MINIMUM:
         return "only household evidence (surname, address) is in favour"

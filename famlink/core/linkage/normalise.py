@@ -132,7 +132,7 @@ def _days_since_1850(iso: str | None) -> int | None:
 
 def nhs_number_valid(value: str | None) -> bool:
     """Modulus 11 check digit of a 10-digit NHS number."""
-    if not value or len(value) != 10 or not value.isdigit():
+    if not isinstance(value, str) or len(value) != 10 or not value.isdigit():
         return False
     total = sum(int(digit) * weight for digit, weight in zip(value[:9], range(10, 1, -1), strict=True))
     check = 11 - total % 11

@@ -1,1 +1,106 @@
-"""Models: filled in by the linkage work."""
+"""What each linkage run decided, kept so every link can be explained and checked.
+
+A run's decisions are never overwritten: each ``LinkageRun`` has its own
+record assignments, accepted links and person events, so "who was this record
+linked to, when, and why" can be answered for any past run. A ``LinkRejection``
+is a human decision and outlives runs: every later run must respect it.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+from famlink.adapters.storage.family.models import Person
+from famlink.adapters.storage.sources.models import SourceRecord
+
+
+class LinkageRun(models.Model):
+    class Status(models.TextChoices):
+        RUNNING = "running"
+        COMPLETE = "complete"
+        FAILED = "failed"
+
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    engine = models.CharField(max_length=20)
+    threshold = models.FloatField(null=True, blank=True)
+    threshold_reason = models.TextField(blank=True)
+    model_version = models.CharField(max_length=80, help_text="File name of the saved Splink model used.")
+    model = models.JSONField(default=dict, help_text="The Splink model JSON used (trained or reused).")
+    retrained = models.BooleanField(default=False)
+    counts = models.JSONField(default=dict)
+    timings = models.JSONField(default=dict)
+
+    def __str__(self) -> str:
+        return f"linkage run {self.pk} ({self.status})"
+
+
+class RecordAssignment(models.Model):
+    """Which person a record belonged to after one run."""
+
+    run = models.ForeignKey(LinkageRun, on_delete=models.CASCADE, related_name="assignments")
+    record = models.ForeignKey(SourceRecord, on_delete=models.PROTECT, related_name="assignments")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="assignments")
+    match_probability = models.FloatField(
+        null=True, blank=True, help_text="Probability of the record's strongest accepted link; none if alone.")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["run", "record"], name="assignment_once_per_run")]
+        indexes = [models.Index(fields=["run", "person"])]
+
+
+class PairLink(models.Model):
+    """An accepted link between two records, with the evidence behind it."""
+
+    run = models.ForeignKey(LinkageRun, on_delete=models.CASCADE, related_name="links")
+    record_l = models.ForeignKey(SourceRecord, on_delete=models.PROTECT, related_name="+")
+    record_r = models.ForeignKey(SourceRecord, on_delete=models.PROTECT, related_name="+")
+    match_probability = models.FloatField()
+    match_weight = models.FloatField()
+    levels = models.JSONField(default=list, help_text='[{"comparison", "level", "label", "weight"}, ...]')
+
+    class Meta:
+        indexes = [models.Index(fields=["run", "record_l"]), models.Index(fields=["run", "record_r"])]
+
+
+class PersonEvent(models.Model):
+    """A person created, merged, split or retired by a run, with before and after."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created"
+        MERGED = "merged"
+        SPLIT = "split"
+        RETIRED = "retired"
+
+    run = models.ForeignKey(LinkageRun, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="linkage_events")
+    before = models.JSONField(default=dict)
+    after = models.JSONField(default=dict)
+    at = models.DateTimeField()
+
+
+class LinkRejection(models.Model):
+    """A person with authority said: these are not the same person. Outlives runs.
+
+    Either two records (``record`` and ``other_record``) or a record and the
+    person it was linked to (``record`` and ``person``): the record must never
+    again be clustered with the person's records as they were at rejection.
+    """
+
+    record = models.ForeignKey(SourceRecord, on_delete=models.PROTECT, related_name="rejections")
+    other_record = models.ForeignKey(
+        SourceRecord, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    person_records = models.JSONField(
+        default=list, help_text="Record ids of the person when the rejection was made.")
+    rejected_by = models.CharField(max_length=150)
+    reason = models.TextField()
+    created_at = models.DateTimeField()
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.CheckConstraint(
+            condition=models.Q(other_record__isnull=False) | models.Q(person__isnull=False),
+            name="rejection_names_record_or_person")]

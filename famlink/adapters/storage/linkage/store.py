@@ -1,0 +1,141 @@
+"""Reading linkage results: explanations, rejections, evaluation against truth."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from django.db.models import Q
+from django.utils import timezone
+
+from famlink.adapters.storage.family.models import Person
+from famlink.adapters.storage.linkage.models import LinkRejection, PairLink, RecordAssignment
+from famlink.adapters.storage.linkage.run import latest_run
+from famlink.adapters.storage.sources.models import SourceRecord
+from famlink.core.errors import InvalidInput, NotFound
+from famlink.core.linkage.explain import explain, explain_strength
+
+
+def _record_label(record: SourceRecord) -> str:
+    return f"{record.source.name} {record.local_id}"
+
+
+def person_links(public_id: str) -> list[dict[str, Any]]:
+    """Each accepted link inside a person, in words, with its confidence.
+
+    For the portal and workspace: "same date of birth; surnames differ by a
+    letter; same postcode", the probability and the same in words.
+    """
+    run = latest_run()
+    person = Person.objects.filter(public_id=public_id).first()
+    if run is None or person is None:
+        raise NotFound(f"no linked person {public_id}")
+    records = set(RecordAssignment.objects.filter(run=run, person=person).values_list("record_id", flat=True))
+    links = (PairLink.objects.filter(run=run, record_l_id__in=records)
+             .select_related("record_l__source", "record_r__source").order_by("-match_probability"))
+    out = []
+    for link in links:
+        identical = any(lv.get("comparison") == "identical" for lv in link.levels)
+        out.append({
+            "record": _record_label(link.record_l), "other_record": _record_label(link.record_r),
+            "record_id": link.record_l_id, "other_record_id": link.record_r_id,
+            "match_probability": link.match_probability,
+            "confidence": explain_strength(link.match_probability),
+            "explanation": link.levels[0]["label"] if identical else explain(link.levels),
+            "evidence": link.levels,
+        })
+    return out
+
+
+def reject_link(record_id: int, *, other_record_id: int | None = None, person_public_id: str | None = None,
+                rejected_by: str, reason: str) -> LinkRejection:
+    """Record that a record is not the same person as another record, or as a person.
+
+    Applied by every later run as a cannot-link constraint, until withdrawn.
+    """
+    if not reason.strip() or not rejected_by.strip():
+        raise InvalidInput("a rejection needs who made it and why")
+    if (other_record_id is None) == (person_public_id is None):
+        raise InvalidInput("reject a link to either another record or a person, not both")
+    record = SourceRecord.objects.filter(pk=record_id).first()
+    if record is None:
+        raise NotFound(f"no record {record_id}")
+    person, person_records = None, []
+    if person_public_id is not None:
+        person = Person.objects.filter(public_id=person_public_id).first()
+        run = latest_run()
+        if person is None or run is None:
+            raise NotFound(f"no linked person {person_public_id}")
+        person_records = sorted(RecordAssignment.objects.filter(run=run, person=person)
+                                .exclude(record_id=record_id).values_list("record_id", flat=True))
+    elif not SourceRecord.objects.filter(pk=other_record_id).exists():
+        raise NotFound(f"no record {other_record_id}")
+    return LinkRejection.objects.create(
+        record=record, other_record_id=other_record_id, person=person, person_records=person_records,
+        rejected_by=rejected_by, reason=reason, created_at=timezone.now())
+
+
+def rejections_for(record_id: int) -> list[LinkRejection]:
+    return list(LinkRejection.objects.filter(Q(record_id=record_id) | Q(other_record_id=record_id),
+                                             withdrawn_at__isnull=True))
+
+
+def assignments_frame() -> pd.DataFrame:
+    """source, local_id, person (public id) and probability for every record of the latest run."""
+    run = latest_run()
+    if run is None:
+        raise NotFound("no linkage run yet: run famlink link first")
+    rows = RecordAssignment.objects.filter(run=run).values_list(
+        "record_id", "record__source__name", "record__local_id", "person__public_id")
+    return pd.DataFrame.from_records(list(rows.iterator(chunk_size=20000)),
+                                     columns=["record_id", "source", "local_id", "person"])
+
+
+def evaluate_against_truth(truth_path: Path, chart_dir: Path | None = None) -> dict[str, Any]:
+    """Pairwise, B-cubed and exact-entity quality of the stored persons against a truth file.
+
+    The truth file has ``source,record_key,person_id``; records are joined on
+    (source name, local id). Rows of the truth file never ingested (quarantined)
+    are not counted.
+    """
+    from famlink.core.linkage.evaluate import cluster_quality
+
+    try:
+        truth = pd.read_csv(truth_path, dtype=str, usecols=["source", "record_key", "person_id"])
+    except (OSError, ValueError) as error:
+        raise InvalidInput(f"cannot read the truth file: {error}", where=str(truth_path)) from error
+    stored = assignments_frame()
+    joined = stored.merge(truth, left_on=["source", "local_id"], right_on=["source", "record_key"])
+    if joined.empty:
+        raise InvalidInput("no stored record matches a (source, record_key) row", where=str(truth_path))
+    joined["record_id"] = joined["record_id"].astype(str)
+    predicted = joined.set_index("record_id")["person"]
+    actual = joined.set_index("record_id")["person_id"]
+    q = cluster_quality(predicted, actual)
+    summary: dict[str, Any] = {
+        "records_evaluated": len(joined), "records_stored": len(stored),
+        "pairwise": {"precision": q.precision, "recall": q.recall, "f1": q.f1,
+                     "true_positives": q.true_positives, "predicted_pairs": q.predicted_pairs,
+                     "true_pairs": q.true_pairs},
+        "bcubed": {"precision": q.bcubed_precision, "recall": q.bcubed_recall, "f1": q.bcubed_f1},
+        "entities_exact": q.entities_exact,
+        "threshold": latest_run().threshold,  # type: ignore[union-attr]
+    }
+    if chart_dir is not None:
+        summary["chart"] = _chart(joined, actual, chart_dir)
+    return summary
+
+
+def _chart(joined: pd.DataFrame, actual: pd.Series, chart_dir: Path) -> list[str]:
+    """PR chart over the stored links (identical-detail links always kept)."""
+    from famlink.core.linkage.evaluate import precision_recall_curve, write_curve_chart
+
+    run = latest_run()
+    links = pd.DataFrame.from_records(list(PairLink.objects.filter(run=run).values_list(
+        "record_l_id", "record_r_id", "match_probability").iterator(chunk_size=20000)),
+        columns=["record_id_l", "record_id_r", "match_probability"]).astype(
+        {"record_id_l": str, "record_id_r": str})
+    curve = precision_recall_curve(links, actual, record_ids=joined["record_id"].tolist())
+    png, html = write_curve_chart(curve, chart_dir, "famlink linkage: stored links against truth")
+    return [str(png), str(html)]

@@ -1,0 +1,124 @@
+"""Linkage commands: link stored records, evaluate, reject a link, link any file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from famlink.cli.main import cli, setup_django
+
+ENGINES = click.Choice(["duckdb", "spark"])
+
+
+@cli.command()
+@click.option("--engine", type=ENGINES, default="duckdb", show_default=True)
+@click.option("--threshold", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=None,
+              help="Match probability to link at (default: estimated from the model).")
+@click.option("--retrain", is_flag=True, help="Train a new model instead of reusing the saved one.")
+@click.option("--json", "as_json", is_flag=True, help="Print the run summary as JSON.")
+def link(engine: str, threshold: float | None, retrain: bool, as_json: bool) -> None:
+    """Link every current record into persons and households."""
+    setup_django()
+    from famlink.adapters.storage.linkage.run import link_records
+
+    summary = link_records(engine, threshold, retrain=retrain,
+                           say=None if as_json else lambda m: click.echo(m, err=True))
+    if as_json:
+        click.echo(json.dumps(summary, default=str))
+        return
+    c = summary["counts"]
+    click.echo(f"Run {summary['run']}: {c['records']:,} records -> {c['persons']:,} persons, "
+               f"{c['households']:,} households (threshold {summary['threshold']:.3g}, "
+               f"model {summary['model_version']}).")
+    click.echo(f"  {c['merges']} merges, {c['splits']} splits, {c['retired']} retired, "
+               f"{c['records_excluded_by_consent_filter']} records held out by the consent filter")
+    for event in summary["events"][:50]:
+        click.echo(f"  {event['kind']}: {event['person__public_id']} {event['before']} -> {event['after']}")
+
+
+@cli.group()
+def linkage() -> None:
+    """Inspect and check linkage results."""
+
+
+@linkage.command()
+@click.option("--truth", "truth_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True)
+@click.option("--chart", "chart_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Write a precision-recall chart (PNG and HTML) here.")
+@click.option("--json", "as_json", is_flag=True)
+def evaluate(truth_path: Path, chart_dir: Path | None, as_json: bool) -> None:
+    """Score the stored persons against a truth file (source,record_key,person_id)."""
+    setup_django()
+    from famlink.adapters.storage.linkage.store import evaluate_against_truth
+
+    summary = evaluate_against_truth(truth_path, chart_dir)
+    if as_json:
+        flat = {f"pairwise.{k}": v for k, v in summary["pairwise"].items()}
+        flat |= {f"bcubed.{k}": v for k, v in summary["bcubed"].items()}
+        click.echo(json.dumps({**flat, **summary}, default=str))
+        return
+    p, b = summary["pairwise"], summary["bcubed"]
+    click.echo(f"{summary['records_evaluated']:,} records evaluated")
+    click.echo(f"pairwise  precision {p['precision']:.4f}  recall {p['recall']:.4f}  F1 {p['f1']:.4f}")
+    click.echo(f"B-cubed   precision {b['precision']:.4f}  recall {b['recall']:.4f}  F1 {b['f1']:.4f}")
+    click.echo(f"people reproduced exactly: {summary['entities_exact']:.3f}")
+
+
+@linkage.command()
+@click.argument("record_id", type=int)
+@click.option("--other-record", type=int, default=None, help="The record it is not the same person as.")
+@click.option("--person", "person_id", default=None, help="The person it is not part of.")
+@click.option("--by", "rejected_by", required=True, help="Who is rejecting the link.")
+@click.option("--reason", required=True)
+def reject(record_id: int, other_record: int | None, person_id: str | None, rejected_by: str, reason: str) -> None:
+    """Reject a link; every later run keeps the records apart."""
+    setup_django()
+    from famlink.adapters.storage.linkage.store import reject_link
+
+    rejection = reject_link(record_id, other_record_id=other_record, person_public_id=person_id,
+                            rejected_by=rejected_by, reason=reason)
+    click.echo(f"Rejection {rejection.pk} recorded; it applies from the next famlink link.")
+
+
+@linkage.command()
+@click.argument("person_id")
+@click.option("--json", "as_json", is_flag=True)
+def explain(person_id: str, as_json: bool) -> None:
+    """Why the records of a person were linked, in words."""
+    setup_django()
+    from famlink.adapters.storage.linkage.store import person_links
+
+    links = person_links(person_id)
+    if as_json:
+        click.echo(json.dumps(links, default=str))
+        return
+    for item in links:
+        click.echo(f"{item['record']} ~ {item['other_record']}: {item['confidence']} "
+                   f"({item['match_probability']:.3f}): {item['explanation']}")
+
+
+@cli.command("link-file")
+@click.argument("input_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--mapping", "mapping_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True)
+@click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option("--engine", type=ENGINES, default="duckdb", show_default=True)
+@click.option("--threshold", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=None)
+@click.option("--json", "as_json", is_flag=True)
+def link_file_command(input_path: Path, mapping_path: Path, out_path: Path, engine: str,
+                      threshold: float | None, as_json: bool) -> None:
+    """Deduplicate any CSV or Parquet file; write id,cluster_id for every row."""
+    from famlink.core.linkage.link_file import link_file
+
+    summary = link_file(input_path, mapping_path, out_path, engine, threshold,
+                        report=None if as_json else lambda m: click.echo(m, err=True))
+    if as_json:
+        click.echo(json.dumps(summary, default=str))
+        return
+    click.echo(f"Wrote {summary['records']:,} rows in {summary['clusters']:,} clusters to {out_path} "
+               f"(threshold {summary['threshold']:.3g}).")
+    quality = summary.get("quality")
+    if quality:
+        click.echo(f"  same-cluster precision {quality['precision']:.4f} recall {quality['recall']:.4f} "
+                   f"F1 {quality['f1']:.4f}")
