@@ -25,6 +25,8 @@ INSTALLED_APPS = [
     "famlink.adapters.storage.family",
     "famlink.adapters.storage.linkage",
     "famlink.adapters.storage.governance",
+    "famlink.adapters.storage.registers",
+    "famlink.adapters.storage.accounts",
     "famlink.web",
 ]
 
@@ -123,6 +125,26 @@ EMAIL_FILE_PATH = DATA_DIR / "outbox"
 DEFAULT_FROM_EMAIL = "famlink@council.example"
 
 LOGIN_URL = "/sign-in/"
+
+# Accounts (famlink/adapters/storage/accounts, docs/identity.md): local
+# passwords, and GOV.UK One Login over OpenID Connect when FAMLINK_OIDC_ISSUER is set.
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "famlink.adapters.identity.one_login.OneLoginBackend",
+]
+FAMLINK_OIDC = {
+    "ISSUER": config.get("FAMLINK_OIDC_ISSUER") or "",
+    "CLIENT_ID": config.get("FAMLINK_OIDC_CLIENT_ID") or "",
+    "PRIVATE_KEY_FILE": config.get("FAMLINK_OIDC_PRIVATE_KEY_FILE") or "",
+    "KEY_ID": config.get("FAMLINK_OIDC_KEY_ID") or "",
+    "VTR": config.get("FAMLINK_OIDC_VTR") or '["Cl.Cm"]',
+}
+OIDC_RP_SCOPES = "openid email"
+OIDC_USE_PKCE = True
+OIDC_AUTHENTICATION_CALLBACK_URL = "one-login-callback"
+LOGIN_REDIRECT_URL = "/portal/"
+LOGIN_REDIRECT_URL_FAILURE = "/sign-in/?failed=one-login"
+CSRF_FAILURE_VIEW = "famlink.web.failures.csrf_failure"
 
 LOGGING = {
     "version": 1,

@@ -1,9 +1,27 @@
-"""Every URL famlink answers, in one place."""
+"""Every URL famlink answers, in one place.
 
-from django.urls import path
+Each view is marked ``@public`` (no personal data) or ``@personal_data`` (read
+through the policy door); tests/web/test_route_walk.py fails on any other.
+"""
 
-from famlink.web import views
+from django.urls import include, path
+
+from famlink.api import records
+from famlink.web import views, views_registers
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("registers/algorithms", views_registers.algorithms, name="register-algorithms"),
+    path("registers/algorithms.<str:fmt>", views_registers.algorithms, name="register-algorithms-data"),
+    path("registers/algorithms/<str:model_id>/assessments/<int:pk>.<str:fmt>", views_registers.assessment_report, name="assessment-report"),
+    path("registers/contractors", views_registers.contractors, name="register-contractors"),
+    path("registers/contractors.<str:fmt>", views_registers.contractors, name="register-contractors-data"),
+    path("registers/schemas/<str:name>.schema.json", views_registers.register_schema, name="register-schema"),
+    path("transparency/audit-log", views_registers.audit_log, name="transparency-audit-log"),
+    path("transparency/audit-log.<str:fmt>", views_registers.audit_log, name="transparency-audit-log-data"),
+    path("", include("famlink.web.routes")),  # sign-in, portal and team front doors, language
+    path("api/persons/<str:public_id>/records", records.person_records, name="api-person-records"),
 ]
+
+handler404 = "famlink.web.failures.not_found"
+handler500 = "famlink.web.failures.server_error"

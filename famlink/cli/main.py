@@ -18,7 +18,7 @@ import click
 from famlink import config
 from famlink.core.errors import FamlinkError
 
-COMMAND_MODULES = ("famlink.cli.data", "famlink.cli.serve")
+COMMAND_MODULES = ("famlink.cli.data", "famlink.cli.serve", "famlink.cli.linkage", "famlink.cli.audit", "famlink.cli.governance", "famlink.cli.accounts", "famlink.cli.registers")
 
 
 def setup_django() -> None:

@@ -5,9 +5,11 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from famlink.adapters.storage.governance.routes import public
 from famlink.adapters.storage.sources.store import holdings
 
 
+@public
 def home(request: HttpRequest) -> HttpResponse:
     totals = holdings()
     summary = [

@@ -9,7 +9,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from famlink.core.ingest.rows import AcceptedRow, RejectedRow, RowValidator, nhs_number_is_valid, normalise_postcode
+from famlink.core.ingest.rows import (
+    AcceptedRow,
+    RejectedRow,
+    RowValidator,
+    nhs_number_is_valid,
+    normalise_postcode,
+)
 from famlink.core.sources.definition import SourceDefinition
 from tests.conftest import FIXTURES, valid_nhs_number
 

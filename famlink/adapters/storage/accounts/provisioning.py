@@ -1,0 +1,132 @@
+"""Making accounts: by the data team from the command line, and for the demo.
+
+There is no sign-up page. A parent's local account is made by the data team
+(or arrives through GOV.UK One Login) and reaches a Person only through
+``verification``: either a code the parent enters, or the data team linking
+it here after checking who the parent is.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from famlink.adapters.storage.accounts.access import STAFF_ROLES
+from famlink.adapters.storage.accounts.models import Account
+from famlink.adapters.storage.accounts.verification import link_person
+from famlink.adapters.storage.family.models import Person, Relationship
+from famlink.core.errors import Conflict, InvalidInput, NotFound
+from famlink.core.policy.roles import Role
+
+
+@dataclass(frozen=True)
+class Credentials:
+    role: str
+    username: str
+    password: str
+    person_id: str | None
+
+    def as_dict(self) -> dict[str, str | None]:
+        return asdict(self)
+
+
+def new_password() -> str:
+    return secrets.token_urlsafe(12)
+
+
+def find_person(public_id: str) -> Person:
+    person = Person.objects.filter(public_id=public_id).first()
+    if person is None:
+        raise NotFound(f"No person with id {public_id}.", where="--person")
+    return person
+
+
+def _make_user(username: str, password: str) -> object:
+    users = get_user_model()
+    if users.objects.filter(username__iexact=username).exists():
+        raise Conflict(f"The username {username} is taken.", where="--username")
+    try:
+        validate_password(password)
+    except ValidationError as error:
+        raise InvalidInput(" ".join(error.messages), where="password") from error
+    return users.objects.create_user(username=username, password=password)
+
+
+@transaction.atomic
+def create_parent(username: str, person: Person | None = None, *, password: str | None = None) -> Credentials:
+    """A parent's account; with ``person``, linked at once because the data team has checked who they are."""
+    password = password or new_password()
+    user = _make_user(username, password)
+    account = Account.objects.create(user=user, kind=Account.Kind.PARENT, role=Role.PARENT)
+    if person is not None:
+        if Account.objects.filter(person=person).exists():
+            raise Conflict(f"{person.public_id} already has an account.", where="--person")
+        link_person(account, person, method="data_team")
+    return Credentials(Role.PARENT, username, password, person.public_id if person else None)
+
+
+@transaction.atomic
+def create_staff(username: str, role: str, *, password: str | None = None) -> Credentials:
+    """A member of staff's account; they set up their second factor when they first sign in."""
+    if role not in {r.value for r in STAFF_ROLES}:
+        raise InvalidInput(f"{role} is not a staff role; use one of {', '.join(STAFF_ROLES)}.", where="--role")
+    password = password or new_password()
+    user = _make_user(username, password)
+    Account.objects.create(user=user, kind=Account.Kind.STAFF, role=role)
+    return Credentials(role, username, password, None)
+
+
+def demo_parent_candidates(count: int = 2) -> list[Person]:
+    """Adults with parental responsibility for a child, each from a different family."""
+    chosen: list[Person] = []
+    seen_children: set[int] = set()
+    ties = Relationship.objects.filter(kind=Relationship.Kind.PARENT_OF, parental_responsibility=True)
+    for tie in ties.select_related("from_person").order_by("from_person__public_id").iterator():
+        children = set(Relationship.objects.filter(kind=Relationship.Kind.PARENT_OF, from_person=tie.from_person)
+                       .values_list("to_person_id", flat=True))
+        if children & seen_children or Account.objects.filter(person=tie.from_person).exists():
+            continue
+        chosen.append(tie.from_person)
+        seen_children |= children
+        if len(chosen) == count:
+            break
+    return chosen
+
+
+def _demo_password(username: str) -> str:
+    """Stable for this installation (so re-running the demo changes nothing), secret outside it."""
+    digest = hmac.new(settings.SECRET_KEY.encode(), f"demo:{username}".encode(), hashlib.sha256).hexdigest()
+    return f"demo-{digest[:16]}"
+
+
+@transaction.atomic
+def demo_accounts(parents: Sequence[Person]) -> list[dict[str, str | None]]:
+    """Demo sign-ins: one parent account per Person given, and one data-team member. Idempotent."""
+    users = get_user_model()
+    wanted = [(f"parent{i}", Role.PARENT, person) for i, person in enumerate(parents, start=1)]
+    wanted.append(("datateam", Role.DATA_TEAM, None))
+    out: list[dict[str, str | None]] = []
+    for username, role, person in wanted:
+        password = _demo_password(username)
+        user = users.objects.filter(username=username).first()
+        if user is None:
+            made = create_parent(username, person, password=password) if role == Role.PARENT else \
+                create_staff(username, role, password=password)
+            out.append(made.as_dict())
+            continue
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        account = Account.objects.get(user=user)
+        if person is not None and account.person_id != person.pk:
+            raise Conflict(f"The demo account {username} is linked to someone else; reset the demo data.")
+        out.append(Credentials(role, username, password, person.public_id if person else None).as_dict())
+    return out

@@ -1,0 +1,66 @@
+"""``famlink accounts``: the data team makes sign-ins and issues verification codes.
+
+There is no sign-up page; these commands (and GOV.UK One Login) are how
+accounts come to exist. Passwords are printed once and never stored in clear.
+"""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from famlink.cli.main import cli, setup_django
+
+
+@cli.group()
+def accounts() -> None:
+    """Make parent and staff sign-ins; issue verification codes."""
+
+
+def _show(credentials: dict[str, str | None], as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(credentials))
+        return
+    for key, value in credentials.items():
+        if value is not None:
+            click.echo(f"{key}: {value}")
+
+
+@accounts.command("create-parent")
+@click.option("--person", "person_id", required=True, help="The Person's public id (checked by the data team in person).")
+@click.option("--username", required=True)
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+def create_parent(person_id: str, username: str, as_json: bool) -> None:
+    """Make a parent's sign-in, already linked to PERSON because the team has checked who they are."""
+    setup_django()
+    from famlink.adapters.storage.accounts.provisioning import create_parent as make
+    from famlink.adapters.storage.accounts.provisioning import find_person
+
+    _show(make(username, find_person(person_id)).as_dict(), as_json)
+
+
+@accounts.command("create-staff")
+@click.option("--role", required=True, help="practitioner, safeguarding_lead, data_team, dpo or auditor.")
+@click.option("--username", required=True)
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+def create_staff(role: str, username: str, as_json: bool) -> None:
+    """Make a staff sign-in; they set up their security codes when they first sign in."""
+    setup_django()
+    from famlink.adapters.storage.accounts.provisioning import create_staff as make
+
+    _show(make(username, role).as_dict(), as_json)
+
+
+@accounts.command("issue-code")
+@click.option("--person", "person_id", required=True, help="The Person's public id.")
+@click.option("--issued-by", required=True, help="Who in the data team checked the parent's identity.")
+def issue_code(person_id: str, issued_by: str) -> None:
+    """Print a one-time code for the parent's letter; it ties their account to PERSON once."""
+    setup_django()
+    from famlink.adapters.storage.accounts.provisioning import find_person
+    from famlink.adapters.storage.accounts.verification import MAX_TRIES, VALID_FOR, issue
+
+    code = issue(find_person(person_id), issued_by=issued_by)
+    click.echo(f"code: {code}")
+    click.echo(f"valid for {VALID_FOR.days} days; works once; {MAX_TRIES} wrong tries and it stops working")

@@ -1,0 +1,81 @@
+"""The public registers and the audit-log tree heads: no sign-in, no personal data.
+
+Views are thin: the data comes from ``famlink.adapters.storage.registers.exports``,
+the same function for the page, the JSON and the CSV, so the three cannot disagree.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+
+from famlink.adapters.storage.governance.routes import public
+from famlink.adapters.storage.registers import exports
+from famlink.adapters.storage.registers.models import ModelAssessment
+from famlink.core.assessment.report import render_html
+from famlink.core.errors import NotFound
+from famlink.core.registers.algorithms import find_algorithm
+
+TEMPLATES = {
+    "algorithms": "registers/algorithms.html",
+    "contractors": "registers/contractors.html",
+    "audit-log": "registers/audit_log.html",
+}
+
+
+def _register(request: HttpRequest, name: str, fmt: str) -> HttpResponse:
+    if fmt not in ("html", "json", "csv"):
+        raise NotFound(f"the register is published as .json or .csv, not .{fmt}")
+    data = exports.build(name)
+    if fmt == "json":
+        response = JsonResponse(data, json_dumps_params={"indent": 2})
+        response["Link"] = f'</registers/schemas/{name}.schema.json>; rel="describedby"'
+        return response
+    if fmt == "csv":
+        response = HttpResponse(exports.as_csv(name, data), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+        return response
+    return render(request, TEMPLATES[name], {"data": data, "name": name})
+
+
+@public
+def algorithms(request: HttpRequest, fmt: str = "html") -> HttpResponse:
+    return _register(request, "algorithms", fmt)
+
+
+@public
+def contractors(request: HttpRequest, fmt: str = "html") -> HttpResponse:
+    return _register(request, "contractors", fmt)
+
+
+@public
+def audit_log(request: HttpRequest, fmt: str = "html") -> HttpResponse:
+    return _register(request, "audit-log", fmt)
+
+
+@public
+def register_schema(request: HttpRequest, name: str) -> HttpResponse:
+    if name not in exports.REGISTERS:
+        raise NotFound(f"there is no register called '{name}'")
+    return JsonResponse(exports.schema(name), json_dumps_params={"indent": 2})
+
+
+@public
+def assessment_report(request: HttpRequest, model_id: str, pk: int, fmt: str) -> HttpResponse:
+    """An assessment's report: figures for groups, never for a person (small groups are suppressed)."""
+    row = ModelAssessment.objects.filter(model_id=model_id, pk=pk).first()
+    if row is None or fmt not in ("html", "pdf", "json"):
+        raise NotFound(f"no assessment {pk} of '{model_id}'")
+    if fmt == "json":
+        return JsonResponse(row.figures, json_dumps_params={"indent": 2})
+    if fmt == "pdf":
+        pdf = Path(row.report_dir) / "assessment.pdf"
+        if not row.report_dir or not pdf.is_file():
+            raise NotFound("this assessment has no PDF report")
+        return FileResponse(pdf.open("rb"), content_type="application/pdf")
+    entry = find_algorithm(model_id).as_dict()
+    html = render_html(json.loads(json.dumps(row.figures)), entry)
+    return HttpResponse(html, content_type="text/html; charset=utf-8")

@@ -1,0 +1,99 @@
+"""Lock-out windows, security codes, account making, the demo accounts and the CLI."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pyotp
+import pytest
+from click.testing import CliRunner
+from django.utils import timezone
+
+from famlink.adapters.storage.accounts import lockout
+from famlink.adapters.storage.accounts.errors import TooManyAttempts
+from famlink.adapters.storage.accounts.models import AccessAttempt, Account
+from famlink.adapters.storage.accounts.provisioning import (
+    create_parent,
+    create_staff,
+    demo_accounts,
+)
+from famlink.adapters.storage.accounts.second_factor import matching_step
+from famlink.adapters.storage.family.models import Person
+from famlink.core.errors import Conflict, InvalidInput
+
+pytestmark = pytest.mark.django_db
+KIND = AccessAttempt.Kind.PASSWORD
+
+
+def test_a_success_clears_the_username_count_but_not_the_address_count() -> None:
+    for _ in range(4):
+        lockout.record(KIND, "sam", "10.0.0.1", succeeded=False)
+    lockout.record(KIND, "sam", "10.0.0.1", succeeded=True)
+    for _ in range(4):
+        lockout.record(KIND, "sam", "10.0.0.1", succeeded=False)
+    lockout.check_allowed(KIND, "sam", "10.0.0.1")
+    lockout.record(KIND, "sam", "10.0.0.1", succeeded=False)
+    with pytest.raises(TooManyAttempts):
+        lockout.check_allowed(KIND, "sam", "10.0.0.2")
+
+
+def test_old_failures_fall_out_of_the_window() -> None:
+    for _ in range(5):
+        lockout.record(KIND, "sam", None, succeeded=False)
+    with pytest.raises(TooManyAttempts):
+        lockout.check_allowed(KIND, "sam", None)
+    AccessAttempt.objects.update(at=timezone.now() - timedelta(minutes=16))
+    lockout.check_allowed(KIND, "sam", None)
+
+
+def test_security_codes_allow_one_step_of_clock_drift_only() -> None:
+    secret = pyotp.random_base32()
+    now = 1_700_000_000.0
+    totp = pyotp.TOTP(secret)
+    step = totp.timecode(datetime.fromtimestamp(now, tz=UTC))
+    assert matching_step(secret, totp.at(now), now=now) == step
+    assert matching_step(secret, totp.at(now - 30), now=now) == step - 1
+    assert matching_step(secret, totp.at(now + 30), now=now) == step + 1
+    assert matching_step(secret, totp.at(now - 90), now=now) is None
+    assert matching_step(secret, "12345", now=now) is None
+
+
+def test_making_accounts() -> None:
+    person = Person.objects.create(display_name="Kim")
+    made = create_parent("kim", person)
+    account = Account.objects.get(user__username="kim")
+    assert account.person == person and account.verified_by == "data_team"
+    assert account.user.password.startswith("argon2") and made.password not in account.user.password
+    with pytest.raises(Conflict):
+        create_parent("KIM", None)
+    with pytest.raises(InvalidInput):
+        create_staff("boss", "superuser")
+    with pytest.raises(InvalidInput):
+        create_parent("short", None, password="abc")
+
+
+def test_demo_accounts_are_stable_and_idempotent() -> None:
+    a, b = Person.objects.create(display_name="A"), Person.objects.create(display_name="B")
+    first = demo_accounts([a, b])
+    again = demo_accounts([a, b])
+    assert first == again
+    assert [x["role"] for x in first] == ["parent", "parent", "data_team"]
+    assert [x["person_id"] for x in first] == [a.public_id, b.public_id, None]
+    assert set(first[0]) == {"role", "username", "password", "person_id"}
+
+
+def test_the_accounts_commands() -> None:
+    import famlink.cli.accounts  # noqa: F401  (registers the commands)
+    from famlink.cli.main import cli
+
+    person = Person.objects.create(display_name="Lee")
+    runner = CliRunner()
+    result = runner.invoke(cli, ["accounts", "create-staff", "--role", "data_team", "--username", "lee.staff"])
+    assert result.exit_code == 0, result.output
+    assert "password: " in result.output
+    result = runner.invoke(cli, ["accounts", "issue-code", "--person", person.public_id, "--issued-by", "lee.staff"])
+    assert result.exit_code == 0 and result.output.startswith("code: ")
+    result = runner.invoke(cli, ["accounts", "create-parent", "--person", person.public_id, "--username", "lee", "--json"])
+    assert result.exit_code == 0 and f'"person_id": "{person.public_id}"' in result.output
+    result = runner.invoke(cli, ["accounts", "create-parent", "--person", "PNOPE", "--username", "x"])
+    assert result.exit_code == 2 and "No person" in result.output

@@ -1,0 +1,65 @@
+"""Walks a URL configuration and proves every personal-data route asks the policy door.
+
+Not a test module: ``test_route_walk.py`` runs it over ``famlink.urls`` and
+over a deliberately broken urlconf that it must catch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from famlink.adapters.storage.governance.models import AuditLogEntry
+from famlink.adapters.storage.governance.routes import RouteAccess, declared
+
+
+@dataclass(frozen=True)
+class Route:
+    path: str
+    name: str | None
+    view: Any
+    keys: tuple[str, ...]
+
+
+def routes(urlconf: str | None = None) -> Iterator[Route]:
+    def walk(patterns: list[Any], prefix: str) -> Iterator[Route]:
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                yield from walk(p.url_patterns, prefix + str(p.pattern))
+            elif isinstance(p, URLPattern):
+                keys = tuple(p.pattern.converters) if hasattr(p.pattern, "converters") else ()
+                yield Route(prefix + str(p.pattern), p.name, p.callback, keys)
+
+    yield from walk(get_resolver(urlconf).url_patterns, "/")
+
+
+def fill(route: Route, public_id: str) -> str:
+    path = route.path
+    for key in route.keys:
+        path = path.replace(f"<str:{key}>", public_id).replace(f"<{key}>", public_id)
+    return path
+
+
+def problems(client: Client, public_id: str, urlconf: str | None = None) -> list[str]:
+    """Every route without a declaration, and every personal-data route that logs nothing."""
+    found: list[str] = []
+    for route in routes(urlconf):
+        access = declared(route.view)
+        if access is None:
+            found.append(f"{route.path}: declares neither @public nor @personal_data")
+            continue
+        if access is RouteAccess.PUBLIC:
+            continue
+        before = AuditLogEntry.objects.filter(subject_id=public_id).count()
+        try:
+            client.get(fill(route, public_id))
+        except Exception as error:  # a guarded view that skipped the door raises here
+            found.append(f"{route.path}: {error}")
+            continue
+        if AuditLogEntry.objects.filter(subject_id=public_id).count() == before:
+            found.append(f"{route.path}: personal-data route wrote no audit entry")
+    return found

@@ -1,0 +1,58 @@
+"""The registers and audit-log tree heads answer without sign-in, as checked pages, JSON and CSV."""
+
+from __future__ import annotations
+
+import json
+
+import jsonschema
+import pytest
+from django.utils import timezone
+
+from famlink.adapters.storage.registers import exports, store
+from famlink.core.registers import load_algorithms
+
+pytestmark = pytest.mark.django_db
+
+PAGES = {
+    "/registers/algorithms": "algorithms",
+    "/registers/contractors": "contractors",
+    "/transparency/audit-log": "audit-log",
+}
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_public_page_answers_without_sign_in(client, path: str) -> None:  # type: ignore[no-untyped-def]
+    response = client.get(path)
+    assert response.status_code == 200
+    assert response.page.find(".//h1") is not None  # checked: one h1, title starts with it
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_json_sibling_validates_against_its_published_schema(client, path: str) -> None:  # type: ignore[no-untyped-def]
+    name = PAGES[path]
+    data = json.loads(client.get(f"{path}.json").content)
+    schema = json.loads(client.get(f"/registers/schemas/{name}.schema.json").content)
+    jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker()).validate(data)
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_csv_sibling(client, path: str) -> None:  # type: ignore[no-untyped-def]
+    response = client.get(f"{path}.csv")
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    assert response.content.decode().splitlines()[0].split(",")[0] == exports.CSV_COLUMNS[PAGES[path]][0]
+
+
+def test_unknown_format_is_not_found(client) -> None:  # type: ignore[no-untyped-def]
+    assert client.get("/registers/algorithms.xml").status_code == 404
+
+
+def test_algorithm_page_shows_a_suspended_model_and_its_failed_assessment(client) -> None:  # type: ignore[no-untyped-def]
+    entry = next(e for e in load_algorithms() if e.id == "early-help-v1")
+    row = store.record_assessment({"model_id": entry.id, "ran_at": timezone.now().isoformat(), "passed": False,
+                                   "criteria_sha256": entry.criteria_sha256, "headline": {"auroc": 0.66}})
+    text = client.get("/registers/algorithms").content.decode()
+    assert "Not in use: scores nobody" in text and "Failed" in text
+    data = json.loads(client.get("/registers/algorithms.json").content)
+    item = data["entries"][0]
+    assert item["state"] == "suspended" and item["latest_assessment"]["passed"] is False
+    assert item["latest_assessment"]["report_json"].endswith(f"/{row.pk}.json")
