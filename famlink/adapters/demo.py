@@ -1,33 +1,44 @@
 """The demo the README's first command runs: generate, ingest, link, accounts.
 
-Every step is idempotent, so running the demo again changes nothing.
+Every step is idempotent, so running the demo again changes nothing: the data
+is generated once from a fixed seed, an extract already held is not ingested
+again, linkage runs only when an extract arrived after the last run, and the
+demo accounts keep their people and passwords.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from famlink.adapters.storage.accounts.models import Account
+from famlink.adapters.storage.accounts.provisioning import demo_accounts, demo_parent_candidates
+from famlink.adapters.storage.linkage.run import latest_run, link_records
+from famlink.adapters.storage.sources.models import Extract
 from famlink.adapters.storage.sources.store import holdings, ingest_extract
 from famlink.core.synth import generate
 
 DEMO_SEED = 2026
+DEMO_PARENTS = ("parent1", "parent2")
 
 
 @dataclass
 class DemoSummary:
     data_dir: Path
     ingested: dict[str, int] = field(default_factory=dict)
+    linked: bool = False
     totals: dict[str, int] = field(default_factory=dict)
-    accounts: list[dict[str, str]] = field(default_factory=list)
+    accounts: list[dict[str, str | None]] = field(default_factory=list)
+    accounts_file: Path | None = None
 
     def lines(self) -> list[str]:
         out = [f"Demo data in {self.data_dir}"]
         out += [f"  {name}: {value:,}" for name, value in self.totals.items()]
         if self.accounts:
-            out.append("Demo sign-ins:")
-            out += [f"  {a['role']:<10} {a['username']:<20} {a['password']}" for a in self.accounts]
+            out.append("Demo sign-ins (also in " + str(self.accounts_file) + "):")
+            out += [f"  {a['role']:<10} {a['username']:<10} password {a['password']}" for a in self.accounts]
         return out
 
 
@@ -39,5 +50,22 @@ def prepare_demo(out_dir: Path, *, families: int, progress: Callable[[int, int],
         extract = out_dir / "extracts" / f"{definition.stem}.csv"
         report = ingest_extract(definition, extract, progress=progress)
         summary.ingested[definition.stem] = report.accepted
+    run = latest_run()
+    newest = Extract.objects.filter(status=Extract.Status.COMPLETE).order_by("-completed_at").first()
+    if run is None or (newest and newest.completed_at and newest.completed_at > run.started_at):
+        link_records()
+        summary.linked = True
+    summary.accounts = demo_accounts(_demo_parents())
+    summary.accounts_file = out_dir.parent / "demo-accounts.json"
+    summary.accounts_file.write_text(json.dumps(summary.accounts, indent=2))
+    summary.accounts_file.chmod(0o600)
     summary.totals = holdings()
     return summary
+
+
+def _demo_parents() -> list:
+    """The people the demo parent accounts belong to: kept once chosen."""
+    held = [Account.objects.filter(user__username=name).select_related("person").first() for name in DEMO_PARENTS]
+    if all(account and account.person for account in held):
+        return [account.person for account in held]  # type: ignore[union-attr]
+    return demo_parent_candidates(len(DEMO_PARENTS))
