@@ -34,6 +34,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("FAMLINK_INGEST_BATCH", "5000", "Rows written per transaction during ingest."),
     Setting("FAMLINK_SPARK_MASTER", "local[2]", "Spark master for the Spark linkage engine (spark://HOST:7077 in production)."),
     Setting("FAMLINK_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend", "Django email backend used to notify parents."),
+    Setting("FAMLINK_OIDC_ISSUER", "", "GOV.UK One Login issuer URL (https://oidc.account.gov.uk/); empty turns One Login off."),
+    Setting("FAMLINK_OIDC_CLIENT_ID", "", "The client id One Login issued to the council."),
+    Setting("FAMLINK_OIDC_PRIVATE_KEY_FILE", "", "PEM private key for private_key_jwt; its public key is registered with One Login."),
+    Setting("FAMLINK_OIDC_KEY_ID", "", "Optional kid for the client assertion."),
+    Setting("FAMLINK_OIDC_VTR", '["Cl.Cm"]', "One Login vector of trust; add P2 for identity proving."),
     Setting("FAMLINK_SETTINGS_FILE", "$FAMLINK_DATA_DIR/famlink.toml", "Optional TOML file holding any of these settings."),
 )
 

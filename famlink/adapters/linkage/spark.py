@@ -7,12 +7,12 @@ not need it (``get_engine("spark")`` explains what to install if missing).
 
 from __future__ import annotations
 
-import os
 import tempfile
 from typing import Any
 
 import pyspark  # noqa: F401  (fail early, with get_engine's message, if missing)
 
+from famlink import config
 from famlink.adapters.linkage.splink_model import SplinkLinkageEngine
 
 
@@ -28,7 +28,7 @@ class SparkLinkageEngine(SplinkLinkageEngine):
         if self._spark is None:
             from pyspark.sql import SparkSession
 
-            master = os.environ.get("FAMLINK_SPARK_MASTER", "local[*]")
+            master = config.get("FAMLINK_SPARK_MASTER", "local[2]")
             self._spark = (
                 SparkSession.builder.master(master).appName("famlink-linkage")
                 .config("spark.sql.shuffle.partitions", "8")
