@@ -1,0 +1,26 @@
+"""Which records belong to a person: linkage's latest complete run decides.
+
+Each linkage run keeps its own ``RecordAssignment`` rows; the person's
+records are those assigned to them by the newest run that completed.
+"""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from famlink.adapters.storage.family.models import Person
+from famlink.adapters.storage.linkage.models import LinkageRun, RecordAssignment
+from famlink.adapters.storage.sources.models import SourceRecord
+
+
+def latest_run() -> LinkageRun | None:
+    return LinkageRun.objects.filter(status=LinkageRun.Status.COMPLETE).order_by("-pk").first()
+
+
+def linked_records(person: Person) -> QuerySet[SourceRecord]:
+    """The records the latest complete linkage run assigned to ``person`` (none before any run)."""
+    run = latest_run()
+    if run is None:
+        return SourceRecord.objects.none()
+    ids = RecordAssignment.objects.filter(run=run, person=person).values("record")
+    return SourceRecord.objects.filter(pk__in=ids)

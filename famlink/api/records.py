@@ -1,0 +1,99 @@
+"""Practitioner JSON: one person's records, read only through the policy door.
+
+Kept deliberately small: it is the first real user of the door, so the
+route-walk and access-matrix tests exercise the machinery end to end.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.http import require_GET
+
+from famlink.adapters.storage.family.models import Person
+from famlink.adapters.storage.governance import door, holdings
+from famlink.adapters.storage.governance.actors import actor_for
+from famlink.adapters.storage.governance.models import BreakGlassAuthorisation
+from famlink.adapters.storage.governance.routes import personal_data
+from famlink.adapters.storage.sources.models import Source, SourceRecord
+from famlink.core.audit import AuditEvent
+from famlink.core.errors import InvalidInput, NotFound
+from famlink.core.policy import Role
+from famlink.core.taxonomy import DataCategory, Purpose, RecordCategory
+
+
+def _purpose(request: HttpRequest, role: Role) -> Purpose:
+    if role is Role.PARENT:
+        return Purpose.SUBJECT_ACCESS  # parents see records only to see what is held
+    raw = request.GET.get("purpose", Purpose.DIRECT_SERVICE_DELIVERY.value)
+    try:
+        return Purpose(raw)
+    except ValueError:
+        known = ", ".join(p.value for p in Purpose)
+        raise InvalidInput(f"unknown purpose '{raw}'; expected one of: {known}", where="purpose") from None
+
+
+def _category(record: SourceRecord) -> DataCategory:
+    return DataCategory.for_record_category(RecordCategory(record.category))
+
+
+def _categories(request: HttpRequest, present: set[DataCategory]) -> set[DataCategory]:
+    raw = request.GET.get("categories")
+    if not raw:
+        return {DataCategory.IDENTITY, DataCategory.CONTACT, *present}
+    try:
+        return {DataCategory(c.strip()) for c in raw.split(",") if c.strip()}
+    except ValueError as error:
+        raise InvalidInput(f"unknown data category: {error}", where="categories") from None
+
+
+def _break_glass(request: HttpRequest) -> BreakGlassAuthorisation | None:
+    raw = request.GET.get("break_glass")
+    if not raw:
+        return None
+    if not raw.isdigit():
+        raise InvalidInput("break_glass must be the number of an authorisation", where="break_glass")
+    return BreakGlassAuthorisation.objects.select_related("practitioner__user", "authoriser__user").filter(pk=int(raw)).first()
+
+
+def _record(record: SourceRecord) -> dict[str, Any]:
+    return {
+        "source": record.source.name, "local_id": record.local_id, "version": record.version,
+        "category": record.category, "event_date": record.event_date.isoformat() if record.event_date else None,
+        "status": record.status, "note": record.note, "received_at": record.received_at.isoformat(),
+    }
+
+
+@require_GET
+@personal_data(action=AuditEvent.RECORD_VIEWED)
+def person_records(request: HttpRequest, public_id: str) -> JsonResponse:
+    """``GET /api/persons/<public_id>/records?purpose=...&categories=...&break_glass=...``"""
+    person = Person.objects.filter(public_id=public_id).first()
+    if person is None:
+        raise NotFound("no such person")
+    actor = actor_for(request.user)
+    purpose = _purpose(request, actor.role)
+    records = holdings.linked_records(person).select_related("source")
+    present = {DataCategory.for_record_category(RecordCategory(c)) for c in records.values_list("category", flat=True).distinct()}
+    categories = _categories(request, present)
+    wanted = [c for c in RecordCategory if DataCategory.for_record_category(c) in categories]
+    records = records.filter(category__in=wanted)
+    sources = Source.objects.filter(pk__in=records.values("source")).select_related("organisation")
+    with door.open(actor, purpose, person, categories, sources=sources, break_glass=_break_glass(request)) as grant:
+        body: dict[str, Any] = {"person": person.public_id, "purpose": purpose.value,
+                                "obligations": [str(o) for o in grant.decision.obligations]}
+        if DataCategory.IDENTITY in categories:
+            body["identity"] = {"name": person.display_name,
+                                "date_of_birth": person.date_of_birth.isoformat() if person.date_of_birth else None}
+        if DataCategory.CONTACT in categories:
+            body["addresses"] = [
+                {"address": m.address, "postcode": m.postcode, "household": m.household.public_id}
+                for m in person.memberships.select_related("household").order_by("from_date")
+                if not m.sensitive_address or grant.sensitive_visible((DataCategory.CONTACT,), (person.public_id,))
+            ]
+        body["records"] = [
+            _record(r) for r in records.order_by("source_id", "local_id", "version")
+            if not r.sensitive or grant.sensitive_visible((_category(r),))
+        ]
+    return JsonResponse(body)

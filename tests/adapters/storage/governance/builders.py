@@ -1,0 +1,103 @@
+"""Small families, staff and linked records for the governance tests (not a test module)."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.contrib.auth.models import User
+from django.utils import timezone
+
+from famlink.adapters.storage.family.models import (
+    Household,
+    HouseholdMembership,
+    Person,
+    Relationship,
+)
+from famlink.adapters.storage.governance.models import StaffActor
+from famlink.adapters.storage.linkage.models import LinkageRun, RecordAssignment
+from famlink.adapters.storage.sources.models import Extract, Organisation, Source, SourceRecord
+from famlink.core.policy import Role
+from famlink.core.taxonomy import Purpose
+
+_n = itertools.count(1)
+STAFF_PURPOSES = [p.value for p in (Purpose.DIRECT_SERVICE_DELIVERY, Purpose.EARLY_HELP_IDENTIFICATION,
+                                    Purpose.SAFEGUARDING_CHILD_PROTECTION)]
+ALL_PURPOSES = [p.value for p in Purpose]
+
+
+def source(sector: str = "health", purposes: list[str] | None = None) -> Source:
+    n = next(_n)
+    org, _ = Organisation.objects.get_or_create(
+        name=f"{sector.title()} Trust {n}", defaults={"sector": sector, "organisation_type": "public"})
+    return Source.objects.create(
+        name=f"{sector}-{n}", title=f"{sector} {n}", organisation=org, lawful_basis="public_task",
+        purposes=purposes if purposes is not None else ALL_PURPOSES, retention_years=7, refresh="monthly",
+        definition_sha256="0" * 64)
+
+
+def record(src: Source, person: Person, *, category: str = "health.appointment", note: str = "",
+           sensitive: bool = False) -> SourceRecord:
+    extract, _ = Extract.objects.get_or_create(
+        source=src, file_sha256=f"{src.pk:064d}",
+        defaults={"file_name": "x.csv", "file_format": "csv", "status": Extract.Status.COMPLETE,
+                  "received_at": timezone.now()})
+    n = next(_n)
+    made = SourceRecord.objects.create(
+        source=src, extract=extract, row_number=n, local_id=f"L{n}", first_name=person.display_name,
+        category=category, note=note, sensitive=sensitive, received_at=timezone.now(), row_checksum="0" * 64)
+    run = LinkageRun.objects.filter(status=LinkageRun.Status.COMPLETE).first() or LinkageRun.objects.create(
+        started_at=timezone.now(), status=LinkageRun.Status.COMPLETE, engine="test", model_version="test")
+    RecordAssignment.objects.create(run=run, record=made, person=person)
+    return made
+
+
+def user(name: str | None = None) -> User:
+    return User.objects.create_user(username=name or f"user{next(_n)}", password="not-a-real-password-1")
+
+
+def staff(role: Role = Role.PRACTITIONER, *, purposes: list[str] | None = None, sector: str = "",
+          authoriser_until: datetime | None = None, lead: bool = False, organisation: Organisation | None = None,
+          name: str | None = None) -> StaffActor:
+    return StaffActor.objects.create(
+        user=user(name), role=role.value, purposes=STAFF_PURPOSES if purposes is None else purposes,
+        sector=sector, authoriser_until=authoriser_until, designated_safeguarding_lead=lead,
+        organisation=organisation)
+
+
+def authoriser(**kwargs: object) -> StaffActor:
+    return staff(Role.SAFEGUARDING_LEAD, authoriser_until=timezone.now() + timedelta(days=365), lead=True, **kwargs)  # type: ignore[arg-type]
+
+
+@dataclass
+class Family:
+    mother: Person
+    father: Person
+    child: Person
+    household: Household
+    secrets: list[str] = field(default_factory=list)  # strings that must never leak to another family
+
+
+def family(tag: str, src: Source | None = None) -> Family:
+    """Two adults, one child under both parents' responsibility, records in one source."""
+    src = src or source()
+    mother = Person.objects.create(display_name=f"Mother {tag}", date_of_birth=date(1985, 3, 1))
+    father = Person.objects.create(display_name=f"Father {tag}", date_of_birth=date(1983, 6, 1))
+    child = Person.objects.create(display_name=f"Child {tag}", date_of_birth=date(2016, 9, 1))
+    home = Household.objects.create()
+    for person, role in ((mother, "adult"), (father, "adult"), (child, "child")):
+        HouseholdMembership.objects.create(household=home, person=person, role=role,
+                                           address=f"1 {tag} Street", postcode="AB1 2CD")
+    HouseholdMembership.objects.create(household=Household.objects.create(), person=mother, role="adult",
+                                       address=f"Refuge {tag}", postcode="ZZ9 9ZZ", sensitive_address=True,
+                                       from_date=date(2024, 1, 1))
+    for parent in (mother, father):
+        Relationship.objects.create(from_person=parent, to_person=child, kind="parent_of", parental_responsibility=True)
+    fam = Family(mother, father, child, home)
+    for person in (mother, father, child):
+        record(src, person, note=f"note about {person.display_name}")
+    record(src, child, note=f"sensitive note {tag}", sensitive=True)
+    fam.secrets = [mother.display_name, father.display_name, child.display_name, f"{tag} Street",
+                   f"Refuge {tag}", f"sensitive note {tag}", mother.public_id, father.public_id, child.public_id]
+    return fam
