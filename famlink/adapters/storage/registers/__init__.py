@@ -1,0 +1,1 @@
+"""Storage for the registers: assessments, scoring runs and the notices families get."""
