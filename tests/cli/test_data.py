@@ -49,7 +49,7 @@ def test_ingest_json_reconciles_and_reruns_are_no_ops(famlink, gp_definition: Pa
 def test_bad_input_is_one_line_naming_the_file(famlink, gp_definition: Path, tmp_path: Path) -> None:
     empty = tmp_path / "empty.csv"
     empty.write_text("")
-    code, out, err = famlink("ingest", "--source", str(gp_definition), str(empty))
+    code, _, err = famlink("ingest", "--source", str(gp_definition), str(empty))
     assert code == 2
     assert err.strip() == f"famlink: {empty}: the file is empty"
     assert "Traceback" not in err
