@@ -18,6 +18,8 @@ from famlink.adapters.storage.accounts.provisioning import demo_accounts, demo_p
 from famlink.adapters.storage.linkage.run import latest_run, link_records
 from famlink.adapters.storage.sources.models import Extract
 from famlink.adapters.storage.sources.store import holdings, ingest_extract
+from famlink.adapters.storage.registers.early_help import run_early_help
+from famlink.core.errors import FamlinkError
 from famlink.core.synth import generate
 
 DEMO_SEED = 2026
@@ -32,10 +34,12 @@ class DemoSummary:
     totals: dict[str, int] = field(default_factory=dict)
     accounts: list[dict[str, str | None]] = field(default_factory=list)
     accounts_file: Path | None = None
+    early_help: str = ""
 
     def lines(self) -> list[str]:
         out = [f"Demo data in {self.data_dir}"]
         out += [f"  {name}: {value:,}" for name, value in self.totals.items()]
+        out.append(f"Early-help model: {self.early_help}")
         if self.accounts:
             out.append("Demo sign-ins (also in " + str(self.accounts_file) + "):")
             out += [f"  {a['role']:<10} {a['username']:<10} password {a['password']}" for a in self.accounts]
@@ -55,12 +59,23 @@ def prepare_demo(out_dir: Path, *, families: int, progress: Callable[[int, int],
     if run is None or (newest and newest.completed_at and newest.completed_at > run.started_at):
         link_records()
         summary.linked = True
+    summary.early_help = _early_help(out_dir)
     summary.accounts = demo_accounts(_demo_parents())
     summary.accounts_file = out_dir.parent / "demo-accounts.json"
     summary.accounts_file.write_text(json.dumps(summary.accounts, indent=2))
     summary.accounts_file.chmod(0o600)
     summary.totals = holdings()
     return summary
+
+
+def _early_help(out_dir: Path) -> str:
+    """Assess the example model and score with it if it may run; say what happened either way."""
+    try:
+        result = run_early_help(out_dir, n_boot=200)
+    except FamlinkError as error:
+        return f"not assessed: {error.text}"
+    verdict = "passed" if result["assessment_passed"] else "failed, so it is suspended"
+    return f"assessment {verdict} (AUROC {result['auroc']:.3f}); scoring run: {result['run']}"
 
 
 def _demo_parents() -> list:
