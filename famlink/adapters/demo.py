@@ -16,9 +16,9 @@ from pathlib import Path
 from famlink.adapters.storage.accounts.models import Account
 from famlink.adapters.storage.accounts.provisioning import demo_accounts, demo_parent_candidates
 from famlink.adapters.storage.linkage.run import latest_run, link_records
+from famlink.adapters.storage.registers.early_help import run_early_help
 from famlink.adapters.storage.sources.models import Extract
 from famlink.adapters.storage.sources.store import holdings, ingest_extract
-from famlink.adapters.storage.registers.early_help import run_early_help
 from famlink.core.errors import FamlinkError
 from famlink.core.synth import generate
 
