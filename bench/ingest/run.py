@@ -1,0 +1,81 @@
+"""Ingest throughput and peak memory, on SQLite and PostgreSQL.
+
+    .venv/bin/python bench/ingest/run.py --rows 250000 500000 1000000 [--postgres URL]
+
+Each run ingests a generated GP extract in a fresh subprocess with a fresh
+database and reports rows per second and the subprocess's peak resident
+memory, so that flat memory as the file grows shows up in the table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+DEFINITION = REPO / "tests" / "fixtures" / "gp_appointments.toml"
+
+
+def write_extract(path: Path, rows: int) -> None:
+    rng = random.Random(rows)
+    outcomes = ["ATT", "DNA", "CANC"]
+    with path.open("w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["ref", "forename", "surname", "dob", "nhs", "outcome"])
+        for i in range(rows):
+            writer.writerow([f"A{i}", rng.choice(["Amy", "Ben", "Cara", "Dev"]), rng.choice(["Smith", "Khan", "Jones"]),
+                             f"{rng.randint(1, 28):02d}/{rng.randint(1, 12):02d}/{rng.randint(2000, 2020)}", "", rng.choice(outcomes)])
+
+
+def run_one(extract: Path, database_url: str, data_dir: Path) -> dict[str, float]:
+    env = {**os.environ, "DATABASE_URL": database_url, "FAMLINK_DATA_DIR": str(data_dir)}
+    famlink = [sys.executable, "-m", "famlink"]
+    subprocess.run([*famlink, "status", "--json"], env=env, check=True, capture_output=True)  # migrate first
+    started = time.perf_counter()
+    out = subprocess.run([*famlink, "ingest", "--source", str(DEFINITION), str(extract), "--json"], env=env, check=True, capture_output=True, text=True)
+    seconds = time.perf_counter() - started
+    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    report = json.loads(out.stdout)
+    assert report["rows_in"] == report["accepted"] + report["quarantined"]
+    return {"rows": report["rows_in"], "seconds": seconds, "rows_per_second": report["rows_in"] / seconds,
+            "ingest_rows_per_second": report["rows_per_second"], "peak_mib": peak_kib / 1024}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, nargs="+", default=[250_000, 500_000, 1_000_000])
+    parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/famlink_bench")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        for rows in args.rows:
+            extract = Path(tmp) / f"gp_{rows}.csv"
+            write_extract(extract, rows)
+            for name in ("sqlite", "postgresql"):
+                data_dir = Path(tmp) / f"{name}_{rows}"
+                data_dir.mkdir()
+                if name == "sqlite":
+                    url = f"sqlite:///{data_dir / 'bench.sqlite3'}"
+                else:
+                    subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", "DROP DATABASE IF EXISTS famlink_bench"], check=True)
+                    subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", "CREATE DATABASE famlink_bench"], check=True)
+                    url = args.postgres
+                # ru_maxrss of children is the max over all children so far: run each measurement in its own process
+                result = json.loads(subprocess.run([sys.executable, __file__, "--one", str(extract), url, str(data_dir)], check=True, capture_output=True, text=True).stdout)
+                print(f"{name:<10} {rows:>9,} rows  {result['rows_per_second']:>9,.0f} rows/s end to end  "
+                      f"{result['ingest_rows_per_second']:>9,.0f} rows/s ingest  peak {result['peak_mib']:,.0f} MiB", flush=True)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 5 and sys.argv[1] == "--one":
+        print(json.dumps(run_one(Path(sys.argv[2]), sys.argv[3], Path(sys.argv[4]))))
+    else:
+        main()
