@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "famlink.adapters.storage.governance",
     "famlink.adapters.storage.registers",
     "famlink.adapters.storage.accounts",
+    "famlink.adapters.storage.rights",
     "famlink.web",
 ]
 

@@ -12,8 +12,18 @@ from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 
-from famlink.adapters.storage.accounts.access import STAFF_ROLES, require_parent, require_staff
+from famlink.adapters.storage.accounts.access import (
+    STAFF_ROLES,
+    current_person,
+    require_parent,
+    require_staff,
+)
+from famlink.adapters.storage.accounts.errors import NotAllowed
+from famlink.adapters.storage.family.models import Person
+from famlink.adapters.storage.governance.actors import actor_for
+from famlink.core.policy import Actor
 from famlink.core.policy.roles import Role
 
 View = Callable[..., HttpResponse]
@@ -44,3 +54,34 @@ def staff_page(*roles: Role) -> Callable[[View], View]:
         return guarded
 
     return mark
+
+
+def family_page(view: View) -> View:
+    """A portal page about the family: a parent who has verified who they are.
+
+    A parent who has not verified yet is sent to the verification page; the
+    view itself reads only through the policy door.
+    """
+
+    @functools.wraps(view)
+    def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        require_parent(request)
+        if current_person(request) is None:
+            return redirect("portal-verify")
+        return view(request, *args, **kwargs)
+
+    return guarded
+
+
+def signed_in_parent(request: HttpRequest) -> tuple[Actor, Person]:
+    """The policy's Actor and the Person a verified parent proved to be."""
+    person = current_person(request)
+    if person is None:
+        raise NotAllowed("Verify who you are before you see any records.")
+    return actor_for(request.user), person
+
+
+def signed_in_staff(request: HttpRequest) -> Actor:
+    return actor_for(request.user)

@@ -35,7 +35,10 @@ SECTIONS = (
     Section(_("Your family's records"), "/portal/records/", _("See what the council holds about you and your children.")),
     Section(_("Who has looked at your records"), "/portal/access-log/", _("See who looked, when, and why.")),
     Section(_("Your choices (consent)"), "/portal/consent/", _("Say yes or no to your records being linked and shared.")),
-    Section(_("Report a mistake"), "/portal/report/", _("Tell us if something is wrong. You can also add your side.")),
+    Section(_("How records were matched to you"), "/portal/links/", _("See why records were put together, and say if one is not yours.")),
+    Section(_("What computer models said"), "/portal/flags/", _("See if a model picked out your family, and why.")),
+    Section(_("Who holds your information"), "/portal/organisations/", _("The services and companies that have records about you.")),
+    Section(_("Your requests and messages"), "/portal/requests/", _("Mistakes you reported and what the council did about them.")),
     Section(_("Download everything"), "/portal/download/", _("Get a copy of all your records to keep.")),
 )
 

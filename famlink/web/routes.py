@@ -1,8 +1,8 @@
-"""Sign-in, the portal and team front doors, and the language switch (included from famlink/urls.py)."""
+"""Sign-in, the portal and team pages, and the language switch (included from famlink/urls.py)."""
 
 from django.urls import path
 
-from famlink.web import language, one_login, portal, sign_in, team
+from famlink.web import corrections, family_data, language, one_login, portal, sign_in, team
 
 urlpatterns = [
     path("sign-in/", sign_in.sign_in, name="sign-in"),
@@ -11,8 +11,24 @@ urlpatterns = [
     path("sign-in/one-login/", one_login.OneLoginStart.as_view(), name="one-login-start"),
     path("sign-in/one-login/callback/", one_login.OneLoginCallback.as_view(), name="one-login-callback"),
     path("sign-out/", sign_in.sign_out, name="sign-out"),
+    # the parent portal: every page below reads through the policy door
     path("portal/", portal.start, name="portal"),
     path("portal/verify/", portal.verify, name="portal-verify"),
+    path("portal/records/", family_data.records, name="portal-records"),
+    path("portal/records/<str:public_id>/<str:record_id>/report/", corrections.report, name="portal-report"),
+    path("portal/links/", family_data.links, name="portal-links"),
+    path("portal/flags/", family_data.flags, name="portal-flags"),
+    path("portal/access-log/", family_data.access_log, name="portal-access-log"),
+    path("portal/access-log/<str:entry>/proof.json", family_data.proof, name="portal-proof"),
+    path("portal/organisations/", family_data.organisations, name="portal-organisations"),
+    path("portal/requests/", corrections.requests, name="portal-requests"),
+    path("portal/requests/<str:reference>/", corrections.request_detail, name="portal-request"),
+    path("portal/messages/", corrections.messages_page, name="portal-messages"),
+    # the data team
     path("team/", team.start, name="team"),
+    path("team/requests/", team.requests, name="team-requests"),
+    path("team/requests/<str:reference>/", team.request_detail, name="team-request"),
+    path("team/metrics/", team.metrics, name="team-metrics"),
     path("language/<str:code>/", language.choose_language, name="language"),
 ]
+# Consent and download pages are added below by their modules' owners.

@@ -1,23 +1,81 @@
-"""The data team's front door (staff only, after their second factor)."""
+"""The data team's pages: the request queue with its clock, one request, the metrics.
+
+Reading a request shows a family's record, so it goes through the policy
+door under the subject-access purpose (audited like any other read).
+"""
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.utils.translation import gettext_lazy as _
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods
 
 from famlink.adapters.storage.accounts.access import staff_role
-from famlink.adapters.storage.governance.routes import public
-from famlink.web.access import staff_page
+from famlink.adapters.storage.governance.routes import personal_data, public
+from famlink.adapters.storage.rights import services
+from famlink.core.audit import AuditEvent
+from famlink.core.errors import InvalidInput
+from famlink.core.policy import Role
+from famlink.web.access import signed_in_staff, staff_page
+from famlink.web.forms import DecisionForm
 from famlink.web.portal import Section
 
 SECTIONS = (
-    Section(_("Requests from parents"), "/team/requests/", _("Corrections and copies of records that parents asked for, with their deadlines.")),
-    Section(_("How quickly we answer"), "/team/metrics/", _("Open requests, overdue requests and the time taken to answer.")),
+    Section(gettext_lazy("Requests from parents"), "/team/requests/",
+            gettext_lazy("Corrections and copies of records that parents asked for, with their deadlines.")),
+    Section(gettext_lazy("How quickly we answer"), "/team/metrics/",
+            gettext_lazy("Open requests, overdue requests and the time taken to answer.")),
 )
+REQUEST_ROLES = (Role.DATA_TEAM, Role.DPO)
 
 
 @public
 @staff_page()
 def start(request: HttpRequest) -> HttpResponse:
     return render(request, "web/team/start.html", {"sections": SECTIONS, "role": staff_role(request)})
+
+
+@public
+@require_GET
+@staff_page(*REQUEST_ROLES)
+def requests(request: HttpRequest) -> HttpResponse:
+    """The queue shows references, kinds and deadlines only: no record content, so no door."""
+    show_closed = request.GET.get("show") == "all"
+    return render(request, "web/team/requests.html", {"rows": services.queue(include_closed=show_closed),
+                                                      "show_closed": show_closed})
+
+
+@require_http_methods(["GET", "POST"])
+@staff_page(*REQUEST_ROLES)
+@personal_data(action=AuditEvent.RECORD_VIEWED, subject_kwarg="reference")
+def request_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    actor = signed_in_staff(request)
+    form = DecisionForm(request.POST or None)
+    if request.method == "POST" and request.POST.get("action") == "assign":
+        services.assign(reference, request.user)
+        messages.success(request, _("The request is assigned to you."))
+        return redirect("team-request", reference=reference)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        correction = services.Correction(status=data["status"] or None, note=data["note"] or None)
+        try:
+            services.decide(actor, request.user, reference, data["outcome"], data["reason"], correction=correction)
+        except InvalidInput as error:
+            form.add_error("reason" if error.where == "reason" else None, error.message)
+        else:
+            messages.success(request, _("Done. The family has been told."))
+            return redirect("team-request", reference=reference)
+    found, marks = services.read_request(actor, reference)
+    status = 400 if form.errors else 200
+    return render(request, "web/team/request.html", {"r": found, "marks": marks, "form": form,
+                                                     "clock": services.clock_of(found)}, status=status)
+
+
+@public
+@require_GET
+@staff_page(*REQUEST_ROLES)
+def metrics(request: HttpRequest) -> HttpResponse:
+    return render(request, "web/team/metrics.html", {"m": services.metrics()})

@@ -3,7 +3,17 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth.models import User
 from django.test import Client, override_settings
+
+from famlink.adapters.storage.accounts.models import Account
+from famlink.adapters.storage.accounts.provisioning import create_parent
+from famlink.adapters.storage.accounts.signin import SECOND_FACTOR_KEY
+from famlink.adapters.storage.governance import actors
+from famlink.adapters.storage.governance.models import AuditLogEntry
+from famlink.adapters.storage.rights import services
+from famlink.core.policy import Role
+from famlink.core.taxonomy import Purpose
 
 from tests.adapters.storage.governance import builders
 from tests.web.routewalk import problems, routes
@@ -11,20 +21,48 @@ from tests.web.routewalk import problems, routes
 pytestmark = pytest.mark.django_db
 
 
+def walk_setup(tag: str) -> tuple[dict[str, Client], dict[str, str]]:
+    """Clients each page guard lets in, and real ids of one family for every URL parameter."""
+    fam = builders.family(tag)
+    practitioner = Client()
+    practitioner.force_login(builders.staff().user)
+    mum = Client()
+    create_parent(f"{tag}-mum", fam.mother, password="not-a-real-password-1")
+    parent_user = User.objects.get(username=f"{tag}-mum")
+    mum.force_login(parent_user)
+    team = signed_in_data_team(tag)
+    record = fam.child.assignments.first().record
+    made = services.report(actors.actor_for(parent_user), parent_user, fam.child, record.pk,
+                           "request:rectification", "This is wrong")
+    entry = AuditLogEntry.objects.filter(subject_id=fam.child.public_id).order_by("index").first()
+    ids = {"public_id": fam.child.public_id, "record_id": str(record.pk), "reference": made.reference,
+           "entry": str(entry.index)}
+    return {"/": practitioner, "/portal/": mum, "/team/": team}, ids
+
+
 def test_every_famlink_route_is_declared_and_personal_ones_are_audited() -> None:
-    fam = builders.family("walk")
-    client = Client()
-    client.force_login(builders.staff().user)
-    assert problems(client, fam.child.public_id) == []
+    clients, ids = walk_setup("walk")
+    assert problems(clients, ids) == []
     assert any("api/persons" in r.path for r in routes()), "the walker must see the personal-data routes"
+    assert any(r.path.startswith("/portal/records") for r in routes()), "the walker must see the portal"
+    assert any(r.path.startswith("/team/requests/<") for r in routes()), "the walker must see the team pages"
+
+
+def signed_in_data_team(tag: str) -> Client:
+    staff = builders.staff(Role.DATA_TEAM, purposes=[Purpose.SUBJECT_ACCESS.value], name=f"{tag}-team")
+    Account.objects.create(user=staff.user, kind=Account.Kind.STAFF, role=Role.DATA_TEAM)
+    client = Client()
+    client.force_login(staff.user)
+    session = client.session
+    session[SECOND_FACTOR_KEY] = True
+    session.save()
+    return client
 
 
 @override_settings(ROOT_URLCONF="tests.web.bypass_urls")
 def test_the_walker_catches_routes_that_bypass_the_door() -> None:
-    fam = builders.family("bypass")
-    client = Client()
-    client.force_login(builders.staff().user)
-    found = problems(client, fam.child.public_id, "tests.web.bypass_urls")
+    clients, ids = walk_setup("bypass")
+    found = problems(clients, ids, "tests.web.bypass_urls")
     assert any(p.startswith("/leak/") and "declares neither" in p for p in found)
     assert any(p.startswith("/sneaky/") and "without asking the policy door" in p for p in found)
     assert len(found) == 2

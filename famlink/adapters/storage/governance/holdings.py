@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from famlink.adapters.storage.family.models import Person
-from famlink.adapters.storage.linkage.models import LinkageRun, RecordAssignment
+from famlink.adapters.storage.linkage.models import LinkageRun, LinkRejection, RecordAssignment
 from famlink.adapters.storage.sources.models import SourceRecord
 
 
@@ -18,9 +18,14 @@ def latest_run() -> LinkageRun | None:
 
 
 def linked_records(person: Person) -> QuerySet[SourceRecord]:
-    """The records the latest complete linkage run assigned to ``person`` (none before any run)."""
+    """The records the latest complete linkage run assigned to ``person`` (none before any run).
+
+    A record someone with authority unlinked from this person (a ``LinkRejection``
+    naming the person) leaves at once, not only at the next run.
+    """
     run = latest_run()
     if run is None:
         return SourceRecord.objects.none()
     ids = RecordAssignment.objects.filter(run=run, person=person).values("record")
-    return SourceRecord.objects.filter(pk__in=ids)
+    rejected = LinkRejection.objects.filter(person=person, withdrawn_at__isnull=True).values("record")
+    return SourceRecord.objects.filter(pk__in=ids).exclude(pk__in=rejected)

@@ -1,0 +1,70 @@
+"""The portal's read pages: records, links, flags, who looked, who holds the data.
+
+Each view parses nothing but the URL, calls ``disclose`` (which reads every
+person through the policy door) and renders. Ids in URLs are checked against
+what the door returned for this family, never trusted.
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from famlink.adapters.storage.governance.routes import personal_data
+from famlink.adapters.storage.rights.disclosure import Part, disclose, proof_for
+from famlink.core.audit import AuditEvent
+from famlink.web.access import family_page, signed_in_parent
+
+
+def _page(request: HttpRequest, template: str, part: Part, action: AuditEvent = AuditEvent.RECORD_VIEWED) -> HttpResponse:
+    actor, person = signed_in_parent(request)
+    return render(request, template, {"family": disclose(actor, person, frozenset({part}), action=action)})
+
+
+@require_GET
+@family_page
+@personal_data(action=AuditEvent.RECORD_VIEWED)
+def records(request: HttpRequest) -> HttpResponse:
+    return _page(request, "web/portal/records.html", Part.RECORDS)
+
+
+@require_GET
+@family_page
+@personal_data(action=AuditEvent.LINK_VIEWED)
+def links(request: HttpRequest) -> HttpResponse:
+    return _page(request, "web/portal/links.html", Part.LINKS, AuditEvent.LINK_VIEWED)
+
+
+@require_GET
+@family_page
+@personal_data(action=AuditEvent.RECORD_VIEWED)
+def flags(request: HttpRequest) -> HttpResponse:
+    return _page(request, "web/portal/flags.html", Part.FLAGS)
+
+
+@require_GET
+@family_page
+@personal_data(action=AuditEvent.RECORD_VIEWED)
+def access_log(request: HttpRequest) -> HttpResponse:
+    return _page(request, "web/portal/access_log.html", Part.ACCESS_LOG)
+
+
+@require_GET
+@family_page
+@personal_data(action=AuditEvent.RECORD_VIEWED, subject_kwarg="entry")
+def proof(request: HttpRequest, entry: str) -> HttpResponse:
+    actor, person = signed_in_parent(request)
+    body = json.dumps(proof_for(actor, person, entry), indent=2)
+    response = HttpResponse(body, content_type="application/json")
+    response["Content-Disposition"] = f'attachment; filename="famlink-proof-{int(entry)}.json"'
+    return response
+
+
+@require_GET
+@family_page
+@personal_data(action=AuditEvent.RECORD_VIEWED)
+def organisations(request: HttpRequest) -> HttpResponse:
+    return _page(request, "web/portal/organisations.html", Part.ORGANISATIONS)
