@@ -22,7 +22,7 @@ from famlink.core.errors import FamlinkError
 from famlink.core.linkage.decision import (
     choose_threshold,
     connected_clusters,
-    household_guard,
+    guard_reasons,
 )
 from famlink.core.linkage.engine import LinkageResult, standard_table
 from famlink.core.linkage.normalise import prepare
@@ -177,23 +177,29 @@ class SplinkLinkageEngine:
             raise FamlinkError("no identifying columns carry data; nothing to link on")
         db_api = self._database_api()
         table = db_api.register(prepared, table_name=f"famlink_records_{int(time.time()*1e6)}")
-        timings: dict[str, float] = {}
+        record_ids = prepared["record_id"]
+        del records, prepared  # Splink has its own copy now
+        timings: dict[str, float] = {"prepare_s": time.perf_counter() - started}
         if model is None:
+            phase = time.perf_counter()
             model = self.train(db_api, table, columns, n)
-            timings["train_s"] = time.perf_counter() - started
+            timings["train_s"] = time.perf_counter() - phase
         else:
             model = shared.model_for_dialect(model, self.dialect)
         model = dict(model)
         model["blocking_rules_to_generate_predictions"] = shared.blocking_rules(columns, n)
         model["retain_intermediate_calculation_columns"] = True
+        model["retain_matching_columns"] = True  # Splink keeps gamma_ columns only with these
         model["sql_dialect"] = self.dialect
-        scored_at = time.perf_counter()
+        phase = time.perf_counter()
         linker = Linker(table, model, log_level=self.log_level)
         predictions = linker.inference.predict(
             threshold_match_probability=SCORE_FLOOR, warning_mode="never")
-        frame = predictions.as_pandas_dataframe()
-        timings["score_s"] = time.perf_counter() - scored_at
-        pairs = self._evidence(frame, model)
+        pairs = self._scored_pairs(linker, predictions.physical_name)
+        timings["predict_s"] = time.perf_counter() - phase
+        phase = time.perf_counter()
+        labels = level_labels(model)
+        self._guard(pairs, labels)
         if threshold is None:
             threshold, reason, curve = choose_threshold(pairs["match_probability"])
         else:
@@ -201,8 +207,11 @@ class SplinkLinkageEngine:
         pairs["linked"] = (pairs["match_probability"] >= threshold) & pairs["held_back"].isna()
         linked = pairs[pairs["linked"]]
         clusters = connected_clusters(
-            prepared["record_id"], zip(linked["record_id_l"], linked["record_id_r"], strict=True))
+            record_ids, zip(linked["record_id_l"], linked["record_id_r"], strict=True))
+        timings["guard_cluster_s"] = time.perf_counter() - phase
+        phase = time.perf_counter()
         comparisons_scored, candidates = self._candidates(linker, n, collect_candidates)
+        timings["count_s"] = time.perf_counter() - phase
         timings["total_s"] = time.perf_counter() - started
         stats = {
             "engine": self.name, "records": n, "columns_compared": sorted(columns),
@@ -216,7 +225,8 @@ class SplinkLinkageEngine:
         if candidates is not None:
             stats["candidate_pairs"] = candidates
         return LinkageResult(pairs=pairs, clusters=clusters, model=model,
-                             threshold=float(threshold), threshold_reason=reason, stats=stats)
+                             threshold=float(threshold), threshold_reason=reason, stats=stats,
+                             level_labels=labels)
 
     def _candidates(self, linker: Linker, n: int, collect: bool) -> tuple[int, pd.DataFrame | None]:
         """How many pairs blocking generated, and (if asked) which ones.
@@ -238,28 +248,37 @@ class SplinkLinkageEngine:
             output_type="pandas")
         return count, ids.astype(str)
 
-    def _evidence(self, frame: pd.DataFrame, model: dict[str, Any]) -> pd.DataFrame:
-        """Scored pairs with per-comparison level labels and weights, and guards."""
-        labels = level_labels(model)
-        out = pd.DataFrame({
-            "record_id_l": frame["record_id_l"].astype(str),
-            "record_id_r": frame["record_id_r"].astype(str),
-            "match_probability": frame["match_probability"].astype(float),
-            "match_weight": frame["match_weight"].astype(float),
-        })
-        evidence = []
-        for row in frame.itertuples(index=False):
-            values = row._asdict()
-            levels = []
-            for name, by_gamma in labels.items():
-                gamma = int(values[f"gamma_{name}"])
-                weight = float(values.get(f"mw_{name}") or 0.0)
-                weight += float(values.get(f"mw_tf_adj_{name}") or 0.0)
-                levels.append({"comparison": name, "level": gamma,
-                               "label": by_gamma.get(gamma, str(gamma)),
-                               "weight": round(weight, 3)})
-            evidence.append(levels)
-        out["levels"] = evidence
-        out["held_back"] = [household_guard(levels, strict_birth_date=self.strict_birth_date)
-                            for levels in evidence]
-        return out
+    def _scored_pairs(self, linker: Linker, predictions: str) -> pd.DataFrame:
+        """The scored pairs, compactly: ids, probability, weight, and per comparison
+        the level hit (``gamma_<name>``, int8) and its weight (``w_<name>``, float32).
+
+        Only these columns leave the database: the matching values and Splink's
+        intermediate columns stay there, so memory grows with the pairs kept,
+        not with their width (the 20,000-family run once took 11 GB building a
+        dict per comparison per pair).
+        """
+        present = set(linker.misc.query_sql(
+            f"select * from {predictions} limit 0", output_type="pandas").columns)
+        names = sorted(c.removeprefix("gamma_") for c in present if c.startswith("gamma_"))
+        select = ["record_id_l", "record_id_r", "match_probability", "match_weight"]
+        for name in names:
+            weight = f"mw_{name}" + (f" + COALESCE(mw_tf_adj_{name}, 0)" if f"mw_tf_adj_{name}" in present else "")
+            select += [f"CAST(gamma_{name} AS TINYINT) AS gamma_{name}",
+                       f"CAST(COALESCE({weight}, 0) AS FLOAT) AS w_{name}"]
+        frame = linker.misc.query_sql(
+            f"select {', '.join(select)} from {predictions}", output_type="pandas")
+        frame["record_id_l"] = frame["record_id_l"].astype(str)
+        frame["record_id_r"] = frame["record_id_r"].astype(str)
+        frame["match_probability"] = frame["match_probability"].astype(float)
+        frame["match_weight"] = frame["match_weight"].astype(float)
+        return frame
+
+    def _guard(self, pairs: pd.DataFrame, labels: dict[str, dict[int, str]]) -> None:
+        """Add ``held_back``: each pair's family-guard reason, or None."""
+        names = [c for c in labels if f"gamma_{c}" in pairs]
+        weights = pairs[[f"w_{c}" for c in names]].round(3)
+        view = pd.concat([weights] + [pairs[f"gamma_{c}"].map(labels[c]).astype("category")
+                                      .rename(f"label_{c}") for c in names], axis=1)
+        pairs["held_back"] = pd.Series(
+            guard_reasons(view, names, strict_birth_date=self.strict_birth_date),
+            index=pairs.index, dtype="category")

@@ -6,9 +6,10 @@ pairs, and so they can be read and tested on their own.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 DEFAULT_THRESHOLD = 0.9
@@ -45,17 +46,53 @@ def household_guard(levels: list[dict[str, Any]], *, strict_birth_date: bool = F
       Off for arbitrary files, where a mistyped date of birth is common.
     Missing values are not evidence either way.
     """
-    if any(_IDENTIFIER_CORROBORATED in lv["label"] for lv in levels):
-        return None
-    by_comparison = {lv["comparison"]: lv["label"] for lv in levels}
-    if by_comparison.get("first_name") in _NO_FIRST_NAME_EVIDENCE:
-        return "first names differ (could be a twin or sibling)"
-    if strict_birth_date and by_comparison.get("date_of_birth") in _NO_BIRTH_DATE_EVIDENCE:
-        return "dates of birth differ by more than a year (could be a parent and child of one name)"
-    personal = sum(lv["weight"] for lv in levels if lv["comparison"] not in HOUSEHOLD_COMPARISONS)
-    if personal < PERSONAL_EVIDENCE_MINIMUM:
-        return "only household evidence (surname, address) is in favour"
-    return None
+    labels = {lv["comparison"]: lv["label"] for lv in levels}
+    weights = {lv["comparison"]: float(lv["weight"]) for lv in levels}
+    reason = guard_reasons(pd.DataFrame({f"label_{c}": [v] for c, v in labels.items()})
+                         .join(pd.DataFrame({f"w_{c}": [v] for c, v in weights.items()})),
+                           list(labels), strict_birth_date=strict_birth_date)[0]
+    return reason if isinstance(reason, str) else None
+
+
+FIRST_NAMES_DIFFER = "first names differ (could be a twin or sibling)"
+BIRTH_DATES_DIFFER = "dates of birth differ by more than a year (could be a parent and child of one name)"
+ONLY_HOUSEHOLD = "only household evidence (surname, address) is in favour"
+
+
+def guard_reasons(pairs: pd.DataFrame, comparisons: list[str], *,
+                  strict_birth_date: bool = False) -> np.ndarray:
+    """``household_guard`` for many pairs at once, without a dict per pair.
+
+    ``pairs`` has ``label_<comparison>`` (the level's label) and
+    ``w_<comparison>`` (its match weight, term-frequency adjustment included)
+    for each comparison: millions of pairs are checked column by column.
+    """
+    n = len(pairs)
+
+    def has(c: str, test: Callable[[str], bool]) -> np.ndarray:
+        """Labels tested once per distinct label, not once per pair."""
+        if f"label_{c}" not in pairs:
+            return np.zeros(n, dtype=bool)
+        column = pairs[f"label_{c}"]
+        verdict = {label: test(str(label)) for label in pd.unique(column)}
+        return column.map(verdict).to_numpy(dtype=bool, na_value=False)
+
+    corroborated = np.zeros(n, dtype=bool)
+    for c in comparisons:
+        corroborated |= has(c, lambda label: _IDENTIFIER_CORROBORATED in label)
+    first_differ = has("first_name", lambda label: label in _NO_FIRST_NAME_EVIDENCE)
+    birth_differ = (has("date_of_birth", lambda label: label in _NO_BIRTH_DATE_EVIDENCE)
+                    if strict_birth_date else np.zeros(n, dtype=bool))
+    personal = np.zeros(n)
+    for c in comparisons:
+        if c not in HOUSEHOLD_COMPARISONS:
+            personal += pairs[f"w_{c}"].to_numpy(dtype=float)
+    reason = np.full(n, None, dtype=object)  # assigned weakest rule first, so the first rule wins
+    reason[personal < PERSONAL_EVIDENCE_MINIMUM] = ONLY_HOUSEHOLD
+    reason[birth_differ] = BIRTH_DATES_DIFFER
+    reason[first_differ] = FIRST_NAMES_DIFFER
+    reason[corroborated] = None
+    return reason
 
 
 def expected_quality(probabilities: pd.Series, threshold: float) -> dict[str, float]:

@@ -11,6 +11,7 @@ when asked for, with an error that says what to install.
 from __future__ import annotations
 
 import importlib
+import json
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
@@ -35,10 +36,12 @@ class LinkageResult:
     ``pairs`` has one row per scored pair above the floor: ``record_id_l``,
     ``record_id_r``, ``match_probability``, ``match_weight``, ``linked`` (used
     for clustering), ``held_back`` (a guard's reason for not linking, or None)
-    and ``levels``: a list of ``{"comparison", "level", "label", "weight"}``
-    dicts, the evidence ``explain`` turns into words. ``clusters`` maps every
-    record_id to a cluster_id (singletons included). ``model`` is the trained
-    Splink model JSON, loadable by either backend.
+    and per comparison ``gamma_<name>`` (the level hit, Splink's numbering)
+    and ``w_<name>`` (its match weight in bits). ``levels`` turns rows into
+    the ``{"comparison", "level", "label", "weight"}`` dicts that ``explain``
+    turns into words; kept compact because there can be millions of pairs.
+    ``clusters`` maps every record_id to a cluster_id (singletons included).
+    ``model`` is the trained Splink model JSON, loadable by either backend.
     """
 
     pairs: pd.DataFrame
@@ -47,10 +50,38 @@ class LinkageResult:
     threshold: float
     threshold_reason: str
     stats: dict[str, Any] = field(default_factory=dict)
+    #: comparison -> level number -> label
+    level_labels: dict[str, dict[int, str]] = field(default_factory=dict)
 
     def cluster_table(self) -> pd.DataFrame:
         return pd.DataFrame(
             {"record_id": list(self.clusters), "cluster_id": list(self.clusters.values())})
+
+    def levels(self, rows: pd.DataFrame) -> list[list[dict[str, Any]]]:
+        """The evidence of each row of ``rows`` (a slice of ``pairs``), as stored and explained."""
+        return [json.loads(text) for text in self.levels_json(rows)]
+
+    def levels_json(self, rows: pd.DataFrame) -> list[str]:
+        """``levels`` as JSON text, built column by column: storing a million
+        links must not mean a million lists of dicts."""
+        names = [c for c in self.level_labels if f"gamma_{c}" in rows]
+        if not names or rows.empty:
+            return ["[]"] * len(rows)
+        text = pd.Series("[", index=rows.index, dtype=object)
+        for i, c in enumerate(names):
+            heads = {g: ("" if i == 0 else ", ") + json.dumps(
+                {"comparison": c, "level": int(g), "label": label})[:-1] + ', "weight": '
+                for g, label in self.level_labels[c].items()}
+            gamma = rows[f"gamma_{c}"].astype(int)
+            head = gamma.map(heads)
+            unknown = head.isna()
+            if unknown.any():  # a level number the labels do not know: say the number
+                head[unknown] = [("" if i == 0 else ", ") + json.dumps(
+                    {"comparison": c, "level": int(g), "label": str(g)})[:-1] + ', "weight": '
+                    for g in gamma[unknown]]
+            weight = rows[f"w_{c}"].astype(float).fillna(0.0).round(3).map(repr)
+            text = text + head.astype(object) + weight.astype(object) + "}"
+        return (text + "]").tolist()
 
     def evidence(self, record_id_l: str, record_id_r: str) -> list[dict[str, Any]]:
         """The stored per-comparison levels for one pair, in either order."""
@@ -59,7 +90,7 @@ class LinkageResult:
                 | ((p.record_id_l == record_id_r) & (p.record_id_r == record_id_l))]
         if hit.empty:
             raise FamlinkError(f"no scored pair for {record_id_l} and {record_id_r}")
-        return list(hit.iloc[0]["levels"])
+        return self.levels(hit.iloc[:1])[0]
 
 
 @runtime_checkable

@@ -70,9 +70,11 @@ def identity_table(records: pd.DataFrame, keep_apart: Collection[int] = ()) -> t
     about how often someone visits. Records named in a rejection
     (``keep_apart``) stay their own identity so the rejection can be applied.
     """
-    key = records[list(IDENTITY)].astype(object).fillna("").map(str).agg("\x1f".join, axis=1)
-    apart = records["id"].isin(set(keep_apart))
-    key = key.where(~apart, "record:" + records["id"].astype(str))
+    fields = records[list(IDENTITY)].astype(object)
+    fields = fields.where(fields.notna(), "").astype(str)
+    key = fields.groupby(list(IDENTITY), sort=False).ngroup().to_numpy(copy=True)
+    apart = records["id"].isin(set(keep_apart)).to_numpy()
+    key[apart] = -1 - records["id"].to_numpy()[apart]  # each its own group
     identity = records.groupby(key, sort=False)["id"].transform("min").astype(str)
     table = records[records["id"].astype(str) == identity].copy()
     table["record_id"] = table["id"].astype(str)

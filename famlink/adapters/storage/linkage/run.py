@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Model
 from django.utils import timezone
 
 from famlink import config
@@ -102,17 +103,26 @@ def link_records(engine: str = "duckdb", threshold: float | None = None, *, retr
     for rid in records["id"]:
         person = previous.get(rid)
         by_person.setdefault(public.get(person) if person else None, []).append(int(rid))
+    timings["read_s"] = time.perf_counter() - clock
+    phase = time.perf_counter()
     exclusions = (input_filter or linkage_filter()).excluded(by_person)
+    timings["filter_s"] = time.perf_counter() - phase
+    phase = time.perf_counter()
     included = records[~records["id"].isin(exclusions.record_ids)]
     rejections = cannot_link_pairs(previous)
     table, identity = identity_table(included, {r for pair in rejections for r in pair})
-    timings["read_s"] = time.perf_counter() - clock
+    timings["identities_s"] = time.perf_counter() - phase
     report(f"linking {len(included):,} records ({len(table):,} distinct identities) with {engine}")
 
+    phase = time.perf_counter()
     saved = None if retrain else latest_model()
     result = get_engine(engine, strict_birth_date=True).link(table, threshold=threshold, model=saved[1] if saved else None)
     model_version = saved[0] if saved else save_model(result.model)
-    timings["splink_s"] = time.perf_counter() - clock - timings["read_s"]
+    timings["splink_s"] = time.perf_counter() - phase
+    engine_timings = result.stats.get("timings", {})
+    # Splink's own work, to set famlink's overhead against (docs/performance.md)
+    timings["splink_train_s"] = engine_timings.get("train_s", 0.0)
+    timings["splink_predict_s"] = engine_timings.get("predict_s", 0.0)
 
     phase = time.perf_counter()
     linked = result.pairs[result.pairs["linked"]]
@@ -137,7 +147,7 @@ def link_records(engine: str = "duckdb", threshold: float | None = None, *, retr
         person_of_cluster = _persons(run, continuity, record_cluster, included)
         _store_assignments(run, records, record_cluster, person_of_cluster, identity,
                            accepted, previous, exclusions.record_ids)
-        _store_links(run, accepted, identity)
+        _store_links(run, result, accepted, identity)
         from famlink.adapters.storage.linkage.households import rebuild_households
 
         households = rebuild_households(run)
@@ -215,28 +225,62 @@ def _store_assignments(run: LinkageRun, records: pd.DataFrame, record_cluster: d
     best = pd.concat([accepted[["record_id_l", "match_probability"]].set_axis(["rid", "p"], axis=1),
                       accepted[["record_id_r", "match_probability"]].set_axis(["rid", "p"], axis=1)])
     best_of = best.groupby("rid")["p"].max().to_dict()
-    rows = []
+    identity_of = identity.to_dict()
+    fields = ("run", "record", "person", "match_probability")
+    rows: list[tuple[Any, ...]] = []
     for rid in records["id"]:
         rid = int(rid)
         if rid in excluded:
             if rid in previous:  # held out of linkage: keeps its last person, unlinked
-                rows.append(RecordAssignment(run=run, record_id=rid, person_id=previous[rid]))
-            continue
-        ident = identity[rid]
-        p = best_of.get(ident) if str(rid) == ident else 1.0
-        rows.append(RecordAssignment(run=run, record_id=rid,
-                                     person_id=person_of_cluster[record_cluster[rid]],
-                                     match_probability=p))
-    RecordAssignment.objects.bulk_create(rows, batch_size=BATCH)
+                rows.append((run.pk, rid, previous[rid], None))
+        else:
+            ident = identity_of[rid]
+            p = best_of.get(ident) if str(rid) == ident else 1.0
+            rows.append((run.pk, rid, person_of_cluster[record_cluster[rid]], p))
+        if len(rows) >= BATCH:
+            _insert(RecordAssignment, fields, rows)
+            rows = []
+    _insert(RecordAssignment, fields, rows)
 
 
-def _store_links(run: LinkageRun, accepted: pd.DataFrame, identity: pd.Series) -> None:
-    rows = [PairLink(run=run, record_l_id=int(a), record_r_id=int(b), match_probability=float(p),
-                     match_weight=float(w), levels=levels)
-            for a, b, p, w, levels in zip(accepted["record_id_l"], accepted["record_id_r"],
-                                          accepted["match_probability"], accepted["match_weight"],
-                                          accepted["levels"], strict=True)]
-    rows += [PairLink(run=run, record_l_id=int(ident), record_r_id=int(rid), match_probability=1.0,
-                      match_weight=0.0, levels=IDENTICAL)
-             for rid, ident in identity.items() if str(rid) != ident]
-    PairLink.objects.bulk_create(rows, batch_size=BATCH)
+def _store_links(run: LinkageRun, result: Any, accepted: pd.DataFrame, identity: pd.Series) -> None:
+    """Accepted links with their evidence, built and written a batch at a time.
+
+    A dict per comparison per link for a million links would not fit in
+    memory, nor finish quickly through the ORM; JSON text built column-wise
+    and written in batches does.
+    """
+    fields = ("run", "record_l", "record_r", "match_probability", "match_weight", "levels")
+    for start in range(0, len(accepted), BATCH):
+        batch = accepted.iloc[start:start + BATCH]
+        _insert(PairLink, fields, list(zip(
+            [run.pk] * len(batch), batch["record_id_l"].astype(int).tolist(),
+            batch["record_id_r"].astype(int).tolist(), batch["match_probability"].astype(float).tolist(),
+            batch["match_weight"].astype(float).tolist(),
+            result.levels_json(batch), strict=True)))
+    identical = json.dumps(IDENTICAL)
+    same = [(run.pk, int(ident), int(rid), 1.0, 0.0, identical)
+            for rid, ident in identity.items() if str(rid) != ident]
+    for start in range(0, len(same), BATCH):
+        _insert(PairLink, fields, same[start:start + BATCH])
+
+
+def _insert(model: type[Model], fields: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+    """Bulk insert without the ORM's per-value overhead: COPY on PostgreSQL, executemany on SQLite.
+
+    Through ``bulk_create`` storing a run's links took longer than Splink took
+    to find them (docs/performance.md). JSON fields are passed as JSON text.
+    """
+    if not rows:
+        return
+    table = connection.ops.quote_name(model._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(model._meta.get_field(f).column)  # type: ignore[union-attr,arg-type]
+                        for f in fields)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            marks = ", ".join(["%s"] * len(fields))
+            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)
