@@ -55,7 +55,7 @@ def request_detail(request: HttpRequest, reference: str) -> HttpResponse:
     actor = signed_in_staff(request)
     form = DecisionForm(request.POST or None)
     if request.method == "POST" and request.POST.get("action") == "assign":
-        services.assign(reference, request.user)
+        services.assign(actor, reference, request.user)
         messages.success(request, _("The request is assigned to you."))
         return redirect("team-request", reference=reference)
     if request.method == "POST" and form.is_valid():

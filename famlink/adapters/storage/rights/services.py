@@ -29,8 +29,8 @@ from famlink.adapters.storage.registers.models import FlagNotice
 from famlink.adapters.storage.rights.models import Message, RightsRequest
 from famlink.adapters.storage.sources.models import SourceRecord
 from famlink.core.audit import AuditEvent
-from famlink.core.errors import Conflict, InvalidInput, NotFound
-from famlink.core.policy import Actor
+from famlink.core.errors import AccessDenied, Conflict, InvalidInput, NotFound
+from famlink.core.policy import Actor, Role
 from famlink.core.rights import (
     CLOSED,
     Clock,
@@ -219,6 +219,16 @@ def clock_of(request: RightsRequest, today: date | None = None) -> Clock:
     return clock_for(request.due_on, today or timezone.localdate(), closed=request.status in CLOSED)
 
 
+#: Who answers families' requests: the policy lets parents read their own records under
+#: subject access too, so deciding is also limited by role here, not only by the door.
+TEAM_ROLES = frozenset({Role.DATA_TEAM, Role.DPO})
+
+
+def _require_team(actor: Actor) -> None:
+    if actor.role not in TEAM_ROLES:
+        raise AccessDenied("Only the council's data team can answer requests.")
+
+
 def team_request(reference: str) -> RightsRequest:
     found = RightsRequest.objects.select_related("subject", "record__source__organisation", "assigned_to").filter(
         reference=str(reference)[:12]).exclude(kind=RequestKind.SUBJECT_ACCESS).first()
@@ -229,6 +239,7 @@ def team_request(reference: str) -> RightsRequest:
 
 def read_request(actor: Actor, reference: str) -> tuple[RightsRequest, list[RecordMark]]:
     """The data team reads a request and its record: through the door, audited."""
+    _require_team(actor)
     request = team_request(reference)
     assert request.record is not None
     with door.open(actor, Purpose.SUBJECT_ACCESS, request.subject, _categories(request.record),
@@ -237,9 +248,14 @@ def read_request(actor: Actor, reference: str) -> tuple[RightsRequest, list[Reco
         return request, marks
 
 
-def assign(reference: str, user: Any) -> RightsRequest:
-    with transaction.atomic():
-        request = RightsRequest.objects.select_for_update().filter(pk=team_request(reference).pk).get()
+def assign(actor: Actor, reference: str, user: Any) -> RightsRequest:
+    """Take a request on: it opens the family's record to this member of staff, so the door is asked."""
+    _require_team(actor)
+    found = team_request(reference)
+    assert found.record is not None
+    with door.open(actor, Purpose.SUBJECT_ACCESS, found.subject, _categories(found.record),
+                   sources=[found.record.source]):
+        request = RightsRequest.objects.select_for_update().get(pk=found.pk)
         if request.status in CLOSED:
             raise Conflict("This request is already closed.")
         request.assigned_to = user
@@ -272,6 +288,7 @@ def _supersede(record: SourceRecord, changes: dict[str, Any], by: str, reason: s
 def decide(actor: Actor, user: Any, reference: str, outcome: Outcome | str, reason: str, *,
            correction: Correction | None = None, at: datetime | None = None) -> RightsRequest:
     """Close a request with an outcome; the family is told, and everything is audited."""
+    _require_team(actor)
     try:
         outcome = Outcome(outcome)
     except ValueError:

@@ -1,0 +1,92 @@
+"""The portal's read pages: what a parent sees, through the checking client."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.contrib.auth.models import User
+
+from famlink.adapters.storage.accounts.models import Account
+from famlink.adapters.storage.accounts.provisioning import create_parent
+from famlink.adapters.storage.governance import actors, audit_log, holdings
+from famlink.adapters.storage.governance.models import AuditLogEntry
+from famlink.adapters.storage.rights import services
+from famlink.core.audit import AuditEvent, InclusionProof, Verdict, leaf_hash
+from famlink.core.taxonomy import Purpose
+from tests.adapters.storage.governance import builders
+from tests.web.checking_client import CheckingClient
+from tests.web.conftest import sign_in_as
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def family() -> builders.Family:
+    return builders.family("Page")
+
+
+@pytest.fixture
+def mum(family: builders.Family, checking_client: CheckingClient) -> CheckingClient:
+    create_parent("page-mum", family.mother, password="not-a-real-password-1")
+    return sign_in_as(checking_client, Account.objects.get(user__username="page-mum"))  # type: ignore[return-value]
+
+
+def test_records_page_lists_the_family_by_person_and_organisation(family: builders.Family, mum: CheckingClient) -> None:
+    page = mum.get("/portal/records/").content.decode()
+    assert "note about Mother Page" in page and "note about Child Page" in page
+    assert "Kept until" in page and "Where it came from" in page
+    assert "note about Father Page" not in page and "sensitive note Page" not in page
+
+
+def test_a_disputed_record_shows_the_parents_words_on_the_records_page(family: builders.Family, mum: CheckingClient) -> None:
+    user = User.objects.get(username="page-mum")
+    record = next(r for r in holdings.linked_records(family.child) if not r.sensitive)
+    services.report(actors.actor_for(user), user, family.child, record.pk, "request:rectification", "We were never told")
+    page = mum.get("/portal/records/").content.decode()
+    assert "Disputed" in page and "We were never told" in page
+
+
+def test_access_log_shows_others_with_child_protection_reasons_and_offers_proofs(family: builders.Family, mum: CheckingClient) -> None:
+    facts = audit_log.AuditFacts(
+        actor_id="sw-jones", actor_role="practitioner", organisation="Children's Services",
+        purpose=Purpose.SAFEGUARDING_CHILD_PROTECTION, subject_id=family.child.public_id, data_categories=(),
+        action=AuditEvent.BREAK_GLASS_USED, decision=Verdict.ALLOW, justification="Report from the school nurse")
+    audit_log.append(facts)
+    audit_log.publish()
+    page = mum.get("/portal/access-log/").content.decode()
+    assert "sw-jones" in page and "Report from the school nurse" in page
+    entry = AuditLogEntry.objects.get(actor_id="sw-jones")
+    proof = mum.get(f"/portal/access-log/{entry.index}/proof.json")
+    assert proof.status_code == 200
+    body = json.loads(proof.content)
+    proof_ = InclusionProof.from_dict(body["proof"])
+    assert proof_.index == entry.index
+    assert proof_.leaf_hash == leaf_hash(body["entry"].encode())  # the entry shown is the entry proved
+    assert proof_.verify(bytes.fromhex(body["signed_tree_head"]["tree_head"]["root_hash"]))  # ...in the published log
+    assert "page-mum" not in page  # her own visits are not listed
+
+
+def test_a_proof_for_someone_elses_entry_is_not_found(family: builders.Family, mum: CheckingClient) -> None:
+    other = builders.family("Else")
+    audit_log.append(audit_log.AuditFacts(
+        actor_id="x", actor_role="practitioner", organisation="", purpose=Purpose.DIRECT_SERVICE_DELIVERY,
+        subject_id=other.child.public_id, data_categories=(), action=AuditEvent.RECORD_VIEWED, decision=Verdict.ALLOW))
+    audit_log.publish()
+    entry = AuditLogEntry.objects.filter(subject_id=other.child.public_id).last()
+    assert mum.get(f"/portal/access-log/{entry.index}/proof.json").status_code == 404
+    assert mum.get("/portal/access-log/not-a-number/proof.json").status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/portal/links/", "/portal/flags/", "/portal/organisations/", "/portal/requests/",
+                                  "/portal/messages/"])
+def test_every_portal_page_renders_and_is_audited(family: builders.Family, mum: CheckingClient, path: str) -> None:
+    before = AuditLogEntry.objects.filter(subject_id=family.mother.public_id).count()
+    assert mum.get(path).status_code == 200
+    assert AuditLogEntry.objects.filter(subject_id=family.mother.public_id).count() > before
+
+
+def test_an_unverified_parent_is_sent_to_verify_first(unverified_parent: Account, checking_client: CheckingClient) -> None:
+    sign_in_as(checking_client, unverified_parent)
+    response = checking_client.get("/portal/records/")
+    assert response.status_code == 302 and response["Location"].endswith("/portal/verify/")
