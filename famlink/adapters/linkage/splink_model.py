@@ -19,7 +19,10 @@ from splink import Linker
 
 from famlink.adapters.linkage import settings as shared
 from famlink.core.errors import FamlinkError
+from famlink.core.linkage.constraints import constrained_clusters
 from famlink.core.linkage.decision import (
+    BIRTH_DATES_DIFFER,
+    FIRST_NAMES_DIFFER,
     choose_threshold,
     connected_clusters,
     guard_reasons,
@@ -30,6 +33,8 @@ from famlink.core.linkage.normalise import prepare
 SCORE_FLOOR = 0.01  # pairs below this match probability are not kept
 U_SAMPLE_PAIRS = 2e6
 M_FLOOR = 1e-4
+#: why a link above the threshold was left out of clustering
+BRIDGE = "would join two records the guards keep apart (through a third record)"
 _COMPARED = {"first_name", "middle_names", "surname", "date_of_birth", "sex", "postcode",
              "postcode_sector", "postcode_district", "address", "city", "email",
              "nhs_number", "upn"}
@@ -206,8 +211,16 @@ class SplinkLinkageEngine:
             reason, curve = "given", []
         pairs["linked"] = (pairs["match_probability"] >= threshold) & pairs["held_back"].isna()
         linked = pairs[pairs["linked"]]
-        clusters = connected_clusters(
-            record_ids, zip(linked["record_id_l"], linked["record_id_r"], strict=True))
+        apart = self._kept_apart(pairs, record_ids, linked)
+        clusters, skipped = constrained_clusters(
+            record_ids, zip(linked["record_id_l"], linked["record_id_r"], linked["match_probability"],
+                            strict=True), apart)
+        if skipped:
+            skip = pd.MultiIndex.from_tuples(skipped)
+            hit = pd.MultiIndex.from_arrays([pairs["record_id_l"], pairs["record_id_r"]]).isin(skip)
+            pairs.loc[hit, "linked"] = False
+            pairs["held_back"] = pairs["held_back"].cat.add_categories([BRIDGE])
+            pairs.loc[hit, "held_back"] = BRIDGE
         timings["guard_cluster_s"] = time.perf_counter() - phase
         phase = time.perf_counter()
         comparisons_scored, candidates = self._candidates(linker, n, collect_candidates)
@@ -226,7 +239,7 @@ class SplinkLinkageEngine:
             stats["candidate_pairs"] = candidates
         return LinkageResult(pairs=pairs, clusters=clusters, model=model,
                              threshold=float(threshold), threshold_reason=reason, stats=stats,
-                             level_labels=labels)
+                             level_labels=labels, cannot_link=apart)
 
     def _candidates(self, linker: Linker, n: int, collect: bool) -> tuple[int, pd.DataFrame | None]:
         """How many pairs blocking generated, and (if asked) which ones.
@@ -272,6 +285,26 @@ class SplinkLinkageEngine:
         frame["match_probability"] = frame["match_probability"].astype(float)
         frame["match_weight"] = frame["match_weight"].astype(float)
         return frame
+
+    def _kept_apart(self, pairs: pd.DataFrame, record_ids: pd.Series,
+                    linked: pd.DataFrame) -> list[tuple[str, str]]:
+        """Pairs the guards say are two people, which links through a third record would join.
+
+        A record without a date of birth, "John Smith" at an address, links to
+        the father and to the son of that name; clustering by connected
+        components would then make them one person although the pair itself
+        was held back. On family records (``strict_birth_date``), pairs held
+        back for different first names or dates of birth become cannot-link
+        constraints; only those inside one unconstrained cluster matter.
+        """
+        if not self.strict_birth_date:
+            return []
+        held = pairs[pairs["held_back"].isin([FIRST_NAMES_DIFFER, BIRTH_DATES_DIFFER])]
+        if held.empty:
+            return []
+        rough = connected_clusters(record_ids, zip(linked["record_id_l"], linked["record_id_r"], strict=True))
+        same = held["record_id_l"].map(rough) == held["record_id_r"].map(rough)
+        return list(zip(held.loc[same, "record_id_l"], held.loc[same, "record_id_r"], strict=True))
 
     def _guard(self, pairs: pd.DataFrame, labels: dict[str, dict[int, str]]) -> None:
         """Add ``held_back``: each pair's family-guard reason, or None."""

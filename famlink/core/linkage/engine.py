@@ -52,6 +52,8 @@ class LinkageResult:
     stats: dict[str, Any] = field(default_factory=dict)
     #: comparison -> level number -> label
     level_labels: dict[str, dict[int, str]] = field(default_factory=dict)
+    #: record pairs the guards hold to be two people; clustering never joins them
+    cannot_link: list[tuple[str, str]] = field(default_factory=list)
 
     def cluster_table(self) -> pd.DataFrame:
         return pd.DataFrame(

@@ -127,6 +127,7 @@ def link_records(engine: str = "duckdb", threshold: float | None = None, *, retr
     phase = time.perf_counter()
     linked = result.pairs[result.pairs["linked"]]
     cannot = [(identity[a], identity[b]) for a, b in rejections if a in identity and b in identity]
+    cannot += result.cannot_link
     clusters, skipped = constrained_clusters(
         table["record_id"], zip(linked["record_id_l"], linked["record_id_r"],
                                 linked["match_probability"], strict=True), cannot)
