@@ -15,12 +15,15 @@ from pathlib import Path
 
 from famlink.adapters.storage.accounts.models import Account
 from famlink.adapters.storage.accounts.provisioning import demo_accounts, demo_parent_candidates
+from famlink.adapters.storage.governance import audit_log
+from famlink.adapters.storage.linkage.models import RecordAssignment
 from famlink.adapters.storage.linkage.run import latest_run, link_records
 from famlink.adapters.storage.registers.early_help import run_early_help
 from famlink.adapters.storage.sources.models import Extract
 from famlink.adapters.storage.sources.store import holdings, ingest_extract
 from famlink.core.errors import FamlinkError
 from famlink.core.synth import generate
+from famlink.core.taxonomy import RecordStatus
 
 DEMO_SEED = 2026
 DEMO_PARENTS = ("parent1", "parent2")
@@ -65,6 +68,7 @@ def prepare_demo(out_dir: Path, *, families: int, progress: Callable[[int, int],
     summary.accounts_file.write_text(json.dumps(summary.accounts, indent=2))
     summary.accounts_file.chmod(0o600)
     summary.totals = holdings()
+    audit_log.publish()  # so every access so far has an inclusion proof parents can download
     return summary
 
 
@@ -83,4 +87,7 @@ def _demo_parents() -> list:
     held = [Account.objects.filter(user__username=name).select_related("person").first() for name in DEMO_PARENTS]
     if all(account and account.person for account in held):
         return [account.person for account in held]  # type: ignore[union-attr]
-    return demo_parent_candidates(len(DEMO_PARENTS))
+    run = latest_run()
+    missed = set(RecordAssignment.objects.filter(run=run, record__status=RecordStatus.DID_NOT_ATTEND)
+                 .values_list("person_id", flat=True)) if run else set()
+    return demo_parent_candidates(len(DEMO_PARENTS), prefer_children=missed)

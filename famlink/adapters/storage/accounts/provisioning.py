@@ -85,12 +85,19 @@ def create_staff(username: str, role: str, *, password: str | None = None) -> Cr
     return Credentials(role, username, password, None)
 
 
-def demo_parent_candidates(count: int = 2) -> list[Person]:
-    """Adults with parental responsibility for a child, each from a different family."""
+def demo_parent_candidates(count: int = 2, *, prefer_children: set[int] | None = None) -> list[Person]:
+    """Adults with parental responsibility for a child, each from a different family.
+
+    Parents of ``prefer_children`` (person pks) come first: the demo prefers
+    families whose records show the problems parents told us about.
+    """
     chosen: list[Person] = []
     seen_children: set[int] = set()
-    ties = Relationship.objects.filter(kind=Relationship.Kind.PARENT_OF, parental_responsibility=True)
-    for tie in ties.select_related("from_person").order_by("from_person__public_id").iterator():
+    ties = list(Relationship.objects.filter(kind=Relationship.Kind.PARENT_OF, parental_responsibility=True)
+                .select_related("from_person").order_by("from_person__public_id"))
+    preferred = prefer_children or set()
+    ties.sort(key=lambda tie: tie.to_person_id not in preferred)
+    for tie in ties:
         children = set(Relationship.objects.filter(kind=Relationship.Kind.PARENT_OF, from_person=tie.from_person)
                        .values_list("to_person_id", flat=True))
         if children & seen_children or Account.objects.filter(person=tie.from_person).exists():
