@@ -16,6 +16,7 @@ from famlink.adapters.storage.governance import door, holdings
 from famlink.adapters.storage.governance.actors import actor_for
 from famlink.adapters.storage.governance.models import BreakGlassAuthorisation
 from famlink.adapters.storage.governance.routes import personal_data
+from famlink.adapters.storage.rights.services import RecordMark, marks_for
 from famlink.adapters.storage.sources.models import Source, SourceRecord
 from famlink.core.audit import AuditEvent
 from famlink.core.errors import InvalidInput, NotFound
@@ -57,8 +58,10 @@ def _break_glass(request: HttpRequest) -> BreakGlassAuthorisation | None:
     return BreakGlassAuthorisation.objects.select_related("practitioner__user", "authoriser__user").filter(pk=int(raw)).first()
 
 
-def _record(record: SourceRecord) -> dict[str, Any]:
+def _record(record: SourceRecord, marks: list[RecordMark]) -> dict[str, Any]:
+    """One record, with the family's statements beside it (the ``show_disputes`` obligation)."""
     return {
+        "disputed": any(m.disputed for m in marks), "statements": [m.as_dict() for m in marks],
         "source": record.source.name, "local_id": record.local_id, "version": record.version,
         "category": record.category, "event_date": record.event_date.isoformat() if record.event_date else None,
         "status": record.status, "note": record.note, "received_at": record.received_at.isoformat(),
@@ -92,8 +95,8 @@ def person_records(request: HttpRequest, public_id: str) -> JsonResponse:
                 for m in person.memberships.select_related("household").order_by("from_date")
                 if not m.sensitive_address or grant.sensitive_visible((DataCategory.CONTACT,), (person.public_id,))
             ]
-        body["records"] = [
-            _record(r) for r in records.order_by("source_id", "local_id", "version")
-            if not r.sensitive or grant.sensitive_visible((_category(r),))
-        ]
+        shown = [r for r in records.order_by("source_id", "local_id", "version")
+                 if not r.sensitive or grant.sensitive_visible((_category(r),))]
+        marks = marks_for([r.pk for r in shown])
+        body["records"] = [_record(r, marks.get(r.pk, [])) for r in shown]
     return JsonResponse(body)

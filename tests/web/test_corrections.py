@@ -94,3 +94,15 @@ def test_parents_cannot_open_team_pages_and_staff_cannot_open_a_parents_request(
     create_parent("other-parent", builders.family("Nosy").mother, password="not-a-real-password-1")
     nosy = sign_in_as(CheckingClient(), Account.objects.get(user__username="other-parent"))
     assert nosy.get(f"/portal/requests/{made.reference}/").status_code == 404
+
+
+def test_a_disputed_record_carries_the_parents_words_in_the_practitioner_api(setting: dict) -> None:  # type: ignore[type-arg]
+    setting["mum"].post(report_url(setting), {"kind": "request:rectification", "statement": "Never happened"})
+    dpo = builders.staff(Role.DPO, purposes=[Purpose.SUBJECT_ACCESS.value])
+    client = CheckingClient()
+    client.force_login(dpo.user)
+    body = client.get(f"/api/persons/{setting['fam'].child.public_id}/records",
+                      {"purpose": Purpose.SUBJECT_ACCESS.value}).json()
+    disputed = [r for r in body["records"] if r["disputed"]]
+    assert len(disputed) == 1 and disputed[0]["statements"][0]["statement"] == "Never happened"
+    assert disputed[0]["local_id"] == setting["record"].local_id
