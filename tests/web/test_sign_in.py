@@ -34,7 +34,7 @@ def test_verified_parent_reaches_the_start_page(client: CheckingClient, parent: 
     page = client.get("/portal/").page
     links = {a.text.strip() for a in page.iter("a") if a.get("href", "").startswith("/portal/")}
     assert {"Your family's records", "Who has looked at your records", "Your choices (consent)",
-            "Report a mistake", "Download everything"} <= links
+            "Your requests and messages", "Download everything"} <= links
 
 
 def test_wrong_password_is_refused_with_the_same_words_for_unknown_users(client: CheckingClient, parent: Account) -> None:
