@@ -11,7 +11,7 @@ another position changes its leaf hash.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -131,7 +131,7 @@ class AuditEntry:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON types only: enums as their values, tuples as lists."""
-        data = asdict(self)
+        data = {name: getattr(self, name) for name in self.__dataclass_fields__}  # not asdict: no deep copy
         data["purpose"] = None if self.purpose is None else self.purpose.value
         data["data_categories"] = [c.value for c in self.data_categories]
         data["action"] = self.action.value
@@ -146,6 +146,58 @@ class AuditEntry:
     @property
     def leaf_hash(self) -> bytes:
         return leaf_hash(self.to_bytes())
+
+    def pending_bytes(self) -> bytes:
+        """The canonical bytes without ``index``: how an entry is kept until it is given its place.
+
+        The index is part of the hashed bytes, so an entry written ahead of
+        its place in the log cannot be hashed yet (docs/audit.md §7).
+        """
+        data = self.to_dict()
+        del data["index"]
+        return canonical_json(data)
+
+    @staticmethod
+    def placed_bytes(pending: bytes, index: int) -> bytes:
+        """The canonical bytes of a pending entry placed at ``index``, without parsing it again.
+
+        With keys sorted, ``"index"`` comes just before ``"justification"``; in
+        canonical JSON every ``"`` inside a string is escaped, so the first
+        ``,"justification":`` is the key. Only for bytes that
+        ``from_pending_bytes`` has accepted.
+        """
+        at = pending.index(b',"justification":')
+        return b"%s,\"index\":%d%s" % (pending[:at], index, pending[at:])
+
+    @classmethod
+    def from_pending_bytes(cls, data: bytes, index: int) -> AuditEntry:
+        """Give a pending entry its place, refusing bytes that are not a canonical pending entry."""
+        try:
+            raw = json.loads(data.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise InvalidInput(f"pending audit entry is not valid UTF-8 JSON: {error}") from None
+        if not isinstance(raw, dict):
+            raise InvalidInput("pending audit entry must be a JSON object")
+        expected = {f for f in cls.__dataclass_fields__} - {"index"}
+        if set(raw) != expected:
+            missing, extra = expected - set(raw), set(raw) - expected
+            raise InvalidInput(
+                f"pending audit entry fields differ from format {FORMAT_VERSION}: "
+                f"missing {sorted(missing)}, unexpected {sorted(extra)}"
+            )
+        if not isinstance(raw["data_categories"], list) or not isinstance(raw["reasons"], list):
+            raise InvalidInput("pending audit entry: data_categories and reasons must be lists")
+        entry = cls(
+            **{
+                **raw,
+                "index": index,
+                "data_categories": tuple(raw["data_categories"]),
+                "reasons": tuple(raw["reasons"]),
+            }
+        )
+        if entry.pending_bytes() != data:
+            raise InvalidInput("pending audit entry bytes are not in canonical form")
+        return entry
 
     @classmethod
     def from_bytes(cls, data: bytes) -> AuditEntry:

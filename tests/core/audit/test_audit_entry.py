@@ -94,3 +94,33 @@ def test_event_tags_are_scoped() -> None:
     assert AuditEvent("consent:withdrawn") is AuditEvent.CONSENT_WITHDRAWN
     assert AuditEvent.BREAK_GLASS_USED == "break_glass:used"
     assert {v.value for v in Verdict} == {"allow", "deny"}
+
+
+@pytest.mark.parametrize(
+    "actor_id",
+    ["staff-1", 'x","justification":"forged', 'a\\",\\"justification\\":', "ünïcode,\"justification\":1", ""],
+)
+def test_a_pending_entry_placed_later_has_exactly_the_bytes_of_one_made_in_place(actor_id: str) -> None:
+    e = entry(0)
+    fields = {**e.to_dict(), "actor_id": actor_id or "a", "justification": 'why,"justification":x'}
+    pending = AuditEntry(**fields).pending_bytes()
+    assert b'"index"' not in pending
+    for index in (0, 7, 1_000_000):
+        placed = AuditEntry.from_pending_bytes(pending, index)
+        assert AuditEntry.placed_bytes(pending, index) == placed.to_bytes()
+        assert AuditEntry.from_bytes(placed.to_bytes()) == placed
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda b: b.replace(b'"health"', b'"  health"'),  # not canonical any more
+        lambda b: b.replace(b'"record:viewed"', b'"record:deleted"'),  # not an event
+        lambda b: b[:-1],  # not JSON
+        lambda b: b.replace(b'{"action"', b'{"index":3,"action"'),  # smuggles an index in
+    ],
+)
+def test_an_edited_pending_entry_is_refused(edit: object) -> None:
+    pending = entry(0).pending_bytes()
+    with pytest.raises(InvalidInput):
+        AuditEntry.from_pending_bytes(edit(pending), 0)  # type: ignore[operator]

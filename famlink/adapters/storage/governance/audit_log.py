@@ -1,10 +1,21 @@
-"""The audit log in the database: gap-free appends, signed heads, checks, proofs.
+"""The audit log in the database: write-ahead appends, one gap-free order, signed heads, checks, proofs.
 
-Appends take the lock on the single ``AuditLogCounter`` row (``SELECT ... FOR
-UPDATE`` on PostgreSQL; SQLite's IMMEDIATE transactions already serialise
-writers), so indexes are handed out in commit order with no gaps. The append
-must run inside the caller's transaction, so the access and its entry commit
-or vanish together: there is never an access without its entry.
+An append writes the entry *pending* (``AuditLogPending``: its canonical bytes
+without an index) in the caller's transaction, so the access and its entry
+commit or vanish together, and concurrent requests take no common lock: their
+commits flush in parallel. The *sequencer* then gives committed pending entries
+their places: under the log's lock (a PostgreSQL advisory lock; SQLite's
+IMMEDIATE transactions already serialise writers) it numbers them from the
+counter in ``id`` order, hashes them and moves them into ``AuditLogEntry`` in
+one transaction, so indexes are gap-free and every leaf hash is in index order.
+
+Who sequences: the append itself, if the lock is free (then its entry comes
+back with its index); otherwise, after the transaction commits, whoever holds
+the lock, who looks again for pending entries after releasing it. Every reader
+of the log (publish, verify, prove, the public pages) sequences first. An
+entry can only stay pending if its process dies between commit and sequencing
+(or the transaction that held the lock rolled back); the next append or
+reader then sequences it. It is never lost: it was committed with its access.
 """
 
 from __future__ import annotations
@@ -22,6 +33,7 @@ from famlink import config
 from famlink.adapters.storage.governance.models import (
     AuditLogCounter,
     AuditLogEntry,
+    AuditLogPending,
     PublishedTreeHead,
 )
 from famlink.core.audit import (
@@ -32,9 +44,11 @@ from famlink.core.audit import (
     RootAccumulator,
     SignedTreeHead,
     Verdict,
+    leaf_hash,
     new_tree_head,
     sign_tree_head,
     signing_key,
+    utc_timestamp,
     verify_log,
 )
 from famlink.core.errors import InvalidInput, NotFound
@@ -42,6 +56,8 @@ from famlink.core.taxonomy import DataCategory, Purpose
 
 CHUNK = 20_000
 READABLE = ("actor_id", "actor_role", "organisation", "purpose", "subject_id", "action", "decision")
+#: The PostgreSQL advisory lock that makes one sequencer at a time ("famlink" in ASCII).
+LOG_LOCK = 0x66616D6C696E6B
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,48 +76,247 @@ class AuditFacts:
     justification: str = ""
 
 
-def _lock_counter() -> AuditLogCounter:
-    """The counter row, locked until the surrounding transaction ends."""
-    try:
-        return AuditLogCounter.objects.select_for_update().get(pk=1)
-    except AuditLogCounter.DoesNotExist:
-        AuditLogCounter.objects.bulk_create([AuditLogCounter(id=1)], ignore_conflicts=True)
-        return AuditLogCounter.objects.select_for_update().get(pk=1)
+def _fields(facts: AuditFacts) -> dict[str, Any]:
+    return {name: getattr(facts, name) for name in facts.__slots__}  # type: ignore[attr-defined]
 
 
-def append(facts: AuditFacts, *, at: datetime | None = None) -> AuditLogEntry:
-    """Write one entry in the caller's transaction (opened here if there is none)."""
-    return append_many([facts], at=at)[0]
+def _postgres() -> bool:
+    return connection.vendor == "postgresql"
 
 
-def append_many(batch: Iterable[AuditFacts], *, at: datetime | None = None) -> list[AuditLogEntry]:
-    """Write entries in order under one lock: a linkage run logs many at once."""
-    moment = at or timezone.now()
-    with transaction.atomic():
-        counter = _lock_counter()
-        rows = []
-        for facts in batch:
-            entry = AuditEntry(index=counter.next_index, occurred_at=moment, **asdict(facts))
-            data = entry.to_bytes()
-            rows.append(
-                AuditLogEntry(
-                    index=entry.index,
-                    entry_bytes=data,
-                    leaf_hash=entry.leaf_hash,
-                    actor_id=entry.actor_id,
-                    actor_role=entry.actor_role,
-                    organisation=entry.organisation,
-                    purpose=None if entry.purpose is None else entry.purpose.value,
-                    subject_id=entry.subject_id,
-                    action=entry.action.value,
-                    decision=entry.decision.value,
-                    occurred_at=moment,
-                )
+def _table(model: type[Any]) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _take_log(*, wait: bool) -> bool:
+    """Take the log's lock until this transaction ends; without ``wait``, only if it is free."""
+    if not _postgres():
+        return True  # SQLite: this IMMEDIATE transaction already holds the only write lock
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {'pg_advisory_xact_lock' if wait else 'pg_try_advisory_xact_lock'}(%s)", [LOG_LOCK])
+        return bool(cursor.fetchone()[0]) if not wait else True
+
+
+def _write_pending(facts: list[bytes], *, wait: bool) -> tuple[list[int], bool]:
+    """Insert pending rows in this transaction; return their ids and whether the log's lock is now held.
+
+    On PostgreSQL the insert and the attempt at the lock are one round trip:
+    this runs once per request, so it is the statement to keep short.
+    """
+    if not _postgres() or wait:
+        rows = AuditLogPending.objects.bulk_create([AuditLogPending(facts=data) for data in facts])
+        return [row.id for row in rows], _take_log(wait=wait)
+    values = ", ".join(["(%s)"] * len(facts))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH written AS (INSERT INTO {_table(AuditLogPending)} (facts) VALUES {values} RETURNING id) "
+            "SELECT array_agg(id ORDER BY id), pg_try_advisory_xact_lock(%s) FROM written",
+            [*facts, LOG_LOCK],
+        )
+        ids, locked = cursor.fetchone()
+    return list(ids), bool(locked)
+
+
+def _row(entry: AuditEntry) -> AuditLogEntry:
+    """What ``append`` returns for an entry still pending: no index, no bytes, no hash yet."""
+    return AuditLogEntry(
+        index=None,  # type: ignore[misc]  # unsaved: it has no place yet
+        entry_bytes=b"",
+        leaf_hash=b"",
+        actor_id=entry.actor_id,
+        actor_role=entry.actor_role,
+        organisation=entry.organisation,
+        purpose=None if entry.purpose is None else entry.purpose.value,
+        subject_id=entry.subject_id,
+        action=entry.action.value,
+        decision=entry.decision.value,
+        occurred_at=datetime.fromisoformat(entry.occurred_at),
+    )
+
+
+ENTRY_COLUMNS = ("index", "entry_bytes", "leaf_hash", *READABLE, "occurred_at")
+ROWS_PER_INSERT = 2_000  # 11 parameters a row stays under SQLite's and PostgreSQL's limits
+
+
+def _insert_entries(rows: list[tuple[Any, ...]]) -> None:
+    """Insert placed entries with plain multi-row INSERTs: this is the sequencer's hot path."""
+    columns = ", ".join(connection.ops.quote_name(c) for c in ENTRY_COLUMNS)
+    one = "(" + ", ".join(["%s"] * len(ENTRY_COLUMNS)) + ")"
+    for start in range(0, len(rows), ROWS_PER_INSERT):
+        part = rows[start : start + ROWS_PER_INSERT]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {_table(AuditLogEntry)} ({columns}) VALUES {', '.join([one] * len(part))}",
+                [value for row in part for value in row],
             )
-            counter.next_index += 1
-        AuditLogEntry.objects.bulk_create(rows)
-        AuditLogCounter.objects.filter(pk=1).update(next_index=counter.next_index)
-    return rows
+
+
+def _claim_indexes(count: int) -> int:
+    """Move the counter on by ``count``; return the first index claimed. Call holding the log's lock."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'UPDATE {_table(AuditLogCounter)} SET next_index = next_index + %s WHERE id = 1 RETURNING next_index',
+            [count],
+        )
+        found = cursor.fetchone()
+    if found is None:  # first use (or a test flushed the table)
+        AuditLogCounter.objects.bulk_create([AuditLogCounter(id=1)], ignore_conflicts=True)
+        return _claim_indexes(count)
+    return int(found[0]) - count
+
+
+def _place_pending() -> tuple[dict[int, AuditLogEntry], list[int]]:
+    """Move every visible pending entry into the log, in ``id`` order. Call holding the log's lock.
+
+    Returns the placed rows by pending id, and the ids of pending rows that are
+    not readable entries (put back where they were, for ``verify`` to report).
+    """
+    placed: dict[int, AuditLogEntry] = {}
+    unreadable: list[AuditLogPending] = []
+    pending = _table(AuditLogPending)
+    while True:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"DELETE FROM {pending} WHERE id IN (SELECT id FROM {pending} ORDER BY id LIMIT {CHUNK}) "
+                "RETURNING id, facts"
+            )
+            taken = sorted((row_id, bytes(facts)) for row_id, facts in cursor.fetchall())
+        if not taken:
+            break
+        readable: list[tuple[int, bytes, AuditEntry]] = []
+        for row_id, facts in taken:
+            try:
+                readable.append((row_id, facts, AuditEntry.from_pending_bytes(facts, 0)))
+            except InvalidInput:
+                unreadable.append(AuditLogPending(id=row_id, facts=facts))
+        index = _claim_indexes(len(readable)) if readable else 0
+        rows = []
+        for row_id, facts, entry in readable:
+            data = AuditEntry.placed_bytes(facts, index)
+            digest = leaf_hash(data)
+            purpose = None if entry.purpose is None else entry.purpose.value
+            moment = datetime.fromisoformat(entry.occurred_at)
+            placed[row_id] = AuditLogEntry(
+                index=index, entry_bytes=data, leaf_hash=digest, actor_id=entry.actor_id,
+                actor_role=entry.actor_role, organisation=entry.organisation, purpose=purpose,
+                subject_id=entry.subject_id, action=entry.action.value, decision=entry.decision.value,
+                occurred_at=moment,
+            )
+            rows.append((
+                index, data, digest, entry.actor_id, entry.actor_role, entry.organisation, purpose,
+                entry.subject_id, entry.action.value, entry.decision.value,
+                connection.ops.adapt_datetimefield_value(moment),
+            ))
+            index += 1
+        _insert_entries(rows)
+        if len(taken) < CHUNK:
+            break
+    AuditLogPending.objects.bulk_create(unreadable)
+    return placed, [row.id for row in unreadable]
+
+
+def _lock_if_pending(excluding: list[int]) -> bool:
+    """If anything is pending, take the log's lock for this connection (across transactions) if it is free.
+
+    One round trip on PostgreSQL: it runs after every request's commit.
+    """
+    if not _postgres():
+        return AuditLogPending.objects.exclude(id__in=excluding).exists()
+    with connection.cursor() as cursor:
+        # ORDER BY id walks the primary key, which skips the rows placed (deleted) so far;
+        # a heap scan would step over every one of them until vacuum.
+        cursor.execute(
+            f"SELECT pg_try_advisory_lock(%s) FROM (SELECT id FROM {_table(AuditLogPending)} "
+            "WHERE NOT (id = ANY(%s)) ORDER BY id LIMIT 1) AS waiting",
+            [LOG_LOCK, excluding],
+        )
+        found = cursor.fetchone()
+    return found is not None and bool(found[0])
+
+
+def _without_waiting_for_disk() -> None:
+    """Commit this placing transaction without waiting for its WAL flush (PostgreSQL).
+
+    Safe because placing is redone if lost: the pending rows were committed
+    durably with their accesses, and a crash that loses this commit loses it
+    whole, so they are simply pending again. Nothing durable can depend on a
+    lost placement: a signed tree head's (synchronous) commit flushes all WAL
+    before it, and entries whose index is recorded (``need_index``) are
+    placed inside their own synchronous transaction. The request that runs
+    this after its commit then waits for one flush, not two.
+    """
+    if _postgres():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+
+
+def _release_session_lock() -> None:
+    if _postgres():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [LOG_LOCK])
+
+
+def sequence_pending(*, wait: bool = False) -> int:
+    """Give every committed pending entry its place in the log; returns how many were placed.
+
+    Without ``wait`` it returns at once when someone else holds the log's
+    lock: the holder looks again for pending entries after releasing it, so
+    nothing committed before then is left behind. Readers pass ``wait=True``
+    so that what they read includes every entry committed before they began.
+    Inside an outer transaction (a test, or a caller's) it places what it can
+    see under a transaction-scoped lock instead.
+    """
+    if connection.in_atomic_block or wait:
+        with transaction.atomic():
+            if not _take_log(wait=wait):
+                return 0
+            placed, _ = _place_pending()
+        return len(placed)
+    total = 0
+    unreadable: list[int] = []
+    while _lock_if_pending(unreadable):  # after releasing the lock, look again: see the module's docstring
+        try:
+            with transaction.atomic():
+                _without_waiting_for_disk()
+                placed, unreadable = _place_pending()
+        finally:
+            _release_session_lock()
+        total += len(placed)
+        if not placed:
+            return total
+    return total
+
+
+def append(facts: AuditFacts, *, at: datetime | None = None, need_index: bool = False) -> AuditLogEntry:
+    """Write one entry in the caller's transaction (opened here if there is none); see ``append_many``."""
+    return append_many([facts], at=at, need_index=need_index)[0]
+
+
+def append_many(
+    batch: Iterable[AuditFacts], *, at: datetime | None = None, need_index: bool = False
+) -> list[AuditLogEntry]:
+    """Write entries, in order, in the caller's transaction: a linkage run logs many at once.
+
+    The entries are written pending, with no lock shared between requests. If
+    the log's lock is free they are given their places at once (and the rows
+    returned carry their indexes); if not, the rows come back with ``index``
+    None and are placed just after commit. ``need_index`` waits for the lock
+    instead, for callers that record the index (consent events): the wait is
+    short, since appends never hold the lock while waiting for anything else.
+    """
+    moment = at or timezone.now()
+    stamp = utc_timestamp(moment)
+    entries = [AuditEntry(index=0, occurred_at=stamp, **_fields(facts)) for facts in batch]
+    if not entries:
+        return []
+    # No savepoint: if anything here fails, the caller's access must roll back with it.
+    with transaction.atomic(savepoint=False):
+        ids, locked = _write_pending([entry.pending_bytes() for entry in entries], wait=need_index)
+        transaction.on_commit(sequence_pending, robust=True)  # place whatever was skipped past meanwhile
+        if not locked:
+            return [_row(entry) for entry in entries]
+        placed, _ = _place_pending()
+    return [placed.get(row_id) or _row(entry) for row_id, entry in zip(ids, entries, strict=True)]
 
 
 def committed_size() -> int:
@@ -131,20 +346,46 @@ def _rows(limit: int | None = None) -> Iterator[tuple[int, bytes, bytes, tuple[A
         last = batch[-1][0]
 
 
+def _leaf_hashes(start: int, stop: int) -> Iterator[tuple[int, bytes]]:
+    """Stream ``(index, leaf hash)`` for ``start <= index < stop``: 32 bytes a row, not the whole entry."""
+    table = AuditLogEntry._meta.db_table
+    last = start - 1
+    while True:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f'SELECT "index", leaf_hash FROM {table} WHERE "index" > %s AND "index" < %s '
+                f'ORDER BY "index" LIMIT {CHUNK}',
+                [last, stop],
+            )
+            batch = cursor.fetchall()
+        if not batch:
+            return
+        for index, digest in batch:
+            yield index, bytes(digest)
+        last = batch[-1][0]
+
+
 def signed_heads() -> list[SignedTreeHead]:
     return [SignedTreeHead.from_json(text) for text in PublishedTreeHead.objects.values_list("signed_json", flat=True)]
 
 
 def public_tree_heads() -> list[dict[str, Any]]:
     """Every published signed tree head, oldest first, in the published JSON form."""
+    sequence_pending()  # a reader of the log: leave nothing pending behind it
     return [json.loads(text) for text in PublishedTreeHead.objects.values_list("signed_json", flat=True)]
 
 
 def publish(*, at: datetime | None = None) -> SignedTreeHead:
-    """Sign the tree head over every committed entry and store it."""
+    """Sign the tree head over every entry committed before the call, pending ones included, and store it.
+
+    Reads only the leaf hashes: checking them against the entries is ``verify``'s job.
+    """
+    sequence_pending(wait=True)
     size = committed_size()
     accumulator = RootAccumulator()
-    for _, _, digest, _ in _rows(limit=size):
+    for index, digest in _leaf_hashes(0, size):
+        if index != accumulator.size:
+            raise InvalidInput(f"audit entry {accumulator.size} is missing; run 'famlink audit verify'")
         accumulator.append(digest)
     if accumulator.size != size:
         raise InvalidInput(f"the log should hold {size} entries but {accumulator.size} were read; run 'famlink audit verify'")
@@ -172,6 +413,7 @@ class AuditCheck:
     tree_heads_checked: int
     root_hash: str
     entries_after_last_head: int
+    entries_pending: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -190,8 +432,30 @@ def _readable_mismatch(index: int, data: bytes, readable: tuple[Any, ...]) -> st
     return None
 
 
+def _unreadable_pending() -> tuple[int, str | None]:
+    """How many entries are still pending, and the first that is not a readable entry (it cannot be placed)."""
+    count, problem = 0, None
+    for pending_id, facts in AuditLogPending.objects.order_by("id").values_list("id", "facts").iterator(CHUNK):
+        count += 1
+        if problem is None:
+            try:
+                AuditEntry.from_pending_bytes(bytes(facts), 0)
+            except InvalidInput as error:
+                problem = (
+                    f"pending entry {pending_id} (written but not yet given its place in the log) "
+                    f"was changed after it was written: {error}"
+                )
+    return count, problem
+
+
 def verify() -> AuditCheck:
-    """Recompute every leaf and root against the signed heads; name the first bad entry."""
+    """Place pending entries, recompute every leaf and root against the signed heads; name the first bad entry.
+
+    A pending entry that cannot be placed (its bytes were edited into something
+    that is not an entry) makes the check fail too: it is an access whose
+    entry would otherwise never reach the log.
+    """
+    sequence_pending(wait=True)
     mismatch: list[tuple[int, str]] = []
 
     def rows() -> Iterator[tuple[int, bytes, bytes]]:
@@ -206,6 +470,9 @@ def verify() -> AuditCheck:
     ok, first_bad, problem = result.ok, result.first_bad_index, result.problem
     if mismatch and (ok or first_bad is None or first_bad >= mismatch[0][0]):
         ok, (first_bad, problem) = False, mismatch[0]
+    pending, pending_problem = _unreadable_pending()
+    if pending_problem and ok:
+        ok, problem = False, pending_problem
     return AuditCheck(
         ok=ok,
         entries=result.entries,
@@ -214,6 +481,7 @@ def verify() -> AuditCheck:
         tree_heads_checked=result.tree_heads_checked,
         root_hash=result.root_hash.hex(),
         entries_after_last_head=result.entries_after_last_head,
+        entries_pending=pending,
     )
 
 
@@ -228,9 +496,10 @@ class AuditTree:
         self.tree = MerkleTree()
 
     def refresh(self) -> MerkleTree:
+        sequence_pending()
         size = committed_size()
         if size > len(self.tree):
-            for index, _, digest, _ in _rows_from(len(self.tree), size):
+            for index, digest in _leaf_hashes(len(self.tree), size):
                 if index != len(self.tree):
                     raise InvalidInput(f"audit entry {len(self.tree)} is missing; run 'famlink audit verify'")
                 self.tree.append(digest)
@@ -257,8 +526,3 @@ class AuditTree:
             "signed_tree_head": json.loads(latest.signed_json),
         }
 
-
-def _rows_from(start: int, stop: int) -> Iterator[tuple[int, bytes, bytes, tuple[Any, ...]]]:
-    for row in _rows(limit=stop):
-        if row[0] >= start:
-            yield row

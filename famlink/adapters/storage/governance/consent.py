@@ -150,6 +150,7 @@ def change_consent(request: ConsentRequest, *, at: datetime | None = None) -> Co
                 action=_EVENT[grant.state], decision=Verdict.ALLOW, reasons=(f"consent_{grant.state.value}",),
             ),
             at=at,
+            need_index=True,  # the event records where its entry is in the log
         )
         return ConsentEvent.objects.create(
             consent=row, version=grant.version, state=grant.state.value, level=grant.level.value,
@@ -209,6 +210,7 @@ def set_opt_out(
                 decision=Verdict.ALLOW, reasons=(f"opt_out:{kind.value}",),
             ),
             at=at,
+            need_index=True,  # the event records where its entry is in the log
         )
         return OptOutEvent.objects.create(
             opt_out=row, version=row.version, active=active, occurred_at=at,

@@ -2,7 +2,9 @@
 
 ``open()`` builds the ``Actor``, ``Subject`` and ``Context`` from a handful of
 rows, asks core ``decide()``, and writes the audit entry in the SAME
-transaction as the read, so an access and its entry commit or vanish together:
+transaction as the read, so an access and its entry commit or vanish together
+(the entry is written ahead, pending, and given its place in the log just
+after; see ``audit_log``):
 
     with door.open(actor, Purpose.DIRECT_SERVICE_DELIVERY, person, categories) as grant:
         rows = list(records)          # the read, inside the transaction

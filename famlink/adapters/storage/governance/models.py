@@ -163,7 +163,7 @@ class NotificationWithholding(models.Model):
 
 
 class AuditLogCounter(models.Model):
-    """The single row whose lock puts every audit append in one gap-free order."""
+    """The next free index; only the sequencer (holding the log's lock) moves it."""
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     next_index = models.BigIntegerField(default=0)
@@ -190,6 +190,18 @@ class AuditLogEntry(models.Model):
     class Meta:
         ordering = ["index"]
         indexes = [models.Index(fields=["actor_id", "occurred_at"])]
+
+
+class AuditLogPending(models.Model):
+    """An entry written ahead, in its access's transaction, and not yet given its place in the log.
+
+    ``facts`` are the entry's canonical bytes without ``index`` (docs/audit.md
+    §7). The sequencer moves committed rows into ``AuditLogEntry`` in ``id``
+    order and deletes them in the same transaction.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    facts = models.BinaryField()
 
 
 class PublishedTreeHead(models.Model):
