@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import json
 
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
 
 from famlink.adapters.storage.governance.routes import personal_data
-from famlink.adapters.storage.rights.disclosure import Part, disclose, proof_for
+from famlink.adapters.storage.rights.disclosure import Part, disclose, object_to_flag, proof_for
 from famlink.core.audit import AuditEvent
 from famlink.web.access import family_page, signed_in_parent
 
@@ -38,10 +40,16 @@ def links(request: HttpRequest) -> HttpResponse:
     return _page(request, "web/portal/links.html", Part.LINKS, AuditEvent.LINK_VIEWED)
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 @family_page
 @personal_data(action=AuditEvent.RECORD_VIEWED)
 def flags(request: HttpRequest) -> HttpResponse:
+    """The family's flags; a POST objects to one (only a flag the door showed this family)."""
+    if request.method == "POST":
+        actor, person = signed_in_parent(request)
+        object_to_flag(actor, person, request.POST.get("flag", ""), request.POST.get("why", ""))
+        messages.success(request, _("We have removed the flag. Your family will not be picked out by this model again."))
+        return redirect("portal-flags")
     return _page(request, "web/portal/flags.html", Part.FLAGS)
 
 

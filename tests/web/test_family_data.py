@@ -6,11 +6,13 @@ import json
 
 import pytest
 from django.contrib.auth.models import User
+from django.utils import timezone
 
 from famlink.adapters.storage.accounts.models import Account
 from famlink.adapters.storage.accounts.provisioning import create_parent
 from famlink.adapters.storage.governance import actors, audit_log, holdings
 from famlink.adapters.storage.governance.models import AuditLogEntry
+from famlink.adapters.storage.registers.models import FlagNotice, ScoringRun
 from famlink.adapters.storage.rights import services
 from famlink.core.audit import AuditEvent, InclusionProof, Verdict, leaf_hash
 from famlink.core.taxonomy import Purpose
@@ -90,3 +92,23 @@ def test_an_unverified_parent_is_sent_to_verify_first(unverified_parent: Account
     sign_in_as(checking_client, unverified_parent)
     response = checking_client.get("/portal/records/")
     assert response.status_code == 302 and response["Location"].endswith("/portal/verify/")
+
+
+def test_a_parent_sees_a_flag_with_its_inputs_and_can_object(family: builders.Family, mum: CheckingClient) -> None:
+    run = ScoringRun.objects.create(model_id="early-help", ran_at=timezone.now(), allowed=True, state="active")
+    flag = FlagNotice.objects.create(
+        run=run, model_id="early-help", household_ref=family.household.public_id, person_ref=family.child.public_id,
+        score=0.81, inputs=[{"label": "Missed health appointments", "value": 3}], title="We think you might want help",
+        message="A model suggested early help.", how_to_object="Press the button below.", created_at=timezone.now())
+    page = mum.get("/portal/flags/").content.decode()
+    assert "Missed health appointments: 3" in page and "Press the button below." in page
+    other = builders.family("Flagless")
+    theirs = FlagNotice.objects.create(
+        run=run, model_id="early-help", household_ref=other.household.public_id, person_ref=other.child.public_id,
+        score=0.9, title="t", message="m", how_to_object="o", created_at=timezone.now())
+    assert mum.post("/portal/flags/", {"flag": theirs.pk}).status_code == 404  # not this family's flag
+    assert mum.post("/portal/flags/", {"flag": flag.pk, "why": "We already get help"}).status_code == 302
+    flag.refresh_from_db()
+    theirs.refresh_from_db()
+    assert flag.status == FlagNotice.Status.OBJECTED and flag.objection == "We already get help"
+    assert theirs.status == FlagNotice.Status.ACTIVE

@@ -14,7 +14,6 @@ from famlink.adapters.storage.governance.models import AuditLogEntry
 from famlink.adapters.storage.rights import services
 from famlink.core.policy import Role
 from famlink.core.taxonomy import Purpose
-
 from tests.adapters.storage.governance import builders
 from tests.web.routewalk import problems, routes
 

@@ -29,12 +29,14 @@ from famlink.adapters.storage.governance.models import (
 )
 from famlink.adapters.storage.linkage.store import person_links
 from famlink.adapters.storage.registers.models import FlagNotice
+from famlink.adapters.storage.registers.store import object_to_notice
 from famlink.adapters.storage.rights import services
 from famlink.adapters.storage.sources.models import Source, SourceRecord
 from famlink.core.audit import AuditEvent
 from famlink.core.errors import AccessDenied, NotFound
 from famlink.core.policy import Actor
 from famlink.core.registers import load_contractors
+from famlink.core.rights import validate_statement
 from famlink.core.taxonomy import (
     PURPOSE_LABELS,
     DataCategory,
@@ -358,6 +360,19 @@ def _links(person: Person) -> list[dict[str, Any]]:
     return [link for link in links if link["record_id"] in kept and link["other_record_id"] in kept]
 
 
+def object_to_flag(actor: Actor, parent: Person, flag_id: int | str, why: str = "") -> None:
+    """A parent objects to a flag the door showed them: it is withdrawn and not raised again."""
+    shown = disclose(actor, parent, frozenset({Part.FLAGS}))
+    for person in shown.people:
+        for flag in person.flags:
+            if str(flag["id"]) == str(flag_id) and flag["status"] == FlagNotice.Status.ACTIVE:
+                notice = FlagNotice.objects.get(pk=flag["id"])
+                object_to_notice(notice.pk, notice.household_ref, validate_statement(
+                    why, where="why", required=False))
+                return
+    raise NotFound("There is no such flag on your family's records.")
+
+
 def proof_for(actor: Actor, parent: Person, index: int | str) -> dict[str, Any]:
     """An inclusion proof for one entry of this family's access log; any other entry is 'not found'."""
     if not str(index).isdigit():
@@ -369,4 +384,5 @@ def proof_for(actor: Actor, parent: Person, index: int | str) -> dict[str, Any]:
 
 
 __all__ = ["ALL_PARTS", "AccessView", "Disclosure", "Part", "PersonView", "RecordView", "disclose", "family_of",
+           "object_to_flag",
            "proof_for"]

@@ -150,7 +150,7 @@ def test_the_queue_and_metrics_follow_the_clock() -> None:
     fresh = services.report(actor, user, fam.child, child_record(fam).pk, "request:context", "new one", at=now)
     rows = {r.request.reference: r for r in services.queue()}
     assert rows[old.reference].clock is Clock.OVERDUE and rows[fresh.reference].clock is Clock.ON_TIME
-    assert list(rows)[0] == old.reference  # most urgent first
+    assert next(iter(rows)) == old.reference  # most urgent first
     team, team_user = data_team()
     services.decide(team, team_user, fresh.reference, "outcome:annotate", "")
     m = services.metrics()
