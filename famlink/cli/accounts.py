@@ -43,13 +43,24 @@ def create_parent(person_id: str, username: str, as_json: bool) -> None:
 @accounts.command("create-staff")
 @click.option("--role", required=True, help="practitioner, safeguarding_lead, data_team, dpo or auditor.")
 @click.option("--username", required=True)
+@click.option("--organisation", default=None, help="Their organisation, as named in a registered source.")
+@click.option("--purpose", "purposes", multiple=True,
+              help="A purpose they are authorised for (repeat for more). Default: every purpose the policy lets the role use.")
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
-def create_staff(role: str, username: str, as_json: bool) -> None:
-    """Make a staff sign-in; they set up their security codes when they first sign in."""
+def create_staff(role: str, username: str, organisation: str | None, purposes: tuple[str, ...], as_json: bool) -> None:
+    """Make a staff sign-in and what the policy door knows of them; they set up security codes at first sign-in."""
     setup_django()
     from famlink.adapters.storage.accounts.provisioning import create_staff as make
+    from famlink.adapters.storage.governance.models import StaffActor
 
-    _show(make(username, role).as_dict(), as_json)
+    made = make(username, role, organisation=organisation, purposes=list(purposes) or None).as_dict()
+    staff = StaffActor.objects.select_related("organisation").get(user__username=username)
+    shown: dict[str, str | None] = {
+        **made,
+        "organisation": staff.organisation.name if staff.organisation else None,
+        "purposes": " ".join(staff.purposes),
+    }
+    _show(shown, as_json)
 
 
 @accounts.command("issue-code")

@@ -24,8 +24,12 @@ from famlink.adapters.storage.accounts.access import STAFF_ROLES
 from famlink.adapters.storage.accounts.models import Account
 from famlink.adapters.storage.accounts.verification import link_person
 from famlink.adapters.storage.family.models import Person, Relationship
+from famlink.adapters.storage.governance.models import StaffActor
+from famlink.adapters.storage.sources.models import Organisation
 from famlink.core.errors import Conflict, InvalidInput, NotFound
+from famlink.core.policy import PURPOSE_RULES
 from famlink.core.policy.roles import Role
+from famlink.core.taxonomy import Purpose
 
 
 @dataclass(frozen=True)
@@ -74,14 +78,68 @@ def create_parent(username: str, person: Person | None = None, *, password: str 
     return Credentials(Role.PARENT, username, password, person.public_id if person else None)
 
 
+def purposes_for(role: Role | str) -> list[Purpose]:
+    """Every purpose the policy lets this role use: the most a member of staff can be authorised for."""
+    return [purpose for purpose, rule in PURPOSE_RULES.items() if Role(role) in rule.roles]
+
+
+def authorise_staff(
+    user: object, role: Role | str, *, organisation: str | None = None, purposes: Sequence[str] | None = None
+) -> StaffActor:
+    """Make or update the ``StaffActor`` the policy door reads: role, organisation, authorised purposes.
+
+    Without ``purposes`` the member of staff is authorised for every purpose
+    the policy lets their role use; the policy still decides each access.
+    """
+    role = Role(role)
+    allowed = purposes_for(role)
+    chosen: list[Purpose] = []
+    for name in purposes if purposes is not None else [p.value for p in allowed]:
+        try:
+            purpose = Purpose(name)
+        except ValueError:
+            known = ", ".join(p.value for p in Purpose)
+            raise InvalidInput(f"{name} is not a purpose; use one of {known}.", where="--purpose") from None
+        if purpose not in allowed:
+            raise InvalidInput(f"The policy does not let a {role.value} use the purpose {purpose.value}.", where="--purpose")
+        if purpose not in chosen:
+            chosen.append(purpose)
+    org = None
+    if organisation:
+        org = Organisation.objects.filter(name=organisation).first()
+        if org is None:
+            raise NotFound(
+                f"No organisation called {organisation}; organisations come from the registered sources.",
+                where="--organisation",
+            )
+    staff, _ = StaffActor.objects.update_or_create(
+        user=user,
+        defaults={
+            "role": role.value,
+            "organisation": org,
+            "sector": org.sector if org else "",
+            "purposes": [p.value for p in chosen],
+        },
+    )
+    return staff
+
+
 @transaction.atomic
-def create_staff(username: str, role: str, *, password: str | None = None) -> Credentials:
-    """A member of staff's account; they set up their second factor when they first sign in."""
+def create_staff(
+    username: str,
+    role: str,
+    *,
+    password: str | None = None,
+    organisation: str | None = None,
+    purposes: Sequence[str] | None = None,
+) -> Credentials:
+    """A member of staff's account and their ``StaffActor``; they set up their second factor when they first sign in."""
     if role not in {r.value for r in STAFF_ROLES}:
         raise InvalidInput(f"{role} is not a staff role; use one of {', '.join(STAFF_ROLES)}.", where="--role")
     password = password or new_password()
     user = _make_user(username, password)
     Account.objects.create(user=user, kind=Account.Kind.STAFF, role=role)
+    authorise_staff(user, role, organisation=organisation, purposes=purposes)
     return Credentials(role, username, password, None)
 
 
@@ -117,7 +175,12 @@ def _demo_password(username: str) -> str:
 
 @transaction.atomic
 def demo_accounts(parents: Sequence[Person]) -> list[dict[str, str | None]]:
-    """Demo sign-ins: one parent account per Person given, and one data-team member. Idempotent."""
+    """Demo sign-ins: one parent account per Person given, and one data-team member. Idempotent.
+
+    The data-team member is a records officer: role ``data_team``, authorised
+    for the purposes the policy gives that role (subject access, linkage,
+    planning and research), so they can answer a parent's request through the door.
+    """
     users = get_user_model()
     wanted = [(f"parent{i}", Role.PARENT, person) for i, person in enumerate(parents, start=1)]
     wanted.append(("datateam", Role.DATA_TEAM, None))
@@ -135,5 +198,7 @@ def demo_accounts(parents: Sequence[Person]) -> list[dict[str, str | None]]:
         account = Account.objects.get(user=user)
         if person is not None and account.person_id != person.pk:
             raise Conflict(f"The demo account {username} is linked to someone else; reset the demo data.")
+        if role != Role.PARENT:
+            authorise_staff(user, role)  # also mends a demo made before staff were authorised here
         out.append(Credentials(role, username, password, person.public_id if person else None).as_dict())
     return out
