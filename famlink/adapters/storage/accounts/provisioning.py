@@ -13,6 +13,7 @@ import hmac
 import secrets
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -84,7 +85,7 @@ def purposes_for(role: Role | str) -> list[Purpose]:
 
 
 def authorise_staff(
-    user: object, role: Role | str, *, organisation: str | None = None, purposes: Sequence[str] | None = None
+    user: Any, role: Role | str, *, organisation: str | None = None, purposes: Sequence[str] | None = None
 ) -> StaffActor:
     """Make or update the ``StaffActor`` the policy door reads: role, organisation, authorised purposes.
 
