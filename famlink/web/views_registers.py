@@ -6,15 +6,19 @@ the same function for the page, the JSON and the CSV, so the three cannot disagr
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 from pathlib import Path
 
+from csp.decorators import csp_update
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 from famlink.adapters.storage.governance.routes import public
 from famlink.adapters.storage.registers import exports
 from famlink.adapters.storage.registers.models import ModelAssessment
+from famlink.core.assessment.report import CSS as REPORT_CSS
 from famlink.core.assessment.report import render_html
 from famlink.core.errors import NotFound
 from famlink.core.registers.algorithms import find_algorithm
@@ -63,7 +67,13 @@ def register_schema(request: HttpRequest, name: str) -> HttpResponse:
     return JsonResponse(exports.schema(name), json_dumps_params={"indent": 2})
 
 
+#: The report carries its own small stylesheet (so the saved HTML file stands alone);
+#: the page allows exactly that stylesheet by its hash, nothing else inline.
+REPORT_STYLE = "'sha256-" + base64.b64encode(hashlib.sha256(REPORT_CSS.encode()).digest()).decode() + "'"
+
+
 @public
+@csp_update({"style-src": [REPORT_STYLE]})
 def assessment_report(request: HttpRequest, model_id: str, pk: int, fmt: str) -> HttpResponse:
     """An assessment's report: figures for groups, never for a person (small groups are suppressed)."""
     row = ModelAssessment.objects.filter(model_id=model_id, pk=pk).first()
