@@ -7,6 +7,8 @@ wherever the record appears (the ``show_disputes`` obligation).
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from django.conf import settings
 from django.db import models
 
@@ -15,7 +17,7 @@ from famlink.adapters.storage.sources.models import SourceRecord
 from famlink.core.rights import Outcome, RequestKind, RequestStatus
 
 
-def _choices(enum: type) -> list[tuple[str, str]]:
+def _choices(enum: type[StrEnum]) -> list[tuple[str, str]]:
     return [(member.value, member.value) for member in enum]
 
 

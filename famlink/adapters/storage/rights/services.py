@@ -158,7 +158,7 @@ def marks_for(record_ids: list[int]) -> dict[int, list[RecordMark]]:
     lineage: dict[int, list[int]] = defaultdict(list)
     for pk, supersedes in records:
         lineage[pk].append(pk)
-        walker = supersedes
+        walker: int | None = supersedes
         while walker is not None:  # a correction keeps what was said about the old version
             lineage[pk].append(walker)
             walker = SourceRecord.objects.filter(pk=walker).values_list("supersedes_id", flat=True).first()
@@ -166,6 +166,8 @@ def marks_for(record_ids: list[int]) -> dict[int, list[RecordMark]]:
     marks_by_record: dict[int, list[RecordMark]] = defaultdict(list)
     for request in RightsRequest.objects.filter(record_id__in=wanted).order_by("received_at"):
         kind, status = RequestKind(request.kind), RequestStatus(request.status)
+        if request.record_id is None:
+            continue
         marks_by_record[request.record_id].append(RecordMark(
             reference=request.reference, kind=kind, status=status, statement=request.statement,
             disputed=kind in DISPUTING and status not in CLOSED))
@@ -244,7 +246,7 @@ def read_request(actor: Actor, reference: str) -> tuple[RightsRequest, list[Reco
     assert request.record is not None
     with door.open(actor, Purpose.SUBJECT_ACCESS, request.subject, _categories(request.record),
                    sources=[request.record.source]):
-        marks = marks_for([request.record_id]).get(request.record_id, [])
+        marks = marks_for([request.record.pk]).get(request.record.pk, [])
         return request, marks
 
 
