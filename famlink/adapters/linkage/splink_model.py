@@ -138,6 +138,10 @@ class SplinkLinkageEngine:
     def _database_api(self) -> Any:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def _register(self, db_api: Any, prepared: pd.DataFrame, name: str) -> Any:
+        """Hand the prepared records to the backend as table ``name``."""
+        return db_api.register(prepared, table_name=name)
+
     # training -----------------------------------------------------------------
     def train(self, db_api: Any, table: Any, columns: set[str], n: int) -> dict[str, Any]:
         """u by random sampling, then EM on several family-safe blocking rules."""
@@ -181,7 +185,7 @@ class SplinkLinkageEngine:
         if not columns:
             raise FamlinkError("no identifying columns carry data; nothing to link on")
         db_api = self._database_api()
-        table = db_api.register(prepared, table_name=f"famlink_records_{int(time.time()*1e6)}")
+        table = self._register(db_api, prepared, f"famlink_records_{int(time.time()*1e6)}")
         record_ids = prepared["record_id"]
         del records, prepared  # Splink has its own copy now
         timings: dict[str, float] = {"prepare_s": time.perf_counter() - started}
