@@ -55,8 +55,9 @@ def verify(as_json: bool) -> None:
 def prove(entry_id: int, as_json: bool) -> None:
     """Print an inclusion proof for ENTRY_ID against the latest signed tree head."""
     setup_django()
-    from famlink.adapters.storage.governance.audit_log import AuditTree
+    from famlink.adapters.storage.governance.audit_log import AuditTree, sequence_pending
 
+    sequence_pending(wait=True)  # a reader of the log: leave nothing pending behind it
     found = AuditTree().prove(entry_id)
     if as_json:
         click.echo(json.dumps(found))

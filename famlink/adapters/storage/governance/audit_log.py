@@ -496,7 +496,11 @@ class AuditTree:
         self.tree = MerkleTree()
 
     def refresh(self) -> MerkleTree:
-        sequence_pending()
+        """Extend the tree to every placed entry (reading leaf hashes only).
+
+        It does not place pending entries: a proof is against a signed head,
+        and a head covers only placed entries (``publish`` places first).
+        """
         size = committed_size()
         if size > len(self.tree):
             for index, digest in _leaf_hashes(len(self.tree), size):
