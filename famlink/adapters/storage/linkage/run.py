@@ -151,6 +151,7 @@ def link_records(engine: str = "duckdb", threshold: float | None = None, *, retr
         _store_links(run, result, accepted, identity)
         from famlink.adapters.storage.linkage.households import rebuild_households
 
+        timings["links_s"] = time.perf_counter() - phase
         households = rebuild_households(run)
         counts = {
             "records": len(records), "records_linked": len(included),
@@ -164,6 +165,7 @@ def link_records(engine: str = "duckdb", threshold: float | None = None, *, retr
             "retired": len(continuity.retired), **households,
         }
         timings["store_s"] = time.perf_counter() - phase
+        timings["households_s"] = timings["store_s"] - timings["links_s"]
         timings["total_s"] = time.perf_counter() - clock
         run.counts, run.timings = counts, {k: round(v, 2) for k, v in timings.items()}
         run.status, run.finished_at = LinkageRun.Status.COMPLETE, timezone.now()
