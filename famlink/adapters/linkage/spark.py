@@ -30,7 +30,7 @@ class SparkLinkageEngine(SplinkLinkageEngine):
             from pyspark.sql import SparkSession
             from splink.backends.spark import similarity_jar_location
 
-            master = config.get("FAMLINK_SPARK_MASTER", "local[2]")
+            master = config.get("FAMLINK_SPARK_MASTER") or "local[2]"
             self._spark = (
                 SparkSession.builder.master(master).appName("famlink-linkage")
                 .config("spark.sql.shuffle.partitions", "8")

@@ -147,7 +147,7 @@ class SplinkLinkageEngine:
         """u by random sampling, then EM on several family-safe blocking rules."""
         model = shared.settings(columns, n, self.dialect)
         linker = Linker(table, model, log_level=self.log_level)
-        det = shared.deterministic_rules(columns)
+        det: list[Any] = list(shared.deterministic_rules(columns))
         if det:
             # keep Splink's prior if the rules find too much or nothing
             with contextlib.suppress(ValueError):

@@ -17,7 +17,7 @@ persons by shared records:
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Hashable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,7 +35,7 @@ class Continuity:
     retired: list[Any] = field(default_factory=list)
 
 
-def carry_over(previous: Mapping[Hashable, Any], clusters: Mapping[Hashable, Any]) -> Continuity:
+def carry_over(previous: Mapping[Any, Any], clusters: Mapping[Any, Any]) -> Continuity:
     """Match ``clusters`` (record -> cluster) to ``previous`` (record -> person)."""
     overlap: Counter[tuple[Any, Any]] = Counter()
     for record, person in previous.items():
