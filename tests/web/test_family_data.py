@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import User
@@ -11,7 +12,7 @@ from django.utils import timezone
 from famlink.adapters.storage.accounts.models import Account
 from famlink.adapters.storage.accounts.provisioning import create_parent
 from famlink.adapters.storage.governance import actors, audit_log, holdings
-from famlink.adapters.storage.governance.models import AuditLogEntry
+from famlink.adapters.storage.governance.models import AuditLogEntry, NotificationWithholding
 from famlink.adapters.storage.registers.models import FlagNotice, ScoringRun
 from famlink.adapters.storage.rights import services
 from famlink.core.audit import AuditEvent, InclusionProof, Verdict, leaf_hash
@@ -112,3 +113,20 @@ def test_a_parent_sees_a_flag_with_its_inputs_and_can_object(family: builders.Fa
     theirs.refresh_from_db()
     assert flag.status == FlagNotice.Status.OBJECTED and flag.objection == "We already get help"
     assert theirs.status == FlagNotice.Status.ACTIVE
+
+
+def test_a_child_protection_check_is_hidden_only_while_a_lead_withholds_it(family: builders.Family, mum: CheckingClient) -> None:
+    lead = builders.authoriser(name="lead-withholds")
+    audit_log.append(audit_log.AuditFacts(
+        actor_id="sw-quiet", actor_role="practitioner", organisation="Children's Services",
+        purpose=Purpose.SAFEGUARDING_CHILD_PROTECTION, subject_id=family.child.public_id, data_categories=(),
+        action=AuditEvent.BREAK_GLASS_USED, decision=Verdict.ALLOW, justification="Telling now would put the child at risk"))
+    now = timezone.now()
+    withheld = NotificationWithholding.objects.create(
+        subject=family.child, decided_by=lead, reason="Investigation under way", decided_at=now,
+        until=now + timedelta(days=14))
+    assert "sw-quiet" not in mum.get("/portal/access-log/").content.decode()
+    withheld.until = now - timedelta(seconds=1)
+    withheld.save()
+    page = mum.get("/portal/access-log/").content.decode()
+    assert "sw-quiet" in page and "Telling now would put the child at risk" in page
