@@ -42,6 +42,7 @@ def verify(as_json: bool) -> None:
         click.echo(
             f"ok: {check.entries:,} entries, {check.tree_heads_checked} signed tree heads checked, "
             f"{check.entries_after_last_head:,} entries not yet under a signed head"
+            + (f", {check.entries_pending:,} written while it ran and not yet placed" if check.entries_pending else "")
         )
     else:
         click.echo(f"NOT OK: {check.problem}")
