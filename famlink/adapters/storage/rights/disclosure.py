@@ -19,8 +19,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from famlink.adapters.storage.family.models import Person, Relationship
+from famlink.adapters.storage.governance import audit_log, door, holdings
 from famlink.adapters.storage.governance import consent as consents
-from famlink.adapters.storage.governance import door, holdings
 from famlink.adapters.storage.governance.audit_log import AuditTree
 from famlink.adapters.storage.governance.models import (
     AuditLogEntry,
@@ -270,6 +270,7 @@ def _withheld(people: list[Person], now: datetime) -> set[str]:
 
 def _access_log(actor: Actor, people: dict[str, str], now: datetime) -> list[AccessView]:
     """Who looked at the family's data; child-protection entries hidden only while a lead says so."""
+    audit_log.sequence_pending()  # entries written ahead are placed first, so none is missing here
     withheld = _withheld(list(Person.objects.filter(public_id__in=people)), now)
     latest = PublishedTreeHead.objects.order_by("-size").values_list("size", flat=True).first() or 0
     rows = (AuditLogEntry.objects.filter(subject_id__in=list(people)).exclude(actor_id=actor.id)
