@@ -32,3 +32,17 @@ urlpatterns = [
     path("language/<str:code>/", language.choose_language, name="language"),
 ]
 # Consent and download pages are added below by their modules' owners.
+
+from famlink.web import choices, download  # noqa: E402
+
+urlpatterns += [
+    path("portal/consent/", choices.consent, name="portal-consent"),
+    path("portal/consent/receipts.json", choices.receipts, name="portal-consent-receipts"),
+    path("portal/consent/<str:public_id>/opt-out/<str:kind>/", choices.opt_out, name="portal-opt-out"),
+    path("portal/consent/<str:public_id>/<str:purpose>/", choices.change, name="portal-consent-change"),
+    path("portal/download/", download.start, name="portal-download"),
+    path("portal/download/family.json", download.family_json, name="portal-download-json"),
+    path("portal/download/family.csv", download.family_csv, name="portal-download-csv"),
+    path("portal/download/family.pdf", download.family_pdf, name="portal-download-pdf"),
+    path("portal/download/export.schema.json", download.schema, name="portal-download-schema"),
+]
