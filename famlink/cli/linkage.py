@@ -17,18 +17,33 @@ ENGINES = click.Choice(["duckdb", "spark"])
 @click.option("--threshold", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=None,
               help="Match probability to link at (default: estimated from the model).")
 @click.option("--retrain", is_flag=True, help="Train a new model instead of reusing the saved one.")
+@click.option("--incremental", is_flag=True,
+              help="Link only records the last run did not assign, against each other and the "
+                   "linked records; existing persons keep their records (refuses, saying why, "
+                   "when only a full re-link can be right).")
 @click.option("--json", "as_json", is_flag=True, help="Print the run summary as JSON.")
-def link(engine: str, threshold: float | None, retrain: bool, as_json: bool) -> None:
-    """Link every current record into persons and households."""
+def link(engine: str, threshold: float | None, retrain: bool, incremental: bool, as_json: bool) -> None:
+    """Link every current record into persons and households (a full re-link, or --incremental)."""
     setup_django()
-    from famlink.adapters.storage.linkage.run import link_records
+    say = None if as_json else (lambda m: click.echo(m, err=True))
+    if incremental:
+        if retrain:
+            raise click.UsageError("--incremental reuses the last run's model; --retrain needs a full re-link")
+        from famlink.adapters.storage.linkage.incremental import link_new_records
 
-    summary = link_records(engine, threshold, retrain=retrain,
-                           say=None if as_json else lambda m: click.echo(m, err=True))
+        summary = link_new_records(engine, threshold, say=say)
+    else:
+        from famlink.adapters.storage.linkage.run import link_records
+
+        summary = link_records(engine, threshold, retrain=retrain, say=say)
     if as_json:
         click.echo(json.dumps(summary, default=str))
         return
     c = summary["counts"]
+    if incremental:
+        click.echo(f"Incremental run {summary['run']} (adds to run {summary['extends_run']}): "
+                   f"{c['records_new']:,} new records, {c['new_records_joining_existing_persons']:,} "
+                   f"joined existing persons, {c['persons_created']:,} new persons.")
     click.echo(f"Run {summary['run']}: {c['records']:,} records -> {c['persons']:,} persons, "
                f"{c['households']:,} households (threshold {summary['threshold']:.3g}, "
                f"model {summary['model_version']}).")

@@ -12,6 +12,7 @@ import contextlib
 import logging
 import math
 import time
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import pandas as pd
@@ -19,7 +20,7 @@ from splink import Linker
 
 from famlink.adapters.linkage import settings as shared
 from famlink.core.errors import FamlinkError
-from famlink.core.linkage.constraints import constrained_clusters
+from famlink.core.linkage.constraints import attach_to_clusters, constrained_clusters
 from famlink.core.linkage.decision import (
     BIRTH_DATES_DIFFER,
     FIRST_NAMES_DIFFER,
@@ -245,6 +246,118 @@ class SplinkLinkageEngine:
                              threshold=float(threshold), threshold_reason=reason, stats=stats,
                              level_labels=labels, cannot_link=apart)
 
+    # incremental --------------------------------------------------------------
+    def link_new(self, existing: pd.DataFrame, existing_clusters: Mapping[str, str], new: pd.DataFrame, *,
+                 model: dict[str, Any], threshold: float,
+                 cannot_link: Iterable[tuple[str, str]] = ()) -> LinkageResult:
+        """See ``LinkageEngine.link_new``: new x new with Splink's ``predict_within``,
+        existing x new with ``predict_between``, under the settings, blocking rules,
+        term frequencies and guards a full run over the same records would use.
+
+        Only pairs with a new record are scored, so a run costs what the new
+        extract costs, not what everything ever received costs. The one place
+        existing pairs are scored is a bridge: before two existing clusters are
+        joined, their records are scored against each other and any pair the
+        guards hold apart (father and son of one name) blocks the join, as it
+        would in a full run.
+        """
+        started = time.perf_counter()
+        existing, new = standard_table(existing), standard_table(new)
+        prepared = prepare(standard_table(pd.concat([existing, new], ignore_index=True)))
+        n = len(prepared)
+        columns = present_columns(prepared)
+        if not columns:
+            raise FamlinkError("no identifying columns carry data; nothing to link on")
+        is_new = prepared["record_id"].isin(set(new["record_id"].astype(str)))
+        model = dict(shared.model_for_dialect(model, self.dialect))
+        model["blocking_rules_to_generate_predictions"] = shared.blocking_rules(columns, n)
+        model["retain_intermediate_calculation_columns"] = True
+        model["retain_matching_columns"] = True
+        model["sql_dialect"] = self.dialect
+        labels = level_labels(model)
+        timings: dict[str, float] = {"prepare_s": time.perf_counter() - started}
+        phase = time.perf_counter()
+        frames: list[pd.DataFrame] = []
+        scored = 0
+        linker: Linker | None = None
+        if is_new.any():
+            db_api = self._database_api()
+            stamp = int(time.time() * 1e6)
+            everyone = self._register(db_api, prepared, f"famlink_all_{stamp}")
+            linker = Linker(everyone, model, log_level=self.log_level)
+            # term frequencies over every record, as a full run computes them
+            for column in linker._settings_obj._term_frequency_columns:
+                linker.table_management.compute_tf_table(column.name)
+            fresh = self._register(db_api, prepared[is_new].reset_index(drop=True), f"famlink_new_{stamp}")
+            outputs = [linker.inference.predict_within(fresh, warning_mode="never")]
+            if (~is_new).any():
+                known = self._register(db_api, prepared[~is_new].reset_index(drop=True), f"famlink_old_{stamp}")
+                outputs.append(linker.inference.predict_between(known, fresh, warning_mode="never"))
+            for output in outputs:
+                scored += int(linker.misc.query_sql(
+                    f"select count(*) as n from {output.physical_name}", output_type="pandas")["n"].iloc[0])
+                frames.append(self._scored_pairs(
+                    linker, output.physical_name, where=f"match_probability >= {SCORE_FLOOR}"))
+        pairs = (pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
+            {c: pd.Series(dtype=t) for c, t in (("record_id_l", object), ("record_id_r", object),
+                                                 ("match_probability", float), ("match_weight", float))}))
+        timings["predict_s"] = time.perf_counter() - phase
+        phase = time.perf_counter()
+        self._guard(pairs, labels)
+        pairs["linked"] = (pairs["match_probability"] >= threshold) & pairs["held_back"].isna()
+        apart = list(cannot_link) + self._held_apart(pairs)
+        record_ids = prepared["record_id"].tolist()
+        clusters, skipped, bridged = attach_to_clusters(record_ids, existing_clusters, self._links(pairs), apart)
+        bridge_pairs = 0
+        if bridged and linker is not None and self.strict_birth_date:
+            # score the bridged clusters' records against each other, as a full run would have
+            involved = {r for r, c in existing_clusters.items() if c in set().union(*bridged)}
+            table = self._register(linker._db_api, prepared[prepared["record_id"].isin(involved)]
+                                   .reset_index(drop=True), f"famlink_bridged_{int(time.time() * 1e6)}")
+            output = linker.inference.predict_within(table, warning_mode="never")
+            between = self._scored_pairs(linker, output.physical_name)
+            between = between[between["record_id_l"].map(existing_clusters)
+                              != between["record_id_r"].map(existing_clusters)].reset_index(drop=True)
+            bridge_pairs = len(between)
+            if not between.empty:
+                self._guard(between, labels)
+                apart += self._held_apart(between)
+                clusters, skipped, bridged = attach_to_clusters(
+                    record_ids, existing_clusters, self._links(pairs), apart)
+        if skipped:
+            skip = pd.MultiIndex.from_tuples(skipped)
+            hit = pd.MultiIndex.from_arrays([pairs["record_id_l"], pairs["record_id_r"]]).isin(skip)
+            pairs.loc[hit, "linked"] = False
+            pairs["held_back"] = pairs["held_back"].cat.add_categories([BRIDGE])
+            pairs.loc[hit, "held_back"] = BRIDGE
+        timings["guard_cluster_s"] = time.perf_counter() - phase
+        timings["total_s"] = time.perf_counter() - started
+        stats = {
+            "engine": self.name, "records": n, "records_new": int(is_new.sum()),
+            "columns_compared": sorted(columns),
+            "blocking_rules": model["blocking_rules_to_generate_predictions"],
+            "comparisons_scored": scored, "bridge_pairs_scored": bridge_pairs,
+            "pairs_kept": len(pairs), "pairs_linked": int(pairs["linked"].sum()),
+            "pairs_held_back": int((pairs["held_back"].notna()
+                                    & (pairs["match_probability"] >= threshold)).sum()),
+            "bridges": [sorted(b) for b in bridged], "links_skipped": len(skipped), "timings": timings,
+        }
+        return LinkageResult(pairs=pairs, clusters=clusters, model=model, threshold=float(threshold),
+                             threshold_reason="given", stats=stats, level_labels=labels,
+                             cannot_link=[p for p in apart if p[0] in clusters and p[1] in clusters])
+
+    @staticmethod
+    def _links(pairs: pd.DataFrame) -> list[tuple[str, str, float]]:
+        linked = pairs[pairs["linked"]]
+        return list(zip(linked["record_id_l"], linked["record_id_r"], linked["match_probability"], strict=True))
+
+    def _held_apart(self, pairs: pd.DataFrame) -> list[tuple[str, str]]:
+        """Pairs the guards say are two people: cannot-link in clustering (family records only)."""
+        if not self.strict_birth_date or pairs.empty:
+            return []
+        held = pairs[pairs["held_back"].isin([FIRST_NAMES_DIFFER, BIRTH_DATES_DIFFER])]
+        return list(zip(held["record_id_l"], held["record_id_r"], strict=True))
+
     def _candidates(self, linker: Linker, n: int, collect: bool) -> tuple[int, pd.DataFrame | None]:
         """How many pairs blocking generated, and (if asked) which ones.
 
@@ -265,7 +378,7 @@ class SplinkLinkageEngine:
             output_type="pandas")
         return count, ids.astype(str)
 
-    def _scored_pairs(self, linker: Linker, predictions: str) -> pd.DataFrame:
+    def _scored_pairs(self, linker: Linker, predictions: str, where: str | None = None) -> pd.DataFrame:
         """The scored pairs, compactly: ids, probability, weight, and per comparison
         the level hit (``gamma_<name>``, int8) and its weight (``w_<name>``, float32).
 
@@ -283,7 +396,8 @@ class SplinkLinkageEngine:
             select += [f"CAST(gamma_{name} AS TINYINT) AS gamma_{name}",
                        f"CAST(COALESCE({weight}, 0) AS FLOAT) AS w_{name}"]
         frame = linker.misc.query_sql(
-            f"select {', '.join(select)} from {predictions}", output_type="pandas")
+            f"select {', '.join(select)} from {predictions}" + (f" where {where}" if where else ""),
+            output_type="pandas")
         frame["record_id_l"] = frame["record_id_l"].astype(str)
         frame["record_id_r"] = frame["record_id_r"].astype(str)
         frame["match_probability"] = frame["match_probability"].astype(float)
@@ -312,6 +426,9 @@ class SplinkLinkageEngine:
 
     def _guard(self, pairs: pd.DataFrame, labels: dict[str, dict[int, str]]) -> None:
         """Add ``held_back``: each pair's family-guard reason, or None."""
+        if pairs.empty:
+            pairs["held_back"] = pd.Series([], index=pairs.index, dtype="category")
+            return
         names = [c for c in labels if f"gamma_{c}" in pairs]
         weights = pairs[[f"w_{c}" for c in names]].round(3)
         view = pd.concat([weights] + [pairs[f"gamma_{c}"].map(labels[c]).astype("category")

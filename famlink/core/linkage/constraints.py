@@ -8,7 +8,8 @@ put two records of a rejected pair into one cluster is skipped.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import math
+from collections.abc import Iterable, Mapping
 
 
 def constrained_clusters(
@@ -51,3 +52,42 @@ def constrained_clusters(
             members[keep] = members.get(keep, set()) | members.pop(gone, set())
             banned[keep] = banned.get(keep, set()) | banned.pop(gone, set())
     return {rid: find(rid) for rid in parent}, skipped
+
+
+def attach_to_clusters(
+    record_ids: Iterable[str],
+    existing: Mapping[str, str],
+    links: Iterable[tuple[str, str, float]],
+    cannot_link: Iterable[tuple[str, str]] = (),
+) -> tuple[dict[str, str], list[tuple[str, str]], list[frozenset[str]]]:
+    """Grow existing clusters (record id -> cluster id in ``existing``) by new links.
+
+    Incremental linking must never split a person: each existing cluster is
+    tied together before any link is added, and constraints inside one
+    existing cluster are ignored (a full re-link is where those are settled).
+    Links are then added strongest first under the remaining constraints, so
+    a new record never joins a record it must stay apart from.
+
+    Returns record id -> cluster id (the existing id; the smallest existing id
+    when new records bridge several; ``new-<smallest record id>`` for clusters
+    of new records only), the links skipped because of a constraint, and the
+    bridges (the sets of existing cluster ids joined into one).
+    """
+    ids = list(record_ids)
+    present = set(ids)
+    known = {rid: cluster for rid, cluster in existing.items() if rid in present}
+    members: dict[str, list[str]] = {}
+    for rid, cluster in known.items():
+        members.setdefault(cluster, []).append(rid)
+    anchors = [(rids[0], rid, math.inf) for rids in members.values() for rid in rids[1:]]
+    across = [(a, b) for a, b in cannot_link
+              if not (a in known and b in known and known[a] == known[b])]
+    roots, skipped = constrained_clusters(ids, [*anchors, *links], across)
+    clusters_of_root: dict[str, set[str]] = {}
+    for rid, root in roots.items():
+        if rid in known:
+            clusters_of_root.setdefault(root, set()).add(known[rid])
+    label = {root: min(clusters) for root, clusters in clusters_of_root.items()}
+    out = {rid: label.get(root, f"new-{root}") for rid, root in roots.items()}
+    bridges = [frozenset(c) for c in clusters_of_root.values() if len(c) > 1]
+    return out, skipped, bridges

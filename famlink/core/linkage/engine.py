@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
@@ -122,10 +123,14 @@ class LinkageEngine(Protocol):
         *,
         model: dict[str, Any],
         threshold: float,
+        cannot_link: Iterable[tuple[str, str]] = (),
     ) -> LinkageResult:
         """Incremental linking: score new records against existing ones and each
         other with a trained model, keep existing cluster ids, and give new records
-        either an existing cluster id or a new one. Existing clusters are not split.
+        either an existing cluster id or a new one. Existing clusters are never
+        split; two are joined only when new records bridge them and no guard or
+        ``cannot_link`` pair (record ids, e.g. rejections) forbids it. ``pairs``
+        holds only the pairs scored in this run (new-new and existing-new).
         """
         ...
 

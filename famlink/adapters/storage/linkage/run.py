@@ -170,12 +170,14 @@ def link_records(engine: str = "duckdb", threshold: float | None = None, *, retr
         run.counts, run.timings = counts, {k: round(v, 2) for k, v in timings.items()}
         run.status, run.finished_at = LinkageRun.Status.COMPLETE, timezone.now()
         run.save()
-    return {"run": run.pk, "engine": engine, "threshold": run.threshold,
+    events = list(run.events.exclude(kind=PersonEvent.Kind.CREATED).values(
+        "kind", "person__public_id", "before", "after"))
+    return {"run": run.pk, "mode": "full", "engine": engine, "threshold": run.threshold,
             "threshold_reason": run.threshold_reason, "model_version": model_version,
             "retrained": run.retrained, "counts": counts, "timings": run.timings,
-            "exclusions": exclusions.reasons, "exemptions": exclusions.exempted,
-            "events": list(run.events.exclude(kind=PersonEvent.Kind.CREATED).values(
-                "kind", "person__public_id", "before", "after"))}
+            "exclusions": exclusions.reasons, "exemptions": exclusions.exempted, "events": events,
+            "merges": [e for e in events if e["kind"] == PersonEvent.Kind.MERGED],
+            "splits": [e for e in events if e["kind"] == PersonEvent.Kind.SPLIT]}
 
 
 def _persons(run: LinkageRun, continuity: Any, record_cluster: dict[int, str],
@@ -224,7 +226,10 @@ def _new_person(row: pd.Series) -> Person:
 
 def _store_assignments(run: LinkageRun, records: pd.DataFrame, record_cluster: dict[int, str],
                        person_of_cluster: dict[str, int], identity: pd.Series,
-                       accepted: pd.DataFrame, previous: dict[int, int], excluded: frozenset[int]) -> None:
+                       accepted: pd.DataFrame, previous: dict[int, int], excluded: frozenset[int],
+                       earlier: dict[int, float | None] | None = None) -> None:
+    """One assignment per current record. ``earlier`` (incremental runs): records
+    not re-scored keep their previous probability unless a new link is stronger."""
     best = pd.concat([accepted[["record_id_l", "match_probability"]].set_axis(["rid", "p"], axis=1),
                       accepted[["record_id_r", "match_probability"]].set_axis(["rid", "p"], axis=1)])
     best_of = best.groupby("rid")["p"].max().to_dict()
@@ -239,6 +244,8 @@ def _store_assignments(run: LinkageRun, records: pd.DataFrame, record_cluster: d
         else:
             ident = identity_of[rid]
             p = best_of.get(ident) if str(rid) == ident else 1.0
+            if earlier and rid in earlier and earlier[rid] is not None:
+                p = max(p, earlier[rid]) if p is not None else earlier[rid]  # type: ignore[type-var]
             rows.append((run.pk, rid, person_of_cluster[record_cluster[rid]], p))
         if len(rows) >= BATCH:
             _insert(RecordAssignment, fields, rows)
