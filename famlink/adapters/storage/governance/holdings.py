@@ -13,8 +13,10 @@ from famlink.adapters.storage.linkage.models import LinkageRun, LinkRejection, R
 from famlink.adapters.storage.sources.models import SourceRecord
 
 
-def latest_run() -> LinkageRun | None:
-    return LinkageRun.objects.filter(status=LinkageRun.Status.COMPLETE).order_by("-pk").first()
+def latest_run_id() -> int | None:
+    """The newest complete run's id only: a run row carries the whole Splink model, read on every page otherwise."""
+    return (LinkageRun.objects.filter(status=LinkageRun.Status.COMPLETE).order_by("-pk")
+            .values_list("pk", flat=True).first())
 
 
 def linked_records(person: Person) -> QuerySet[SourceRecord]:
@@ -23,9 +25,9 @@ def linked_records(person: Person) -> QuerySet[SourceRecord]:
     A record someone with authority unlinked from this person (a ``LinkRejection``
     naming the person) leaves at once, not only at the next run.
     """
-    run = latest_run()
+    run = latest_run_id()
     if run is None:
         return SourceRecord.objects.none()
-    ids = RecordAssignment.objects.filter(run=run, person=person).values("record")
+    ids = RecordAssignment.objects.filter(run_id=run, person=person).values("record")
     rejected = LinkRejection.objects.filter(person=person, withdrawn_at__isnull=True).values("record")
     return SourceRecord.objects.filter(pk__in=ids).exclude(pk__in=rejected)

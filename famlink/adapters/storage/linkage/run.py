@@ -63,7 +63,8 @@ def save_model(model: dict[str, Any]) -> str:
 
 
 def latest_run() -> LinkageRun | None:
-    return LinkageRun.objects.filter(status=LinkageRun.Status.COMPLETE).order_by("-id").first()
+    # the model JSON is large and rarely needed: loaded only if asked for
+    return LinkageRun.objects.filter(status=LinkageRun.Status.COMPLETE).order_by("-id").defer("model").first()
 
 
 def previous_assignments() -> dict[int, int]:
