@@ -20,6 +20,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from famlink.adapters.storage.accounts.access import STAFF_ROLES
 from famlink.adapters.storage.accounts.models import Account
@@ -153,9 +154,17 @@ def demo_parent_candidates(count: int = 2, *, prefer_children: set[int] | None =
     chosen: list[Person] = []
     seen_children: set[int] = set()
     ties = list(Relationship.objects.filter(kind=Relationship.Kind.PARENT_OF, parental_responsibility=True)
-                .select_related("from_person").order_by("from_person__public_id"))
+                .select_related("from_person", "to_person").order_by("from_person__public_id"))
     preferred = prefer_children or set()
-    ties.sort(key=lambda tie: tie.to_person_id not in preferred)
+    today = timezone.localdate()
+    adult_born_by = today.replace(year=today.year - 18) if (today.month, today.day) != (2, 29) else \
+        today.replace(year=today.year - 18, day=28)
+
+    def child_is_minor(tie: Relationship) -> bool:  # a parent sees a child's records only under 18
+        born = tie.to_person.date_of_birth
+        return born is not None and born > adult_born_by
+
+    ties.sort(key=lambda tie: (not child_is_minor(tie), tie.to_person_id not in preferred))
     for tie in ties:
         children = set(Relationship.objects.filter(kind=Relationship.Kind.PARENT_OF, from_person=tie.from_person)
                        .values_list("to_person_id", flat=True))

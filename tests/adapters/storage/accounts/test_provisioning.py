@@ -1,0 +1,28 @@
+"""Choosing the demo's parents: families a visitor can learn from."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from famlink.adapters.storage.accounts.provisioning import demo_parent_candidates
+from famlink.adapters.storage.family.models import Person, Relationship
+
+pytestmark = pytest.mark.django_db
+
+
+def parent_of(child_born: date, name: str) -> tuple[Person, Person]:
+    parent = Person.objects.create(display_name=f"Parent {name}", date_of_birth=date(1980, 1, 1))
+    child = Person.objects.create(display_name=f"Child {name}", date_of_birth=child_born)
+    Relationship.objects.create(from_person=parent, to_person=child, kind="parent_of", parental_responsibility=True)
+    return parent, child
+
+
+def test_parents_of_children_under_18_with_a_missed_appointment_come_first() -> None:
+    grown_up, grown_child = parent_of(date(1990, 5, 1), "A")  # sorts first by id, but the child is an adult
+    plain, _ = parent_of(date(2015, 5, 1), "B")
+    missed, missed_child = parent_of(date(2016, 5, 1), "C")
+    chosen = demo_parent_candidates(2, prefer_children={missed_child.pk, grown_child.pk})
+    assert chosen == [missed, plain]
+    assert grown_up not in chosen  # a parent who would see no child's records
