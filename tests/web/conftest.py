@@ -75,3 +75,15 @@ def sign_in_as(client: Client, account: Account) -> Client:
         session[SECOND_FACTOR_KEY] = True
         session.save()
     return client
+
+
+@pytest.fixture
+def private_data_dir(tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
+    """A data folder of the test's own (registers, keys and outboxes are written there)."""
+    monkeypatch.setenv("FAMLINK_DATA_DIR", str(tmp_path))
+    return tmp_path
+
+
+def sign_in_family(client: Client, fam: object) -> Client:
+    """Sign in as the parent of a ``LinkedFamily`` (tests/adapters/storage/rights/export_family.py)."""
+    return sign_in_as(client, Account.objects.get(user=fam.user))  # type: ignore[attr-defined]

@@ -24,27 +24,16 @@ from famlink.core.policy import Relation
 from famlink.core.taxonomy import Purpose
 from tests.adapters.storage.rights.export_family import LinkedFamily, linked_family
 from tests.web.checking_client import CheckingClient
-from tests.web.conftest import sign_in_as
+from tests.web.conftest import sign_in_as, sign_in_family
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_data_dir")]
 DIRECT = Purpose.DIRECT_SERVICE_DELIVERY.value
 RESEARCH = Purpose.RESEARCH_STATISTICS.value
-
-
-@pytest.fixture(autouse=True)
-def data_dir(tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("FAMLINK_DATA_DIR", str(tmp_path))
-    return tmp_path
 
 
 @pytest.fixture
 def fam() -> LinkedFamily:
     return linked_family("Choice", children=1, records_per_person=1, staff_looks=0)
-
-
-def signed_in(client: CheckingClient, fam: LinkedFamily) -> CheckingClient:
-    sign_in_as(client, Account.objects.get(user=fam.user))
-    return client
 
 
 def text(element) -> str:  # type: ignore[no-untyped-def]
@@ -58,7 +47,7 @@ def written() -> tuple[int, int, int, int]:
 
 def test_the_page_shows_each_purpose_for_the_parent_and_each_child(client: CheckingClient, fam: LinkedFamily) -> None:
     before = AuditLogEntry.objects.filter(subject_id=fam.children[0].public_id).count()
-    page = signed_in(client, fam).get("/portal/consent/")
+    page = sign_in_family(client, fam).get("/portal/consent/")
     assert page.status_code == 200
     body = text(page.page)
     assert "Your choices" in text(page.page.find(".//h1"))
@@ -81,7 +70,7 @@ def test_an_expired_consent_reads_as_expired_and_can_be_renewed(client: Checking
     past = timezone.now() - timedelta(days=400)
     change_consent(ConsentRequest(person=child, purpose=RESEARCH, action="give", level=ConsentLevel.WITHIN_SERVICE,
                                   decided_by_id="x", decided_by=Relation.CHILD_UNDER_PR), at=past)
-    signed_in(client, fam)
+    sign_in_family(client, fam)
     assert "Your yes ran out on" in text(client.get("/portal/consent/").page)
     form = client.get(f"/portal/consent/{child.public_id}/{RESEARCH}/")
     assert "Your yes ran out on" in text(form.page)
@@ -98,7 +87,7 @@ def test_an_expired_consent_reads_as_expired_and_can_be_renewed(client: Checking
 
 def test_give_change_level_withdraw_and_refuse_each_write_a_receipt(client: CheckingClient, fam: LinkedFamily) -> None:
     child = fam.children[0].public_id
-    signed_in(client, fam)
+    sign_in_family(client, fam)
     url = f"/portal/consent/{child}/{Purpose.EARLY_HELP_IDENTIFICATION.value}/"
     steps = [({"action": "give", "level": "within_service"}, "given", "within_service"),
              ({"action": "give", "level": "across_services"}, "given", "across_services"),
@@ -117,7 +106,7 @@ def test_give_change_level_withdraw_and_refuse_each_write_a_receipt(client: Chec
 
 def test_a_contradictory_change_gets_a_plain_error_naming_the_field_and_writes_nothing(
         client: CheckingClient, fam: LinkedFamily) -> None:
-    signed_in(client, fam)
+    sign_in_family(client, fam)
     before = written()
     url = f"/portal/consent/{fam.parent.public_id}/{DIRECT}/"
     cases = [({"action": "withdraw"}, "#action", "You cannot stop something you never said yes to."),
@@ -142,7 +131,7 @@ def test_a_child_of_16_decides_for_themselves(client: CheckingClient) -> None:
     fam = linked_family("Teen", children=1, records_per_person=1, staff_looks=0,
                         child_birth_year=timezone.localdate().year - 17)
     teen = fam.children[0].public_id
-    signed_in(client, fam)
+    sign_in_family(client, fam)
     page = client.get("/portal/consent/")
     assert "is 16 or over, so they make these choices for themselves" in text(page.page)
     assert f"/portal/consent/{teen}/{DIRECT}/" not in [a.get("href") for a in page.page.iter("a")]
@@ -155,7 +144,7 @@ def test_a_child_of_16_decides_for_themselves(client: CheckingClient) -> None:
 
 def test_opting_out_and_back_in(client: CheckingClient, fam: LinkedFamily) -> None:
     child = fam.children[0]
-    signed_in(client, fam)
+    sign_in_family(client, fam)
     url = f"/portal/consent/{child.public_id}/opt-out/linkage/"
     form = client.get(url)
     assert text(form.page.find(".//h1")) == "Opt out of linking records"
@@ -173,7 +162,7 @@ def test_opting_out_and_back_in(client: CheckingClient, fam: LinkedFamily) -> No
 
 
 def test_unknown_purposes_and_kinds_are_not_found(client: CheckingClient, fam: LinkedFamily) -> None:
-    signed_in(client, fam)
+    sign_in_family(client, fam)
     before = written()
     me = fam.parent.public_id
     for url in (f"/portal/consent/{me}/fraud.debt_recovery/", f"/portal/consent/{me}/nonsense/",
@@ -186,7 +175,7 @@ def test_unknown_purposes_and_kinds_are_not_found(client: CheckingClient, fam: L
 
 def test_parent_a_cannot_reach_parent_bs_choices_by_changing_ids(client: CheckingClient, fam: LinkedFamily) -> None:
     other = linked_family("Other", children=1, records_per_person=1, staff_looks=0)
-    signed_in(client, fam)
+    sign_in_family(client, fam)
     before = written()
     for person in (other.parent, other.children[0], fam.other_parent):  # another family, and the other adult here
         denied_before = AuditLogEntry.objects.filter(subject_id=person.public_id, decision="deny").count()
@@ -203,7 +192,7 @@ def test_parent_a_cannot_reach_parent_bs_choices_by_changing_ids(client: Checkin
 
 
 def test_changes_need_the_csrf_token(csrf_client: CheckingClient, fam: LinkedFamily) -> None:
-    signed_in(csrf_client, fam)
+    sign_in_family(csrf_client, fam)
     before = written()
     url = f"/portal/consent/{fam.parent.public_id}/{DIRECT}/"
     assert csrf_client.post(url, {"action": "give", "level": "within_service"}).status_code == 403
@@ -217,7 +206,7 @@ def test_changes_need_the_csrf_token(csrf_client: CheckingClient, fam: LinkedFam
 def test_receipts_download_is_every_receipt_valid_against_its_schema(client: CheckingClient, fam: LinkedFamily) -> None:
     from jsonschema import Draft202012Validator
 
-    response = signed_in(client, fam).get("/portal/consent/receipts.json")
+    response = sign_in_family(client, fam).get("/portal/consent/receipts.json")
     assert response.status_code == 200 and "attachment" in response["Content-Disposition"]
     document = json.loads(response.content)
     receipts = [r for p in document["people"] for r in p["receipts"]]
@@ -241,7 +230,7 @@ def test_an_unverified_parent_is_sent_to_verify_and_staff_are_refused(
        purpose=st.sampled_from([DIRECT, RESEARCH, "service.record_linkage", "rights.subject_access", "x"]))
 def test_any_form_input_gets_a_page_never_a_traceback_or_a_half_write(
         client: CheckingClient, fam: LinkedFamily, action: str, level: str, purpose: str) -> None:
-    signed_in(client, fam)
+    sign_in_family(client, fam)
     before = written()
     response = client.post(f"/portal/consent/{fam.children[0].public_id}/{purpose}/",
                            {"action": action, "level": level})

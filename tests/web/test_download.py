@@ -15,16 +15,10 @@ from famlink.adapters.storage.rights.models import RightsRequest
 from famlink.core.rights import RequestKind
 from tests.adapters.storage.rights.export_family import LinkedFamily, linked_family
 from tests.web.checking_client import CheckingClient
-from tests.web.conftest import sign_in_as
+from tests.web.conftest import sign_in_as, sign_in_family
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_data_dir")]
 FILES = ("/portal/download/family.json", "/portal/download/family.csv", "/portal/download/family.pdf")
-
-
-@pytest.fixture(autouse=True)
-def data_dir(tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("FAMLINK_DATA_DIR", str(tmp_path))
-    return tmp_path
 
 
 @pytest.fixture
@@ -32,14 +26,9 @@ def fam() -> LinkedFamily:
     return linked_family("Down", children=2, records_per_person=3, staff_looks=3)
 
 
-def signed_in(client: CheckingClient, fam: LinkedFamily) -> CheckingClient:
-    sign_in_as(client, Account.objects.get(user=fam.user))
-    return client
-
-
 def test_the_page_says_what_you_get_and_links_each_file(client: CheckingClient, fam: LinkedFamily) -> None:
     before = AuditLogEntry.objects.count()
-    page = signed_in(client, fam).get("/portal/download/")
+    page = sign_in_family(client, fam).get("/portal/download/")
     assert page.status_code == 200
     assert "".join(page.page.find(".//h1").itertext()) == "Download everything"
     hrefs = [a.get("href") for a in page.page.iter("a")]
@@ -50,7 +39,7 @@ def test_the_page_says_what_you_get_and_links_each_file(client: CheckingClient, 
 
 
 def test_each_file_is_an_attachment_read_through_the_door_and_logged(client: CheckingClient, fam: LinkedFamily) -> None:
-    signed_in(client, fam)
+    sign_in_family(client, fam)
     for n, url in enumerate(FILES, start=1):
         downloaded = AuditLogEntry.objects.filter(action="rights:data_downloaded")
         before = {p.public_id: downloaded.filter(subject_id=p.public_id).count() for p in fam.people}
@@ -67,7 +56,7 @@ def test_each_file_is_an_attachment_read_through_the_door_and_logged(client: Che
 
 
 def test_the_json_file_matches_the_published_schema(client: CheckingClient, fam: LinkedFamily) -> None:
-    signed_in(client, fam)
+    sign_in_family(client, fam)
     document = json.loads(client.get("/portal/download/family.json").content)
     assert export.schema_problems(document) == []
     schema = client.get("/portal/download/export.schema.json")
@@ -76,7 +65,7 @@ def test_the_json_file_matches_the_published_schema(client: CheckingClient, fam:
 
 
 def test_the_csv_file_opens_as_a_table_of_records(client: CheckingClient, fam: LinkedFamily) -> None:
-    signed_in(client, fam)
+    sign_in_family(client, fam)
     response = client.get("/portal/download/family.csv")
     assert response["Content-Type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
@@ -85,13 +74,13 @@ def test_the_csv_file_opens_as_a_table_of_records(client: CheckingClient, fam: L
 
 
 def test_the_pdf_file_is_a_pdf(client: CheckingClient, fam: LinkedFamily) -> None:
-    response = signed_in(client, fam).get("/portal/download/family.pdf")
+    response = sign_in_family(client, fam).get("/portal/download/family.pdf")
     assert response["Content-Type"] == "application/pdf" and response.content.startswith(b"%PDF-")
 
 
 def test_parent_a_cannot_download_parent_bs_family(client: CheckingClient, fam: LinkedFamily) -> None:
     other = linked_family("Bravo", children=1, records_per_person=2, staff_looks=0)
-    signed_in(client, fam)
+    sign_in_family(client, fam)
     for url in FILES:
         response = client.get(url, {"person": other.parent.public_id, "public_id": other.children[0].public_id})
         body = response.content
