@@ -211,12 +211,37 @@ def family_of(parent: Person, today: date) -> list[Person]:
     return [parent, *(r.to_person for r in children)]
 
 
-def _retention_end(record: SourceRecord) -> date | None:
+@dataclass(frozen=True)
+class _SourceFacts:
+    """What a record shows of its source: read once per page, not joined into every record row."""
+
+    name: str
+    title: str
+    organisation: str
+    retention_years: int
+
+
+#: The record columns a parent's page shows; identifiers and raw attributes stay in the database.
+_SHOWN_FIELDS = ("id", "source_id", "category", "event_date", "status", "note", "sensitive", "received_at",
+                 "version", "supersedes_id", "correction_reason", "corrected_by")
+
+
+def _source_facts(source_ids: set[int], known: dict[int, _SourceFacts]) -> dict[int, _SourceFacts]:
+    missing = source_ids - known.keys()
+    if missing:
+        for name, title, organisation, years, pk in (
+                Source.objects.filter(pk__in=missing)
+                .values_list("name", "title", "organisation__name", "retention_years", "pk")):
+            known[pk] = _SourceFacts(name, title, organisation, years)
+    return known
+
+
+def _retention_end(record: SourceRecord, retention_years: int) -> date | None:
     start = record.event_date or record.received_at.date()
     try:
-        return start.replace(year=start.year + record.source.retention_years)
+        return start.replace(year=start.year + retention_years)
     except ValueError:  # 29 February
-        return start.replace(year=start.year + record.source.retention_years, day=28)
+        return start.replace(year=start.year + retention_years, day=28)
 
 
 def _history(record: SourceRecord) -> list[dict[str, Any]]:
@@ -232,22 +257,24 @@ def _history(record: SourceRecord) -> list[dict[str, Any]]:
     return out
 
 
-def _records(grant: door.Grant, person: Person) -> list[RecordView]:
+def _records(grant: door.Grant, person: Person, sources: dict[int, _SourceFacts]) -> list[RecordView]:
     rows = [r for r in holdings.linked_records(person).filter(superseded_by__isnull=True)
-            .select_related("source__organisation", "supersedes").order_by("-event_date", "pk")
+            .only(*_SHOWN_FIELDS).order_by("-event_date", "pk")
             if not r.sensitive or grant.sensitive_visible(
                 (DataCategory.for_record_category(RecordCategory(r.category)),))]
+    _source_facts({r.source_id for r in rows}, sources)
     marks = services.marks_for([r.pk for r in rows])
     out = []
     for r in rows:
         category = RecordCategory(r.category)
         status = RecordStatus(r.status) if r.status else None
+        source = sources[r.source_id]
         out.append(RecordView(
-            id=r.pk, organisation=r.source.organisation.name, source=r.source.name, source_title=r.source.title,
+            id=r.pk, organisation=source.organisation, source=source.name, source_title=source.title,
             category=r.category, category_label=CATEGORY_WORDS[category],
             event_date=r.event_date, status=r.status, status_label=STATUS_WORDS.get(status, "") if status else "",
-            note=r.note, received_at=r.received_at, retention_ends=_retention_end(r), version=r.version,
-            history=_history(r) if r.supersedes_id else [], marks=marks.get(r.pk, [])))
+            note=r.note, received_at=r.received_at, retention_ends=_retention_end(r, source.retention_years),
+            version=r.version, history=_history(r) if r.supersedes_id else [], marks=marks.get(r.pk, [])))
     return out
 
 
@@ -320,6 +347,7 @@ def disclose(actor: Actor, parent: Person, parts: frozenset[Part] = ALL_PARTS, *
     result = Disclosure(people=[], generated_at=now)
     categories = (DataCategory.IDENTITY, DataCategory.DERIVED, *[DataCategory.for_record_category(c) for c in RecordCategory])
     people = family_of(parent, timezone.localdate(now))
+    sources: dict[int, _SourceFacts] = {}
     disputed = services.disputed_people([p.public_id for p in people])
     for person in people:
         try:
@@ -328,7 +356,7 @@ def disclose(actor: Actor, parent: Person, parts: frozenset[Part] = ALL_PARTS, *
                                   date_of_birth=person.date_of_birth,
                                   relation="you" if person.pk == parent.pk else "your child")
                 if parts & {Part.RECORDS, Part.ORGANISATIONS}:
-                    view.records = _records(grant, person)
+                    view.records = _records(grant, person, sources)
                 if Part.LINKS in parts:
                     view.links = _links(person)
                 if Part.FLAGS in parts:
