@@ -133,6 +133,8 @@ def link_file_command(input_path: Path, mapping_path: Path, out_path: Path, engi
         return
     click.echo(f"Wrote {summary['records']:,} rows in {summary['clusters']:,} clusters to {out_path} "
                f"(threshold {summary['threshold']:.3g}).")
+    if summary.get("family_guards"):
+        click.echo(f"  family guards {summary['family_guards']['reason']}")
     quality = summary.get("quality")
     if quality:
         click.echo(f"  same-cluster precision {quality['precision']:.4f} recall {quality['recall']:.4f} "

@@ -26,7 +26,9 @@ from famlink.core.linkage.decision import (
     FIRST_NAMES_DIFFER,
     choose_threshold,
     connected_clusters,
+    family_guards,
     guard_reasons,
+    household_structure,
 )
 from famlink.core.linkage.engine import LinkageResult, standard_table
 from famlink.core.linkage.normalise import prepare
@@ -188,6 +190,7 @@ class SplinkLinkageEngine:
         db_api = self._database_api()
         table = self._register(db_api, prepared, f"famlink_records_{int(time.time()*1e6)}")
         record_ids = prepared["record_id"]
+        families, families_reason, structure = self._family_guards(prepared)
         del records, prepared  # Splink has its own copy now
         timings: dict[str, float] = {"prepare_s": time.perf_counter() - started}
         if model is None:
@@ -209,7 +212,7 @@ class SplinkLinkageEngine:
         timings["predict_s"] = time.perf_counter() - phase
         phase = time.perf_counter()
         labels = level_labels(model)
-        self._guard(pairs, labels)
+        self._guard(pairs, labels, families=families)
         if threshold is None:
             threshold, reason, curve = choose_threshold(pairs["match_probability"])
         else:
@@ -239,6 +242,7 @@ class SplinkLinkageEngine:
             "pairs_held_back": int((pairs["held_back"].notna()
                                     & (pairs["match_probability"] >= threshold)).sum()),
             "expected_quality": curve, "timings": timings,
+            "family_guards": {"applied": families, "reason": families_reason, **structure},
         }
         if candidates is not None:
             stats["candidate_pairs"] = candidates
@@ -275,6 +279,7 @@ class SplinkLinkageEngine:
         model["retain_matching_columns"] = True
         model["sql_dialect"] = self.dialect
         labels = level_labels(model)
+        families = self._family_guards(prepared)[0]  # as a full run over the same records decides
         timings: dict[str, float] = {"prepare_s": time.perf_counter() - started}
         phase = time.perf_counter()
         frames: list[pd.DataFrame] = []
@@ -303,7 +308,7 @@ class SplinkLinkageEngine:
                                                  ("match_probability", float), ("match_weight", float))}))
         timings["predict_s"] = time.perf_counter() - phase
         phase = time.perf_counter()
-        self._guard(pairs, labels)
+        self._guard(pairs, labels, families=families)
         pairs["linked"] = (pairs["match_probability"] >= threshold) & pairs["held_back"].isna()
         apart = list(cannot_link) + self._held_apart(pairs)
         record_ids = prepared["record_id"].tolist()
@@ -320,7 +325,7 @@ class SplinkLinkageEngine:
                               != between["record_id_r"].map(existing_clusters)].reset_index(drop=True)
             bridge_pairs = len(between)
             if not between.empty:
-                self._guard(between, labels)
+                self._guard(between, labels, families=families)
                 apart += self._held_apart(between)
                 clusters, skipped, bridged = attach_to_clusters(
                     record_ids, existing_clusters, self._links(pairs), apart)
@@ -424,7 +429,20 @@ class SplinkLinkageEngine:
         same = held["record_id_l"].map(rough) == held["record_id_r"].map(rough)
         return list(zip(held.loc[same, "record_id_l"], held.loc[same, "record_id_r"], strict=True))
 
-    def _guard(self, pairs: pd.DataFrame, labels: dict[str, dict[int, str]]) -> None:
+    def _family_guards(self, prepared: pd.DataFrame) -> tuple[bool, str, dict[str, Any]]:
+        """Whether the family guards apply, why, and the counts behind it.
+
+        Family records (``strict_birth_date``) always: twins and namesakes are
+        there by definition. Any other file only if it shows family structure:
+        on records of unrelated people the guards hold back nothing but
+        duplicates whose first name or date of birth was replaced.
+        """
+        if self.strict_birth_date:
+            return True, "on: family records", {}
+        structure = household_structure(prepared)
+        return (*family_guards(structure), structure)
+
+    def _guard(self, pairs: pd.DataFrame, labels: dict[str, dict[int, str]], *, families: bool = True) -> None:
         """Add ``held_back``: each pair's family-guard reason, or None."""
         if pairs.empty:
             pairs["held_back"] = pd.Series([], index=pairs.index, dtype="category")
@@ -434,5 +452,5 @@ class SplinkLinkageEngine:
         view = pd.concat([weights] + [pairs[f"gamma_{c}"].map(labels[c]).astype("category")
                                       .rename(f"label_{c}") for c in names], axis=1)
         pairs["held_back"] = pd.Series(
-            guard_reasons(view, names, strict_birth_date=self.strict_birth_date),
+            guard_reasons(view, names, strict_birth_date=self.strict_birth_date, families=families),
             index=pairs.index, dtype="category")

@@ -60,14 +60,18 @@ ONLY_HOUSEHOLD = "only household evidence (surname, address) is in favour"
 
 
 def guard_reasons(pairs: pd.DataFrame, comparisons: list[str], *,
-                  strict_birth_date: bool = False) -> np.ndarray:
+                  strict_birth_date: bool = False, families: bool = True) -> np.ndarray:
     """``household_guard`` for many pairs at once, without a dict per pair.
 
     ``pairs`` has ``label_<comparison>`` (the level's label) and
     ``w_<comparison>`` (its match weight, term-frequency adjustment included)
     for each comparison: millions of pairs are checked column by column.
+    ``families=False`` (records that show no family structure, see
+    ``family_guards``): no pair is held back, the guards exist for families.
     """
     n = len(pairs)
+    if not families:
+        return np.full(n, None, dtype=object)
 
     def has(c: str, test: Callable[[str], bool]) -> np.ndarray:
         """Labels tested once per distinct label, not once per pair."""
@@ -93,6 +97,68 @@ def guard_reasons(pairs: pd.DataFrame, comparisons: list[str], *,
     reason[first_differ] = FIRST_NAMES_DIFFER
     reason[corroborated] = None
     return reason
+
+
+#: groups (one surname at one place) larger than this are not paired: a block of
+#: flats or a placeholder address says nothing about families and costs n^2
+_HOUSEHOLD_GROUP_LIMIT = 200
+#: fewer twin-like pairs than this are too few to conclude anything from
+_TWIN_LIKE_MINIMUM = 5
+
+
+def household_structure(prepared: pd.DataFrame) -> dict[str, Any]:
+    """Count the two kinds of same-surname, same-place pairs with plainly different first names.
+
+    - *twin-like*: same date of birth (what the twins guard holds apart);
+    - *household*: dates of birth more than a year apart (parents, children,
+      siblings: what the household-evidence guard is for).
+
+    In family data the second far outnumbers the first (a twin pair comes
+    with parents and usually siblings). Where twin-like pairs outnumber them,
+    they are mostly one person whose first name was replaced or mistyped.
+    Place is the postcode, else the address. Distinct (name, date of birth)
+    identities are counted, so a person's many records count once.
+    ``prepared`` is the output of ``normalise.prepare``.
+    """
+    dated = "birth_days" in prepared and prepared["birth_days"].notna().sum() >= 2
+    place = next((c for c in ("postcode", "address")
+                  if dated and c in prepared and prepared[c].notna().sum() >= 2), None)
+    out: dict[str, Any] = {"place": place, "twin_like_pairs": 0, "household_pairs": 0}
+    if place is None:
+        return out
+    keys = ["surname", place]
+    people = (prepared[[*keys, "first_name", "first_name_group", "first_name_sound", "birth_days"]]
+              .dropna(subset=[*keys, "first_name", "birth_days"]).drop_duplicates())
+    sizes = people.groupby(keys)[place].transform("size")
+    people = people[(sizes >= 2) & (sizes <= _HOUSEHOLD_GROUP_LIMIT)]
+    pairs = people.merge(people, on=keys, suffixes=("_l", "_r"))
+    differ = ((pairs["first_name_l"] != pairs["first_name_r"])
+              & (pairs["first_name_group_l"] != pairs["first_name_group_r"])
+              & (pairs["first_name_sound_l"] != pairs["first_name_sound_r"]))
+    gap = (pairs["birth_days_l"] - pairs["birth_days_r"]).abs()
+    # each unordered pair appears twice in a self-merge
+    out["twin_like_pairs"] = int((differ & (gap == 0)).sum()) // 2
+    out["household_pairs"] = int((differ & (gap > 366)).sum()) // 2
+    return out
+
+
+def family_guards(structure: dict[str, Any]) -> tuple[bool, str]:
+    """Whether the family guards apply, and why, from ``household_structure``.
+
+    On by default (precision first). Off only when the records show no
+    family structure: twin-like pairs at least twice as many as household
+    pairs (and at least a handful), which families cannot produce. There the
+    guards only hold back duplicates whose first name or date of birth was
+    replaced: without relatives in the data, sharing a surname and an
+    address is evidence about the person, as Fellegi-Sunter assumes.
+    """
+    twins, household = structure["twin_like_pairs"], structure["household_pairs"]
+    counts = f"{twins} twin-like vs {household} household pairs by surname and {structure['place']}"
+    if structure["place"] is None:
+        return True, "on: no postcode or address (or no date of birth) to see households by"
+    if twins >= _TWIN_LIKE_MINIMUM and twins >= 2 * household:
+        return False, f"off: no family structure ({counts})"
+    return True, f"on: records look like families, or too few to tell ({counts})"
 
 
 def expected_quality(probabilities: pd.Series, threshold: float) -> dict[str, float]:

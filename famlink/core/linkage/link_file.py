@@ -62,6 +62,7 @@ def link_file(
         "pairs_scored": result.stats.get("comparisons_scored"),
         "pairs_linked": result.stats.get("pairs_linked"),
         "pairs_held_back_by_family_guards": result.stats.get("pairs_held_back"),
+        "family_guards": result.stats.get("family_guards"),
         "blocking_rules": len(result.stats.get("blocking_rules", [])),
         "timings": result.stats.get("timings"),
     }
