@@ -6,3 +6,7 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "famlink.settings")
 application = get_wsgi_application()
+
+from famlink.adapters import pdf  # noqa: E402  (needs Django set up)
+
+pdf.start()  # this worker's PDF renderer, ready before the first download

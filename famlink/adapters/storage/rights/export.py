@@ -15,7 +15,8 @@ portal pages show is what the download holds.
   start with an apostrophe). Links, flags, the access log and choices are
   in the JSON and the PDF.
 - PDF: an HTML template (``templates/rights/family_export.html``) rendered by
-  WeasyPrint, in plain English.
+  WeasyPrint, in plain English, in a child process that gives way to web
+  pages (``famlink.adapters.pdf``).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from typing import Any
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from famlink.adapters import pdf
 from famlink.adapters.storage.family.models import Person
 from famlink.adapters.storage.governance.models import OptOutKind
 from famlink.adapters.storage.rights import services
@@ -177,10 +179,8 @@ def _looks(log: list[AccessView]) -> list[dict[str, Any]]:
 
 
 def to_pdf(disclosure: Disclosure, parent_name: str = "") -> bytes:
-    from weasyprint import HTML  # imported here: pango loads only when a PDF is asked for
-
-    html = render_to_string("rights/family_export.html", _pdf_context(disclosure, parent_name))
-    return HTML(string=html).write_pdf(pdf_tags=True)  # type: ignore[no-any-return]
+    """Laid out by the low-priority renderer (``famlink.adapters.pdf``), so other parents' pages come first."""
+    return pdf.render(render_to_string("rights/family_export.html", _pdf_context(disclosure, parent_name)))
 
 
 _BUILDERS: dict[str, tuple[str, Callable[[Disclosure, str], bytes]]] = {
