@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 from splink import Linker
+from splink.internals.exceptions import EMTrainingException
 
 from famlink.adapters.linkage import settings as shared
 from famlink.core.errors import FamlinkError
@@ -155,6 +156,8 @@ class SplinkLinkageEngine:
             # keep Splink's prior if the rules find too much or nothing
             with contextlib.suppress(ValueError):
                 linker.training.estimate_probability_two_random_records_match(det, recall=0.7)
+            if not linker.misc.save_model_to_json()["probability_two_random_records_match"] > 0:
+                linker = Linker(table, model, log_level=self.log_level)  # no pair matched: a 0 prior scores nothing
         all_pairs = n * (n - 1) / 2
         sampled = min(U_SAMPLE_PAIRS, all_pairs)
         linker.training.estimate_u_using_random_sampling(
@@ -165,7 +168,8 @@ class SplinkLinkageEngine:
             linker = Linker(table, model, log_level=self.log_level)
             try:
                 linker.training.estimate_parameters_using_expectation_maximisation(rule)
-            except (ValueError, ZeroDivisionError) as error:
+            except (ValueError, ZeroDivisionError, EMTrainingException) as error:
+                # a small file may have no pairs on a rule: learn from the others (or keep the priors)
                 logging.getLogger(__name__).info("EM on %s skipped: %s", rule, error)
                 continue
             model = linker.misc.save_model_to_json()

@@ -53,3 +53,18 @@ def test_link_file_on_family_records_keeps_the_family_guards(tmp_path):
     assert summary["family_guards"]["household_pairs"] > summary["family_guards"]["twin_like_pairs"] > 0
     quality = summary["quality"]
     assert quality["precision"] == 1.0 and quality["recall"] >= 0.99
+
+
+def test_a_file_with_nobody_in_it_twice_gives_every_row_its_own_cluster(tmp_path):
+    """Nothing to learn from (no pair shares a name or a date of birth): no crash, no merges, every row written."""
+    names = ["amy", "bob", "cara", "dan", "eve", "finn", "gail", "hugh", "ivy", "jon", "kay", "lee"]
+    pd.DataFrame({
+        "unique_id": range(len(names)), "first_name": names, "surname": [f"{n}son" for n in names],
+        "dob": [f"19{50 + i}-0{1 + i % 9}-1{i % 9}" for i in range(len(names))],
+        "city": [f"town{i}" for i in range(len(names))], "email": [f"{n}@example.org" for n in names],
+        "cluster": range(len(names)),
+    }).to_csv(tmp_path / "unique.csv", index=False)
+    summary = link_file(tmp_path / "unique.csv", MAPPINGS / "fake_1000.toml", tmp_path / "clusters.csv")
+    written = pd.read_csv(tmp_path / "clusters.csv", dtype=str)
+    assert len(written) == len(names) and written["cluster_id"].nunique() == len(names)
+    assert summary["quality"]["precision"] == 1.0
