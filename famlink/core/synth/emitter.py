@@ -8,12 +8,13 @@ the faults it carries. Everything is streamed: nothing is held per run.
 
 from __future__ import annotations
 
-import csv
 import random
 from bisect import bisect_right
+from collections.abc import Iterator
 from datetime import date
 from typing import TextIO
 
+from .csvrows import CsvRows
 from .extracts import EXTRACTS, SCHOOL, Extract
 from .families import Household, Person
 from .faults import (
@@ -31,11 +32,12 @@ from .faults import (
     nickname,
     typo,
 )
-from .identifiers import ROW_SPACE, mistype_nhs_number
+from .identifiers import mistype_nhs_number
 
 TRUTH_HEADER = ["source", "record_key", "person_id", "household_id", "wrong_person", "true_status"]
 FAULTS_HEADER = ["source", "record_key", "fault"]
 STALE_WINDOW_DAYS = 730  # an old address lingers for up to two years after a move
+QUOTED_TAKES = ("address", "full_name")  # "line, locality" and "SURNAME, First": CSV quotes them
 
 # Date format -> day ordinal -> text, kept for the whole process: a worker writes
 # many chunks, and strftime was a tenth of its time when each chunk started afresh.
@@ -47,25 +49,31 @@ class Emitter:
     """Writes rows for one chunk of households to its own set of files."""
 
     def __init__(self, extract_files: dict[str, TextIO], truth: TextIO, fault_file: TextIO):
-        self.writers = {
-            name: csv.writer(fh, lineterminator="\n").writerow for name, fh in extract_files.items()
-        }
-        self.truth = csv.writer(truth, lineterminator="\n").writerow
-        self.faults = csv.writer(fault_file, lineterminator="\n").writerow
+        self.writers = {name: CsvRows(fh).write for name, fh in extract_files.items()}
+        # Truth and fault lines hold only identifiers and codes (no comma, quote or
+        # line break), so they are written as text: the csv module's cost, saved.
+        self.truth = truth.write
+        self.faults = fault_file.write
         self.rows = {ex.name: 0 for ex in EXTRACTS}
         self._dates = {ex.name: _DATE_TEXTS.setdefault(ex.date_format, {}) for ex in EXTRACTS}
         self._takes = {ex.name: tuple(c.take for c in ex.columns) for ex in EXTRACTS}
+        self._quoted = {
+            name: tuple(i for i, take in enumerate(takes) if take in QUOTED_TAKES)
+            for name, takes in self._takes.items()
+        }
+        self._full_name = {name for name, takes in self._takes.items() if "full_name" in takes}
+        self._sex_codes = {ex.name: dict(zip("FMU", ex.sex_codes, strict=True)) for ex in EXTRACTS}
         self.household: Household | None = None
         self.rng = random.Random(0)
-        self._sequence: dict[str, int] = {}
-        self._refs: dict[tuple[str, int], str] = {}
+        self._keys: dict[str, Iterator[str]] = {}  # extract -> the household's next row keys
+        self._refs: dict[str, dict[int, str]] = {}  # extract -> member -> the agency's id
 
     def start(self, household: Household, rng: random.Random) -> None:
         """Begin a household: its rows are keyed from its own index."""
         self.household = household
         self.rng = rng
-        self._sequence = dict.fromkeys(self.rows, 0)
-        self._refs = {}
+        self._keys = {ex.name: ex.ids.row_keys(household.family_index) for ex in EXTRACTS}
+        self._refs = {ex.name: {} for ex in EXTRACTS}
 
     def date_text(self, ex: Extract, day: int) -> str:
         cache = self._dates[ex.name]
@@ -74,20 +82,12 @@ class Emitter:
             text = cache[day] = date.fromordinal(day).strftime(ex.date_format)
         return text
 
-    def _next_key(self, ex: Extract) -> str:
-        assert self.household is not None
-        sequence = self._sequence[ex.name]
-        if sequence >= ROW_SPACE:
-            raise OverflowError(f"a family produced over {ROW_SPACE} rows for {ex.name}")
-        self._sequence[ex.name] = sequence + 1
-        return ex.ids.row_key(self.household.family_index, sequence)
-
     def _person_ref(self, ex: Extract, member: int) -> str:
-        ref = self._refs.get((ex.name, member))
+        refs = self._refs[ex.name]
+        ref = refs.get(member)
         if ref is None:
             assert self.household is not None
-            ref = ex.ids.person_ref(self.household.family_index, member)
-            self._refs[(ex.name, member)] = ref
+            ref = refs[member] = ex.ids.person_ref(self.household.family_index, member)
         return ref
 
     def _keyed_person(self, ex: Extract, subject: Person) -> Person | None:
@@ -184,22 +184,24 @@ class Emitter:
         else:
             event_text = dates.get(day) or self.date_text(ex, day)
 
-        line = f"{address.line}, {address.locality}"
+        address_text = f'"{address.line}, {address.locality}"'  # quoted: see QUOTED_TAKES
         if ex.upper_case:
-            line = line.upper()
-        key = self._next_key(ex)
+            address_text = address_text.upper()
+        keys = self._keys[name]
+        key = next(keys)
         values["key"] = key
-        values["person_ref"] = self._refs.get((name, person.member)) or self._person_ref(
+        values["person_ref"] = self._refs[name].get(person.member) or self._person_ref(
             ex, person.member
         )
         values["nhs"] = nhs
         values["upn"] = person.upn
         values["first_name"] = first
         values["surname"] = surname
-        values["full_name"] = f"{surname.upper()}, {first}"
+        if name in self._full_name:
+            values["full_name"] = f'"{surname.upper()}, {first}"'  # quoted: see QUOTED_TAKES
         values["dob"] = dob_text
-        values["sex"] = ex.sex_codes["FMU".index(person.sex)]
-        values["address"] = line
+        values["sex"] = self._sex_codes[name][person.sex]
+        values["address"] = address_text
         values["postcode"] = address.postcode
         values["event_date"] = event_text
         get = values.get
@@ -209,17 +211,20 @@ class Emitter:
         household_id = household.household_id
         person_id = subject.person_id
         wrong = "1" if found and "wrong_person" in found else "0"
-        self.writers[name](row)
-        write_truth((name, key, person_id, household_id, wrong, true_status))
+        write_row = self.writers[name]
+        quoted = self._quoted[name]
+        write_row(row, quoted)
+        truth_tail = f",{person_id},{household_id},{wrong},{true_status}\n"
+        write_truth(f"{name},{key}{truth_tail}")
         for fault in found:
-            self.faults((name, key, fault))
+            self.faults(f"{name},{key},{fault}\n")
         count = 1
         if random_() < DUPLICATE_RATE:
-            resend = self._next_key(ex)
+            resend = next(keys)
             row[0] = resend
-            self.writers[name](row)
-            write_truth((name, resend, person_id, household_id, wrong, true_status))
+            write_row(row, quoted)
+            write_truth(f"{name},{resend}{truth_tail}")
             for fault in [*found, "duplicate"]:
-                self.faults((name, resend, fault))
+                self.faults(f"{name},{resend},{fault}\n")
             count = 2
         self.rows[name] += count

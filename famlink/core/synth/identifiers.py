@@ -8,6 +8,8 @@ must not be able to recover households from id order).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 NHS_WEIGHTS = (10, 9, 8, 7, 6, 5, 4, 3, 2)
 
 # DfE check-letter table: remainder mod 23 -> letter (no I, O or S).
@@ -106,6 +108,16 @@ class LocalIds:
             family_index * ROW_SPACE + sequence, self.row_multiplier, 5_432_109_876, 10**10
         )
         return f"{self.row_prefix}{value:010d}"
+
+    def row_keys(self, family_index: int) -> Iterator[str]:
+        """``row_key(family_index, 0)``, ``row_key(family_index, 1)``, ... computed by
+        stepping the scramble (one addition a key); OverflowError past ROW_SPACE."""
+        modulus, step, prefix = 10**10, self.row_multiplier, self.row_prefix
+        value = scramble(family_index * ROW_SPACE, step, 5_432_109_876, modulus)
+        for _ in range(ROW_SPACE):
+            yield f"{prefix}{value:010d}"
+            value = (value + step) % modulus
+        raise OverflowError(f"a family produced over {ROW_SPACE} rows for {prefix} keys")
 
     def person_ref(self, family_index: int, member: int) -> str:
         """The agency's id for one person (stable across that person's rows)."""
