@@ -25,11 +25,22 @@ Household ids carry over between runs by shared adult members (as persons do).
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
-from datetime import date, timedelta
+from collections.abc import Iterable
+from datetime import timedelta
 from typing import Any
 
-from famlink.adapters.storage.family.models import Household, HouseholdMembership, Relationship
+import numpy as np
+import pandas as pd
+from django.db import connection
+from django.utils import timezone
+
+from famlink.adapters.storage.family.models import (
+    Household,
+    HouseholdMembership,
+    Relationship,
+    new_household_id,
+)
+from famlink.adapters.storage.linkage.bulk import insert_rows as _insert
 from famlink.adapters.storage.linkage.models import LinkageRun, RecordAssignment
 from famlink.core.linkage.continuity import carry_over
 from famlink.core.linkage.normalise import clean_name, clean_text
@@ -40,57 +51,141 @@ PARENT_GAP_YEARS = 12
 PARTNER_GAP_YEARS = 15
 EVIDENCE = "linkage: "
 BATCH = 5000
+#: what households are built from: one row per assigned record
+LIVED = ("person_id", "postcode", "address", "event_date", "date_of_birth", "surname", "full_name", "sensitive")
 
 
-def _years(a: date, b: date) -> float:
-    return (b - a).days / 365.25
+def _years(a: pd.Series, b: pd.Series) -> pd.Series:
+    return (b - a).dt.days / 365.25
 
 
-def rebuild_households(run: LinkageRun) -> dict[str, int]:
-    """Replace households, memberships and linkage-found relationships from ``run``."""
-    stays: dict[tuple[int, str], dict[str, Any]] = {}
-    births: dict[int, Counter[date]] = defaultdict(Counter)
-    surnames: dict[int, set[str]] = defaultdict(set)
-    rows = RecordAssignment.objects.filter(run=run).values_list(
-        "person_id", "record__postcode", "record__address", "record__event_date",
-        "record__date_of_birth", "record__surname", "record__full_name", "record__sensitive")
-    for person, postcode, address, when, dob, surname, full_name, sensitive in rows.iterator(chunk_size=20000):
-        if dob:
-            births[person][dob] += 1
-        name = clean_name(surname) or clean_name((full_name or "").split(",")[0])
-        if name:
-            surnames[person].add(name)
-        where = clean_text(address)
-        if not where or not postcode or not when:
-            continue
-        key = (person, f"{postcode.replace(' ', '').upper()}|{where}")
-        stay = stays.setdefault(key, {"from": when, "to": when, "sensitive": False,
-                                      "address": address, "postcode": postcode})
-        stay["from"], stay["to"] = min(stay["from"], when), max(stay["to"], when)
-        stay["sensitive"] |= bool(sensitive)
-    dob = {p: c.most_common(1)[0][0] for p, c in births.items()}
+def _cleaned(values: pd.Series, clean: Any) -> pd.Series:
+    """``clean`` applied once per distinct value: addresses and surnames repeat a lot."""
+    distinct = values.dropna().unique()
+    return values.map(dict(zip(distinct, map(clean, distinct), strict=True)))
 
-    def adult(person: int, on: date) -> bool:
-        return person not in dob or _years(dob[person], on) >= ADULT_AGE
 
-    at_address: dict[str, list[int]] = defaultdict(list)
-    for person, where in stays:
-        at_address[where].append(person)
-    adult_pairs, child_links = [], []
-    for where, people in at_address.items():
-        for i, a in enumerate(people):
-            sa = stays[(a, where)]
-            for b in people[i + 1:]:
-                sb = stays[(b, where)]
-                if sa["from"] - SLACK > sb["to"] or sb["from"] - SLACK > sa["to"]:
-                    continue
-                a_adult, b_adult = adult(a, sa["from"]), adult(b, sb["from"])
-                if a_adult and b_adult:
-                    adult_pairs.append((a, b, where))
-                elif a_adult or b_adult:
-                    child_links.append((a, b, where) if a_adult else (b, a, where))
-    adults = {p for p, where in stays if adult(p, stays[(p, where)]["from"])}
-    parent = {p: p for p in adults}
+def rebuild_households(run: LinkageRun, lived: pd.DataFrame | None = None) -> dict[str, int]:
+    """Replace households, memberships and linkage-found relationships from ``run``.
+
+    ``lived`` has the ``LIVED`` columns for each record the run assigned (in
+    record order); read from the database when not given. Set-based (pandas)
+    throughout: a Python loop per record and per pair of people at an address
+    took longer than the linkage it follows.
+    """
+    if lived is None:
+        rows = RecordAssignment.objects.filter(run=run).order_by("record_id").values_list(
+            "person_id", "record__postcode", "record__address", "record__event_date",
+            "record__date_of_birth", "record__surname", "record__full_name", "record__sensitive")
+        lived = pd.DataFrame.from_records(list(rows.iterator(chunk_size=20000)), columns=list(LIVED))
+    lived = lived.reset_index(drop=True)
+    dob = _birth_dates(lived)
+    stays = _stays(lived)
+    born = stays["person_id"].map(dob)
+    stays["adult"] = born.isna() | (_years(born, stays["from"]) >= ADULT_AGE)
+    adult_pairs, child_links = _lived_together(stays)
+
+    adults = stays.loc[stays["adult"], "person_id"].unique()
+    group_of = _groups(adults, zip(adult_pairs["a"], adult_pairs["b"], strict=True))
+    household_of_group = _household_ids(group_of)
+    household = pd.Series({p: household_of_group[g] for p, g in group_of.items()}, dtype="int64")
+
+    grown_stays = stays[stays["person_id"].isin(household.index)]
+    as_adult = pd.DataFrame({"household_id": grown_stays["person_id"].map(household).to_numpy(),
+                             "stay": grown_stays.index, "role": "adult"})
+    as_child = pd.DataFrame({"household_id": child_links["grown"].map(household).to_numpy(),
+                             "stay": child_links["child_stay"].to_numpy(), "role": "child"})
+    members = pd.concat([as_adult, as_child], ignore_index=True).join(stays, on="stay")
+    members = members.drop_duplicates(["household_id", "person_id", "from"])
+
+    parents = child_links.assign(
+        grown_born=child_links["grown"].map(dob), child_born=child_links["child"].map(dob))
+    parents = parents[(_years(parents["grown_born"], parents["child_born"]) >= PARENT_GAP_YEARS)
+                      & _share_surname(lived, parents["grown"], parents["child"])]
+    parents = parents.drop_duplicates(["grown", "child"])
+    partners = adult_pairs.assign(a_born=adult_pairs["a"].map(dob), b_born=adult_pairs["b"].map(dob))
+    partners = partners[_years(partners["a_born"], partners["b_born"]).abs() < PARTNER_GAP_YEARS]
+    partners = pd.DataFrame({"low": partners[["a", "b"]].min(axis=1), "high": partners[["a", "b"]].max(axis=1)})
+    partners = partners.drop_duplicates()
+
+    HouseholdMembership.objects.all().delete()
+    Relationship.objects.filter(evidence__startswith=EVIDENCE).delete()
+    day = connection.ops.adapt_datefield_value
+    _insert(HouseholdMembership, ("household", "person", "role", "address", "postcode", "sensitive_address",
+                                  "from_date", "to_date"),
+            zip(members["household_id"].tolist(), members["person_id"].tolist(), members["role"].tolist(),
+                members["address"].str.slice(0, 300).tolist(), members["postcode"].tolist(),
+                members["sensitive"].tolist(), map(day, members["from"].dt.date),
+                map(day, members["to"].dt.date), strict=True))
+    relationship = ("from_person", "to_person", "kind", "parental_responsibility", "from_date", "to_date",
+                    "evidence")
+    _insert(Relationship, relationship, zip(
+        parents["grown"].tolist(), parents["child"].tolist(), ["parent_of"] * len(parents),
+        [True] * len(parents), map(day, parents["child_stay"].map(stays["from"]).dt.date),
+        [None] * len(parents), [f"{EVIDENCE}lived with the child and shares a surname"] * len(parents),
+        strict=True))
+    _insert(Relationship, relationship, zip(
+        partners["low"].tolist(), partners["high"].tolist(), ["partner_of"] * len(partners),
+        [False] * len(partners), [None] * len(partners), [None] * len(partners),
+        [f"{EVIDENCE}adults who lived at the same address at the same time"] * len(partners), strict=True))
+    return {"households": len(set(household_of_group.values())),
+            "household_memberships": len(members),
+            "parent_of": len(parents), "partner_of": len(partners),
+            "sensitive_memberships": int(members["sensitive"].sum())}
+
+
+def _birth_dates(lived: pd.DataFrame) -> pd.Series:
+    """Person -> the date of birth most of their records give (the first given, on a tie)."""
+    given = lived.loc[lived["date_of_birth"].notna() & lived["date_of_birth"].astype(bool),
+                      ["person_id", "date_of_birth"]]
+    counted = (given.reset_index().groupby(["person_id", "date_of_birth"], sort=False)
+               .agg(n=("index", "size"), first=("index", "min")).reset_index())
+    best = counted.sort_values(["person_id", "n", "first"], ascending=[True, False, True])
+    best = best.drop_duplicates("person_id")
+    return pd.Series(pd.to_datetime(best["date_of_birth"]).to_numpy(), index=best["person_id"].to_numpy())
+
+
+def _stays(lived: pd.DataFrame) -> pd.DataFrame:
+    """One row per person at an address, in order of first record: from, to, sensitive, address, postcode."""
+    where = _cleaned(lived["address"], clean_text)
+    usable = where.notna() & lived["postcode"].astype(bool) & lived["event_date"].notna() \
+        & lived["event_date"].astype(bool)
+    at = lived[usable].assign(when=pd.to_datetime(lived.loc[usable, "event_date"]))
+    at["key"] = at["postcode"].str.replace(" ", "").str.upper() + "|" + where[usable]
+    stays = at.groupby(["person_id", "key"], sort=False).agg(
+        **{"from": ("when", "min"), "to": ("when", "max"), "sensitive": ("sensitive", "any"),
+           "address": ("address", "first"), "postcode": ("postcode", "first")}).reset_index()
+    stays["sensitive"] = stays["sensitive"].astype(bool)
+    return stays
+
+
+def _lived_together(stays: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Pairs of stays at one address overlapping (a year's slack either side).
+
+    Returns adult pairs (``a``, ``b``, persons) and child links (``grown``,
+    ``child``, ``child_stay``), in the order a loop over addresses (by first
+    record) and people (by first record there) would find them.
+    """
+    keyed = stays[["key", "person_id", "from", "to", "adult"]].reset_index(names="stay")
+    pairs = keyed.merge(keyed, on="key", suffixes=("_a", "_b"))
+    pairs = pairs[(pairs["stay_a"] < pairs["stay_b"])
+                  & ~((pairs["from_a"] - SLACK > pairs["to_b"]) | (pairs["from_b"] - SLACK > pairs["to_a"]))]
+    address_order = keyed.groupby("key", sort=False)["stay"].min()
+    pairs = pairs.assign(address=pairs["key"].map(address_order)).sort_values(["address", "stay_a", "stay_b"])
+    both = pairs["adult_a"] & pairs["adult_b"]
+    adult_pairs = pd.DataFrame({"a": pairs.loc[both, "person_id_a"], "b": pairs.loc[both, "person_id_b"]})
+    one = pairs[pairs["adult_a"] != pairs["adult_b"]]
+    a_grown = one["adult_a"]
+    child_links = pd.DataFrame({
+        "grown": np.where(a_grown, one["person_id_a"], one["person_id_b"]),
+        "child": np.where(a_grown, one["person_id_b"], one["person_id_a"]),
+        "child_stay": np.where(a_grown, one["stay_b"], one["stay_a"])})
+    return adult_pairs.reset_index(drop=True), child_links
+
+
+def _groups(adults: Iterable[int], pairs: Iterable[tuple[int, int]]) -> dict[int, int]:
+    """Adult -> lowest adult they are joined to through living together (union-find)."""
+    parent = {int(p): int(p) for p in adults}
 
     def find(p: int) -> int:
         while parent[p] != p:
@@ -98,48 +193,23 @@ def rebuild_households(run: LinkageRun) -> dict[str, int]:
             p = parent[p]
         return p
 
-    for a, b, _where in adult_pairs:
-        ra, rb = find(a), find(b)
+    for a, b in pairs:
+        ra, rb = find(int(a)), find(int(b))
         if ra != rb:
             parent[max(ra, rb)] = min(ra, rb)
-    group_of = {p: find(p) for p in adults}
-    household_of_group = _household_ids(group_of)
+    return {p: find(p) for p in parent}
 
-    memberships: dict[tuple[int, int, Any], HouseholdMembership] = {}
 
-    def join(household: int, person: int, role: str, where: str) -> None:
-        stay = stays[(person, where)]
-        memberships.setdefault((household, person, stay["from"]), HouseholdMembership(
-            household_id=household, person_id=person, role=role, address=stay["address"][:300],
-            postcode=stay["postcode"], sensitive_address=stay["sensitive"],
-            from_date=stay["from"], to_date=stay["to"]))
-
-    for person, where in stays:
-        if person in group_of:
-            join(household_of_group[group_of[person]], person, "adult", where)
-    relationships: dict[tuple[int, int, str], Relationship] = {}
-    for grown, child, where in child_links:
-        join(household_of_group[group_of[grown]], child, "child", where)
-        if (child in dob and grown in dob and _years(dob[grown], dob[child]) >= PARENT_GAP_YEARS
-                and surnames[grown] & surnames[child]):
-            relationships.setdefault((grown, child, "parent_of"), Relationship(
-                from_person_id=grown, to_person_id=child, kind="parent_of",
-                parental_responsibility=True, from_date=stays[(child, where)]["from"],
-                evidence=f"{EVIDENCE}lived with the child and shares a surname"))
-    for a, b, _where in adult_pairs:
-        if a in dob and b in dob and abs(_years(dob[a], dob[b])) < PARTNER_GAP_YEARS:
-            relationships.setdefault((min(a, b), max(a, b), "partner_of"), Relationship(
-                from_person_id=min(a, b), to_person_id=max(a, b), kind="partner_of",
-                evidence=f"{EVIDENCE}adults who lived at the same address at the same time"))
-    HouseholdMembership.objects.all().delete()
-    Relationship.objects.filter(evidence__startswith=EVIDENCE).delete()
-    HouseholdMembership.objects.bulk_create(memberships.values(), batch_size=BATCH)
-    Relationship.objects.bulk_create(relationships.values(), batch_size=BATCH)
-    return {"households": len(set(household_of_group.values())),
-            "household_memberships": len(memberships),
-            "parent_of": sum(1 for k in relationships if k[2] == "parent_of"),
-            "partner_of": sum(1 for k in relationships if k[2] == "partner_of"),
-            "sensitive_memberships": sum(1 for m in memberships.values() if m.sensitive_address)}
+def _share_surname(lived: pd.DataFrame, grown: pd.Series, child: pd.Series) -> pd.Series:
+    """Whether each (grown, child) pair share a surname on any of their records."""
+    name = _cleaned(lived["surname"], clean_name)
+    from_full = _cleaned(lived["full_name"].fillna("").str.split(",").str[0], clean_name)
+    names = pd.DataFrame({"person_id": lived["person_id"], "name": name.fillna(from_full)}).dropna()
+    names = names.drop_duplicates()
+    pairs = pd.DataFrame({"grown": grown.to_numpy(), "child": child.to_numpy()}, index=grown.index)
+    shared = (pairs.reset_index().merge(names.rename(columns={"person_id": "grown"}), on="grown")
+              .merge(names.rename(columns={"person_id": "child"}), on=["child", "name"]))
+    return pd.Series(pairs.index.isin(shared["index"]), index=pairs.index)
 
 
 def _household_ids(group_of: dict[int, int]) -> dict[int, int]:
@@ -147,9 +217,14 @@ def _household_ids(group_of: dict[int, int]) -> dict[int, int]:
     previous = dict(HouseholdMembership.objects.filter(role="adult")
                     .order_by("from_date").values_list("person_id", "household_id"))
     continuity = carry_over(previous, group_of)
-    out: dict[int, int] = {}
+    out: dict[int, int] = {g: h for g, h in continuity.person_of_cluster.items() if h is not None}
     new_groups = [g for g, h in continuity.person_of_cluster.items() if h is None]
-    created = Household.objects.bulk_create([Household() for _ in new_groups], batch_size=BATCH)
-    out.update({g: h for g, h in continuity.person_of_cluster.items() if h is not None})
-    out.update({g: h.pk for g, h in zip(new_groups, created, strict=True)})
+    public_ids = [new_household_id() for _ in new_groups]
+    at = connection.ops.adapt_datetimefield_value(timezone.now())
+    _insert(Household, ("public_id", "created_at"), ((p, at) for p in public_ids))
+    pk_of: dict[str, int] = {}
+    for start in range(0, len(public_ids), BATCH):
+        pk_of.update(Household.objects.filter(public_id__in=public_ids[start:start + BATCH])
+                     .values_list("public_id", "id"))
+    out.update({g: pk_of[p] for g, p in zip(new_groups, public_ids, strict=True)})
     return out
