@@ -11,7 +11,6 @@ when asked for, with an error that says what to install.
 from __future__ import annotations
 
 import importlib
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
@@ -19,6 +18,7 @@ from typing import Any, Protocol, runtime_checkable
 import pandas as pd
 
 from famlink.core.errors import FamlinkError
+from famlink.core.linkage.evidence import Comparisons, pack, unpack
 from famlink.core.linkage.normalise import STANDARD_COLUMNS
 
 __all__ = ["ENGINES", "STANDARD_COLUMNS", "LinkageEngine", "LinkageResult", "get_engine"]
@@ -38,9 +38,9 @@ class LinkageResult:
     ``record_id_r``, ``match_probability``, ``match_weight``, ``linked`` (used
     for clustering), ``held_back`` (a guard's reason for not linking, or None)
     and per comparison ``gamma_<name>`` (the level hit, Splink's numbering)
-    and ``w_<name>`` (its match weight in bits). ``levels`` turns rows into
-    the ``{"comparison", "level", "label", "weight"}`` dicts that ``explain``
-    turns into words; kept compact because there can be millions of pairs.
+    and ``w_<name>`` (its match weight in bits). ``packed_evidence`` packs rows as
+    stored (``evidence``); ``levels`` gives the ``{"comparison", "level",
+    "label", "weight"}`` dicts that ``explain`` turns into words.
     ``clusters`` maps every record_id to a cluster_id (singletons included).
     ``model`` is the trained Splink model JSON, loadable by either backend.
     """
@@ -60,31 +60,23 @@ class LinkageResult:
         return pd.DataFrame(
             {"record_id": list(self.clusters), "cluster_id": list(self.clusters.values())})
 
-    def levels(self, rows: pd.DataFrame) -> list[list[dict[str, Any]]]:
-        """The evidence of each row of ``rows`` (a slice of ``pairs``), as stored and explained."""
-        return [json.loads(text) for text in self.levels_json(rows)]
+    def comparisons(self, rows: pd.DataFrame) -> Comparisons:
+        """The comparisons ``rows`` (a slice of ``pairs``) carry, with their level labels."""
+        return [(c, labels) for c, labels in self.level_labels.items() if f"gamma_{c}" in rows]
 
-    def levels_json(self, rows: pd.DataFrame) -> list[str]:
-        """``levels`` as JSON text, built column by column: storing a million
-        links must not mean a million lists of dicts."""
-        names = [c for c in self.level_labels if f"gamma_{c}" in rows]
-        if not names or rows.empty:
-            return ["[]"] * len(rows)
-        text = pd.Series("[", index=rows.index, dtype=object)
-        for i, c in enumerate(names):
-            heads = {g: ("" if i == 0 else ", ") + json.dumps(
-                {"comparison": c, "level": int(g), "label": label})[:-1] + ', "weight": '
-                for g, label in self.level_labels[c].items()}
-            gamma = rows[f"gamma_{c}"].astype(int)
-            head = gamma.map(heads)
-            unknown = head.isna()
-            if unknown.any():  # a level number the labels do not know: say the number
-                head[unknown] = [("" if i == 0 else ", ") + json.dumps(
-                    {"comparison": c, "level": int(g), "label": str(g)})[:-1] + ', "weight": '
-                    for g in gamma[unknown]]
-            weight = rows[f"w_{c}"].astype(float).fillna(0.0).round(3).map(repr)
-            text = text + head.astype(object) + weight.astype(object) + "}"
-        return (text + "]").tolist()
+    def packed_evidence(self, rows: pd.DataFrame) -> list[bytes]:
+        """Each row's evidence as stored (``evidence.pack``), built column-wise:
+        storing a million links must not mean a million lists of dicts."""
+        names = [c for c, _labels in self.comparisons(rows)]
+        return pack(rows[[f"gamma_{c}" for c in names]].to_numpy(dtype="int8"),
+                    rows[[f"w_{c}" for c in names]].to_numpy(dtype="float32"))
+
+    def levels(self, rows: pd.DataFrame) -> list[list[dict[str, Any]]]:
+        """The evidence of each row of ``rows``, as stored and explained."""
+        comparisons = self.comparisons(rows)
+        if not comparisons:
+            return [[] for _ in range(len(rows))]
+        return [unpack(blob, comparisons) for blob in self.packed_evidence(rows)]
 
     def evidence(self, record_id_l: str, record_id_r: str) -> list[dict[str, Any]]:
         """The stored per-comparison levels for one pair, in either order."""

@@ -49,6 +49,7 @@ from famlink.adapters.storage.linkage.run import (
     _store_links,
     cannot_link_pairs,
     latest_run,
+    lived,
 )
 from famlink.core.errors import InvalidInput, NotFound
 from famlink.core.linkage.consent import LinkageInputFilter
@@ -142,17 +143,17 @@ def link_new_records(engine: str = "duckdb", threshold: float | None = None, *,
         run = LinkageRun.objects.create(
             started_at=started, engine=engine, threshold=result.threshold,
             threshold_reason=result.threshold_reason, model_version=before.model_version,
-            model=result.model, retrained=False)
+            model=result.model, retrained=False, comparisons=before.comparisons)
         person_of_cluster = _persons(run, continuity, record_cluster, included)
         carried = {r: prob for r, (_p, prob) in earlier.items() if r in kept_prev}
-        _store_assignments(run, records, record_cluster, person_of_cluster, identity,
-                           accepted, previous, exclusions.record_ids, earlier=carried)
+        assigned = _store_assignments(run, records, record_cluster, person_of_cluster, identity,
+                                      accepted, previous, exclusions.record_ids, earlier=carried)
         copied = _copy_links(before, run, excluded=exclusions.record_ids)
         _store_links(run, result, accepted, identity[~identity.index.isin(list(kept_prev))])
         from famlink.adapters.storage.linkage.households import rebuild_households
 
         timings["links_s"] = time.perf_counter() - phase
-        households = rebuild_households(run)
+        households = rebuild_households(run, lived(assigned, records))
         counts = {
             "records": len(records), "records_linked": len(included), "records_new": new_count,
             "records_excluded_by_consent_filter": len(exclusions.record_ids),
@@ -224,7 +225,7 @@ def _copy_links(before: LinkageRun, run: LinkageRun, *, excluded: frozenset[int]
     filter stay behind, as a full run would not store them.
     """
     table = connection.ops.quote_name(PairLink._meta.db_table)
-    columns = ["record_l_id", "record_r_id", "match_probability", "match_weight", "levels"]
+    columns = ["record_l_id", "record_r_id", "match_probability", "match_weight", "levels", "evidence"]
     names = ", ".join(connection.ops.quote_name(c) for c in columns)
     apart = ""
     params: list[Any] = [run.pk, before.pk]

@@ -8,10 +8,13 @@ is a human decision and outlives runs: every later run must respect it.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 
 from famlink.adapters.storage.family.models import Person
 from famlink.adapters.storage.sources.models import SourceRecord
+from famlink.core.linkage.evidence import Comparisons, unpack
 
 
 class LinkageRun(models.Model):
@@ -29,6 +32,8 @@ class LinkageRun(models.Model):
     model_version = models.CharField(max_length=80, help_text="File name of the saved Splink model used.")
     model = models.JSONField(default=dict, help_text="The Splink model JSON used (trained or reused).")
     retrained = models.BooleanField(default=False)
+    comparisons = models.JSONField(
+        default=list, help_text='[[comparison, {level: label}], ...]: what its links\' evidence bytes mean.')
     counts = models.JSONField(default=dict)
     timings = models.JSONField(default=dict)
 
@@ -39,7 +44,8 @@ class LinkageRun(models.Model):
 class RecordAssignment(models.Model):
     """Which person a record belonged to after one run."""
 
-    run = models.ForeignKey(LinkageRun, on_delete=models.CASCADE, related_name="assignments")
+    # no index of its own: (run, record) and (run, person) serve every read by run
+    run = models.ForeignKey(LinkageRun, on_delete=models.CASCADE, related_name="assignments", db_index=False)
     record = models.ForeignKey(SourceRecord, on_delete=models.PROTECT, related_name="assignments")
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="assignments")
     match_probability = models.FloatField(
@@ -51,17 +57,34 @@ class RecordAssignment(models.Model):
 
 
 class PairLink(models.Model):
-    """An accepted link between two records, with the evidence behind it."""
+    """An accepted link between two records, with the evidence behind it.
 
-    run = models.ForeignKey(LinkageRun, on_delete=models.CASCADE, related_name="links")
+    ``evidence`` is compact (5 bytes a comparison) and labelled by the run's
+    ``comparisons`` when read; ``explanation_levels`` gives the dicts.
+    """
+
+    # indexes: each one more is a B-tree to update per link, and a run writes
+    # hundreds of thousands; links are read by run and record_l only
+    run = models.ForeignKey(LinkageRun, on_delete=models.CASCADE, related_name="links", db_index=False)
     record_l = models.ForeignKey(SourceRecord, on_delete=models.PROTECT, related_name="+")
     record_r = models.ForeignKey(SourceRecord, on_delete=models.PROTECT, related_name="+")
     match_probability = models.FloatField()
     match_weight = models.FloatField()
-    levels = models.JSONField(default=list, help_text='[{"comparison", "level", "label", "weight"}, ...]')
+    levels = models.JSONField(default=list, help_text='[{"comparison", "level", "label", "weight"}, ...]; '
+                              'links stored before compact evidence (and made by hand) only.')
+    evidence = models.BinaryField(
+        null=True, blank=True,
+        help_text="Per comparison of the run: int8 level, then float32 weights (famlink.core.linkage.evidence); "
+                  "empty: identical records.")
 
     class Meta:
-        indexes = [models.Index(fields=["run", "record_l"]), models.Index(fields=["run", "record_r"])]
+        indexes = [models.Index(fields=["run", "record_l"])]
+
+    def explanation_levels(self, comparisons: Comparisons) -> list[dict[str, Any]]:
+        """``{"comparison", "level", "label", "weight"}`` per comparison, from whichever form is stored."""
+        if self.evidence is None:
+            return list(self.levels)
+        return unpack(bytes(self.evidence), comparisons)
 
 
 class PersonEvent(models.Model):

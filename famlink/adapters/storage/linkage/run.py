@@ -11,16 +11,19 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from django.db import connection, transaction
-from django.db.models import Model
 from django.utils import timezone
 
 from famlink import config
-from famlink.adapters.storage.family.models import Person
+from famlink.adapters.storage.family.models import Person, new_person_id
+from famlink.adapters.storage.linkage.bulk import insert_rows as _insert
+from famlink.adapters.storage.linkage.bulk import roomy_cache
 from famlink.adapters.storage.linkage.input import current_records, identity_table, linkage_filter
 from famlink.adapters.storage.linkage.models import (
     LinkageRun,
@@ -34,10 +37,10 @@ from famlink.core.linkage.consent import LinkageInputFilter
 from famlink.core.linkage.constraints import constrained_clusters
 from famlink.core.linkage.continuity import carry_over
 from famlink.core.linkage.engine import get_engine
+from famlink.core.linkage.evidence import comparisons_from_json, comparisons_to_json
 
 BATCH = 5000
-IDENTICAL = [{"comparison": "identical", "level": 0, "weight": 0.0,
-              "label": "every identifying detail identical (the same agency sent them again)"}]
+LINK_BATCH = 50_000
 
 
 def models_dir() -> Path:
@@ -142,18 +145,22 @@ def link_records(engine: str = "duckdb", threshold: float | None = None, *, retr
 
     phase = time.perf_counter()
     with transaction.atomic():
+        roomy_cache()
         run = LinkageRun.objects.create(
             started_at=started, engine=engine, threshold=result.threshold,
             threshold_reason=result.threshold_reason, model_version=model_version,
             model=result.model, retrained=saved is None)
         person_of_cluster = _persons(run, continuity, record_cluster, included)
-        _store_assignments(run, records, record_cluster, person_of_cluster, identity,
-                           accepted, previous, exclusions.record_ids)
+        timings["persons_s"] = time.perf_counter() - phase
+        assigned = _store_assignments(run, records, record_cluster, person_of_cluster, identity,
+                                      accepted, previous, exclusions.record_ids)
+        timings["assignments_s"] = time.perf_counter() - phase - timings["persons_s"]
         _store_links(run, result, accepted, identity)
         from famlink.adapters.storage.linkage.households import rebuild_households
 
-        timings["links_s"] = time.perf_counter() - phase
-        households = rebuild_households(run)
+        timings["links_s"] = time.perf_counter() - phase  # persons, assignments, links and evidence
+        timings["pair_links_s"] = timings["links_s"] - timings["persons_s"] - timings["assignments_s"]
+        households = rebuild_households(run, lived(assigned, records))
         counts = {
             "records": len(records), "records_linked": len(included),
             "records_excluded_by_consent_filter": len(exclusions.record_ids),
@@ -185,31 +192,32 @@ def _persons(run: LinkageRun, continuity: Any, record_cluster: dict[int, str],
              included: pd.DataFrame) -> dict[str, int]:
     """Cluster -> person pk: existing persons carried over, new ones created, events written."""
     now = timezone.now()
-    names = included.set_index("id")
-    members: dict[str, list[int]] = {}
-    for rid, cluster in record_cluster.items():
-        members.setdefault(cluster, []).append(rid)
+    clusters = pd.Series(record_cluster, dtype=object)
+    members = clusters.index.to_series().groupby(clusters.to_numpy()).agg(["min", "size"])
     new_clusters = [c for c, p in continuity.person_of_cluster.items() if p is None]
-    created = Person.objects.bulk_create(
-        [_new_person(names.loc[min(members[c])]) for c in new_clusters], batch_size=BATCH)
+    created = _create_persons(included.set_index("id").loc[members.loc[new_clusters, "min"]], now)
     person_of_cluster = {c: p for c, p in continuity.person_of_cluster.items() if p is not None}
-    person_of_cluster.update({c: person.pk for c, person in zip(new_clusters, created, strict=True)})
-    public = dict(Person.objects.filter(id__in=set(person_of_cluster.values())
+    person_of_cluster.update(zip(new_clusters, created, strict=True))
+    public = dict(Person.objects.filter(id__in=set(continuity.merges)
                                         | {p for ps in continuity.merges.values() for p in ps}
-                                        | set(continuity.splits) | set(continuity.retired))
+                                        | set(continuity.splits) | set(continuity.retired)
+                                        | {person_of_cluster[c] for cs in continuity.splits.values() for c in cs})
                   .values_list("id", "public_id"))
     split_off = {c for cs in continuity.splits.values() for c in cs}
-    events = [PersonEvent(run=run, kind=PersonEvent.Kind.CREATED, person_id=person_of_cluster[c],
-                          before={}, after={"records": len(members[c])}, at=now)
-              for c in new_clusters if c not in split_off]
+    size = members["size"].to_dict()
+    _insert(PersonEvent, ("run", "kind", "person", "before", "after", "at"),
+            [(run.pk, PersonEvent.Kind.CREATED.value, person_of_cluster[c], "{}",
+              f'{{"records": {size[c]}}}', connection.ops.adapt_datetimefield_value(now))
+             for c in new_clusters if c not in split_off])
+    events = []
     for kept, absorbed in continuity.merges.items():
         Person.objects.filter(id__in=absorbed).update(
             status=Person.Status.MERGED, merged_into_id=kept)
         events += [PersonEvent(run=run, kind=PersonEvent.Kind.MERGED, person_id=p, at=now,
                                before={"persons": [public[kept], public[p]]},
                                after={"person": public[kept]}) for p in absorbed]
-    for original, clusters in continuity.splits.items():
-        parts = [public[person_of_cluster[c]] for c in clusters]
+    for original, parts_of in continuity.splits.items():
+        parts = [public[person_of_cluster[c]] for c in parts_of]
         events.append(PersonEvent(run=run, kind=PersonEvent.Kind.SPLIT, person_id=original, at=now,
                                   before={"person": public[original]},
                                   after={"persons": [public[original], *parts]}))
@@ -220,78 +228,106 @@ def _persons(run: LinkageRun, continuity: Any, record_cluster: dict[int, str],
     return person_of_cluster
 
 
-def _new_person(row: pd.Series) -> Person:
-    name = " ".join(str(v) for v in (row["first_name"], row["surname"]) if v) or str(row["full_name"] or "")
-    return Person(display_name=name[:300], date_of_birth=row["date_of_birth"] or None)
+def _create_persons(first_records: pd.DataFrame, now: datetime) -> list[int]:
+    """A new person per row (the cluster's first record), named from it; their pks in row order.
+
+    Written like links (``_insert``), then read back by their new public ids:
+    through the ORM, creating 100,000 persons took seconds of object building.
+    """
+    if first_records.empty:
+        return []
+
+    def present(column: str) -> pd.Series:
+        values = first_records[column]
+        return values.notna() & (values.astype(str) != "")
+
+    first, surname = first_records["first_name"].astype(str), first_records["surname"].astype(str)
+    has_first, has_surname = present("first_name"), present("surname")
+    name = pd.Series(np.where(has_first & has_surname, first + " " + surname,
+                              np.where(has_first, first, np.where(has_surname, surname, ""))),
+                     index=first_records.index)
+    full = first_records["full_name"].where(present("full_name"), "").astype(str)
+    name = name.where(name != "", full).str.slice(0, 300)
+    born = first_records["date_of_birth"].map(lambda d: connection.ops.adapt_datefield_value(d) if d else None)
+    public_ids = [new_person_id() for _ in range(len(first_records))]
+    at = connection.ops.adapt_datetimefield_value(now)
+    _insert(Person, ("public_id", "status", "display_name", "date_of_birth", "created_at"),
+            list(zip(public_ids, [Person.Status.ACTIVE.value] * len(public_ids), name.tolist(),
+                     born.tolist(), [at] * len(public_ids), strict=True)))
+    pk_of: dict[str, int] = {}
+    for start in range(0, len(public_ids), BATCH):
+        pk_of.update(Person.objects.filter(public_id__in=public_ids[start:start + BATCH])
+                     .values_list("public_id", "id"))
+    return [pk_of[p] for p in public_ids]
+
+
+def lived(assigned: pd.DataFrame, records: pd.DataFrame) -> pd.DataFrame:
+    """What households are built from (``households.LIVED``), from the records already read."""
+    from famlink.adapters.storage.linkage.households import LIVED
+
+    return assigned.merge(records.rename(columns={"id": "record_id"}), on="record_id")[list(LIVED)]
 
 
 def _store_assignments(run: LinkageRun, records: pd.DataFrame, record_cluster: dict[int, str],
                        person_of_cluster: dict[str, int], identity: pd.Series,
                        accepted: pd.DataFrame, previous: dict[int, int], excluded: frozenset[int],
-                       earlier: dict[int, float | None] | None = None) -> None:
-    """One assignment per current record. ``earlier`` (incremental runs): records
-    not re-scored keep their previous probability unless a new link is stronger."""
+                       earlier: dict[int, float | None] | None = None) -> pd.DataFrame:
+    """One assignment per current record (``record_id``, ``person_id``), also returned.
+
+    A record's probability is its identity's strongest accepted link (1.0 for
+    a record identical to another). ``earlier`` (incremental runs): records
+    not re-scored keep their previous probability unless a new link is stronger.
+    """
     best = pd.concat([accepted[["record_id_l", "match_probability"]].set_axis(["rid", "p"], axis=1),
                       accepted[["record_id_r", "match_probability"]].set_axis(["rid", "p"], axis=1)])
-    best_of = best.groupby("rid")["p"].max().to_dict()
-    identity_of = identity.to_dict()
-    fields = ("run", "record", "person", "match_probability")
-    rows: list[tuple[Any, ...]] = []
-    for rid in records["id"]:
-        rid = int(rid)
-        if rid in excluded:
-            if rid in previous:  # held out of linkage: keeps its last person, unlinked
-                rows.append((run.pk, rid, previous[rid], None))
-        else:
-            ident = identity_of[rid]
-            p = best_of.get(ident) if str(rid) == ident else 1.0
-            if earlier and rid in earlier and earlier[rid] is not None:
-                p = max(p, earlier[rid]) if p is not None else earlier[rid]  # type: ignore[type-var]
-            rows.append((run.pk, rid, person_of_cluster[record_cluster[rid]], p))
-        if len(rows) >= BATCH:
-            _insert(RecordAssignment, fields, rows)
-            rows = []
-    _insert(RecordAssignment, fields, rows)
+    best_of = best.groupby("rid")["p"].max()
+    rid = records["id"].astype("int64")
+    out = rid.isin(excluded)
+    kept = pd.DataFrame({"record_id": rid[~out]})
+    ident = kept["record_id"].map(identity)
+    kept["person_id"] = kept["record_id"].map(record_cluster).map(person_of_cluster).astype("int64")
+    p = ident.map(best_of).where(kept["record_id"].astype(str) == ident, 1.0)
+    if earlier:
+        before = kept["record_id"].map(earlier).astype(float)
+        p = pd.concat([p, before], axis=1).max(axis=1)  # NaN (no link) ignored
+    kept["match_probability"] = p.astype(float)
+    held = pd.DataFrame({"record_id": rid[out]})  # held out of linkage: keeps its last person, unlinked
+    held["person_id"] = held["record_id"].map(previous)
+    held = held[held["person_id"].notna()].astype({"person_id": "int64"})
+    held["match_probability"] = np.nan
+    assigned = pd.concat([kept, held]).sort_index()
+    probability = assigned["match_probability"].astype(object).where(assigned["match_probability"].notna(), None)
+    _insert(RecordAssignment, ("run", "record", "person", "match_probability"),
+            list(zip([run.pk] * len(assigned), assigned["record_id"].tolist(), assigned["person_id"].tolist(),
+                     probability.tolist(), strict=True)))
+    return assigned[["record_id", "person_id"]]
 
 
 def _store_links(run: LinkageRun, result: Any, accepted: pd.DataFrame, identity: pd.Series) -> None:
-    """Accepted links with their evidence, built and written a batch at a time.
+    """Accepted links with their evidence packed (``famlink.core.linkage.evidence``), and
+    a link with empty evidence from each record identical to another to that one.
 
-    A dict per comparison per link for a million links would not fit in
-    memory, nor finish quickly through the ORM; JSON text built column-wise
-    and written in batches does.
+    The words are built when a link is read, from the run's ``comparisons``:
+    building them for every link on writing took longer than Splink's scoring.
     """
-    fields = ("run", "record_l", "record_r", "match_probability", "match_weight", "levels")
-    for start in range(0, len(accepted), BATCH):
-        batch = accepted.iloc[start:start + BATCH]
+    fields = ("run", "record_l", "record_r", "match_probability", "match_weight", "levels", "evidence")
+    comparisons = result.comparisons(accepted)
+    if comparisons and not run.comparisons:
+        run.comparisons = comparisons_to_json(comparisons)
+        run.save(update_fields=["comparisons"])
+    elif comparisons and comparisons_from_json(run.comparisons) != comparisons:
+        raise RuntimeError("this run's links were scored on other comparisons than its earlier links")
+    # in index order: inserts then append to the (run, record_l) index instead of seeking
+    accepted = accepted.iloc[np.argsort(accepted["record_id_l"].astype("int64").to_numpy(), kind="stable")]
+    for start in range(0, len(accepted), LINK_BATCH):
+        batch = accepted.iloc[start:start + LINK_BATCH]
+        n = len(batch)
         _insert(PairLink, fields, list(zip(
-            [run.pk] * len(batch), batch["record_id_l"].astype(int).tolist(),
-            batch["record_id_r"].astype(int).tolist(), batch["match_probability"].astype(float).tolist(),
-            batch["match_weight"].astype(float).tolist(),
-            result.levels_json(batch), strict=True)))
-    identical = json.dumps(IDENTICAL)
-    same = [(run.pk, int(ident), int(rid), 1.0, 0.0, identical)
-            for rid, ident in identity.items() if str(rid) != ident]
-    for start in range(0, len(same), BATCH):
-        _insert(PairLink, fields, same[start:start + BATCH])
-
-
-def _insert(model: type[Model], fields: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
-    """Bulk insert without the ORM's per-value overhead: COPY on PostgreSQL, executemany on SQLite.
-
-    Through ``bulk_create`` storing a run's links took longer than Splink took
-    to find them (docs/performance.md). JSON fields are passed as JSON text.
-    """
-    if not rows:
-        return
-    table = connection.ops.quote_name(model._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(model._meta.get_field(f).column)  # type: ignore[union-attr,arg-type]
-                        for f in fields)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            marks = ", ".join(["%s"] * len(fields))
-            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)
+            [run.pk] * n, batch["record_id_l"].astype("int64").tolist(),
+            batch["record_id_r"].astype("int64").tolist(), batch["match_probability"].astype(float).tolist(),
+            batch["match_weight"].astype(float).tolist(), ["[]"] * n,
+            result.packed_evidence(batch) if comparisons else [None] * n, strict=True)))
+    same = identity[identity.index.astype(str) != identity.to_numpy()]
+    _insert(PairLink, fields, list(zip(
+        [run.pk] * len(same), same.astype("int64").tolist(), same.index.astype("int64").tolist(),
+        [1.0] * len(same), [0.0] * len(same), ["[]"] * len(same), [b""] * len(same), strict=True)))

@@ -14,6 +14,7 @@ from famlink.adapters.storage.linkage.models import LinkRejection, PairLink, Rec
 from famlink.adapters.storage.linkage.run import latest_run
 from famlink.adapters.storage.sources.models import SourceRecord
 from famlink.core.errors import InvalidInput, NotFound
+from famlink.core.linkage.evidence import comparisons_from_json
 from famlink.core.linkage.explain import explain, explain_strength
 
 
@@ -34,16 +35,18 @@ def person_links(public_id: str) -> list[dict[str, Any]]:
     records = set(RecordAssignment.objects.filter(run=run, person=person).values_list("record_id", flat=True))
     links = (PairLink.objects.filter(run=run, record_l_id__in=records)
              .select_related("record_l__source", "record_r__source").order_by("-match_probability"))
+    comparisons = comparisons_from_json(run.comparisons)
     out = []
     for link in links:
-        identical = any(lv.get("comparison") == "identical" for lv in link.levels)
+        levels = link.explanation_levels(comparisons)
+        identical = any(lv.get("comparison") == "identical" for lv in levels)
         out.append({
             "record": _record_label(link.record_l), "other_record": _record_label(link.record_r),
             "record_id": link.record_l_id, "other_record_id": link.record_r_id,
             "match_probability": link.match_probability,
             "confidence": explain_strength(link.match_probability),
-            "explanation": link.levels[0]["label"] if identical else explain(link.levels),
-            "evidence": link.levels,
+            "explanation": levels[0]["label"] if identical else explain(levels),
+            "evidence": levels,
         })
     return out
 
