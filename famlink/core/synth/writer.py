@@ -8,7 +8,6 @@ with the same seed give byte-identical files whatever the core count.
 
 from __future__ import annotations
 
-import csv
 import multiprocessing
 import os
 import random
@@ -19,6 +18,7 @@ from datetime import date
 from pathlib import Path
 from typing import BinaryIO
 
+from .csvrows import CsvRows
 from .emitter import FAULTS_HEADER, TRUTH_HEADER, Emitter
 from .extracts import EXTRACTS
 from .families import build_household
@@ -55,17 +55,17 @@ def write_chunk(task: tuple[int, int, int, str]) -> tuple[int, dict[str, int]]:
 
         files = {ex.name: open_part(f"{ex.name}.csv") for ex in EXTRACTS}
         out = Emitter(files, open_part("truth.csv"), open_part("faults.csv"))
-        people = csv.writer(open_part("people.csv"), lineterminator="\n")
+        people = CsvRows(open_part("people.csv")).write
         for family_index in range(start, stop):
             rng = random.Random(family_seed(seed, family_index))
             hh = build_household(rng, family_index)
-            size = str(len(hh.members))
+            size, decile = str(len(hh.members)), str(hh.decile)
             for p in hh.members:
-                people.writerow(
+                people(
                     [
                         p.person_id, hh.household_id, p.role, p.sex,
                         date.fromordinal(p.dob).isoformat(), p.ethnicity,
-                        "yes" if p.disability else "no", hh.decile, hh.income_band, size,
+                        "yes" if p.disability else "no", decile, hh.income_band, size,
                         p.first_name, p.surname, p.nhs, p.upn, hh.kind,
                     ]
                 )  # fmt: skip
