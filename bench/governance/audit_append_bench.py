@@ -27,17 +27,12 @@ os.environ.setdefault("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/faml
 os.environ.setdefault("FAMLINK_DATA_DIR", tempfile.mkdtemp(prefix="famlink-bench-"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "famlink.settings")
 
+from bench.database import ensure_database
+
 if TYPE_CHECKING:
     from famlink.adapters.storage.governance.audit_log import AuditFacts
 
 
-def ensure_database(url: str) -> None:
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def facts(i: int) -> AuditFacts:

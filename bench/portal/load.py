@@ -25,6 +25,10 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+
+from bench.database import ensure_database  # noqa: E402
+
 FAMLINK = [sys.executable, "-m", "famlink"]
 PASSWORD = "bench-portal-password-1"  # a local benchmark database only
 
@@ -132,6 +136,7 @@ def main() -> None:
     from famlink import config
 
     out = config.data_dir() / f"bench-synth-{args.families}"
+    ensure_database(os.environ["DATABASE_URL"])
     run("status")  # migrate
     synth_and_ingest(args.families, out)
     link_from_truth(out)
