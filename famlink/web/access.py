@@ -11,7 +11,8 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 
 from famlink.adapters.storage.accounts.access import (
@@ -26,12 +27,12 @@ from famlink.adapters.storage.governance.actors import actor_for
 from famlink.core.policy import Actor
 from famlink.core.policy.roles import Role
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]  # downloads are FileResponses
 
 
 def parent_page(view: View) -> View:
     @functools.wraps(view)
-    def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         require_parent(request)
@@ -45,7 +46,7 @@ def staff_page(*roles: Role) -> Callable[[View], View]:
 
     def mark(view: View) -> View:
         @functools.wraps(view)
-        def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             require_staff(request, allowed)
@@ -64,7 +65,7 @@ def family_page(view: View) -> View:
     """
 
     @functools.wraps(view)
-    def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         require_parent(request)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from csp.decorators import csp_update
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 
 from famlink.adapters.storage.governance.routes import public
@@ -35,7 +36,7 @@ def _register(request: HttpRequest, name: str, fmt: str) -> HttpResponse:
         raise NotFound(f"the register is published as .json or .csv, not .{fmt}")
     data = exports.build(name)
     if fmt == "json":
-        response = JsonResponse(data, json_dumps_params={"indent": 2})
+        response: HttpResponse = JsonResponse(data, json_dumps_params={"indent": 2})
         response["Link"] = f'</registers/schemas/{name}.schema.json>; rel="describedby"'
         return response
     if fmt == "csv":
@@ -73,8 +74,9 @@ REPORT_STYLE = "'sha256-" + base64.b64encode(hashlib.sha256(REPORT_CSS.encode())
 
 
 @public
-@csp_update({"style-src": [REPORT_STYLE]})
-def assessment_report(request: HttpRequest, model_id: str, pk: int, fmt: str) -> HttpResponse:
+# django-csp 4.0 types views as taking only the request; its wrapper passes URL arguments through.
+@csp_update({"style-src": [REPORT_STYLE]})  # type: ignore[arg-type]
+def assessment_report(request: HttpRequest, model_id: str, pk: int, fmt: str) -> HttpResponseBase:
     """An assessment's report: figures for groups, never for a person (small groups are suppressed)."""
     row = ModelAssessment.objects.filter(model_id=model_id, pk=pk).first()
     if row is None or fmt not in ("html", "pdf", "json"):

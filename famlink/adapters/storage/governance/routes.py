@@ -12,15 +12,17 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import ImproperlyConfigured
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 
 from famlink.adapters.storage.governance.door import door_uses
 from famlink.core.audit import AuditEvent
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]  # FileResponse and StreamingHttpResponse are not HttpResponses
+V = TypeVar("V", bound=View)
 ATTRIBUTE = "famlink_route_access"
 
 
@@ -31,7 +33,7 @@ class RouteAccess(StrEnum):
     PERSONAL_DATA = "route:personal_data"
 
 
-def public(view: View) -> View:
+def public(view: V) -> V:
     """This route shows no personal data (totals, registers, help pages)."""
     setattr(view, ATTRIBUTE, RouteAccess.PUBLIC)
     return view
@@ -42,7 +44,7 @@ def personal_data(*, action: AuditEvent = AuditEvent.RECORD_VIEWED, subject_kwar
 
     def mark(view: View) -> View:
         @functools.wraps(view)
-        def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             with door_uses() as tally:
                 response = view(request, *args, **kwargs)
             if not tally and response.status_code < 400:
