@@ -6,10 +6,11 @@ that a bad definition never reaches the database.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +47,8 @@ class ColumnRule:
     formats: tuple[str, ...] = ("%Y-%m-%d",)
     required: bool = False
     allowed: frozenset[str] | None = None
-    value_map: dict[str, str] = field(default_factory=dict)
+    # dataclasses.field: the ``field`` attribute above shadows the bare name in the class body
+    value_map: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ def _column_for(definition: SourceDefinition, field: str) -> tuple[str, dict[str
 
 def _extract_frame(definition: SourceDefinition, path: Path) -> pd.DataFrame:
     """One extract's key, category, status, date and attendance, mapped as ingest would."""
-    wanted = {"key": (definition.key_column, {}, ())}
+    wanted: dict[str, tuple[str, dict[str, str], tuple[str, ...]]] = {"key": (definition.key_column, {}, ())}
     for name in ("category", "status", "event_date", "attributes.attendance_pct"):
         found = _column_for(definition, name)
         if found:

@@ -7,7 +7,7 @@ role. Both answer ``None`` rather than guess.
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.http import HttpRequest
 
 from famlink.adapters.storage.accounts.errors import NotAllowed, NotSignedIn
@@ -19,7 +19,7 @@ from famlink.core.policy.roles import Role
 STAFF_ROLES: tuple[Role, ...] = (Role.PRACTITIONER, Role.SAFEGUARDING_LEAD, Role.DATA_TEAM, Role.DPO, Role.AUDITOR)
 
 
-def account_of(user: AbstractBaseUser | AnonymousUser | None) -> Account | None:
+def account_of(user: User | AnonymousUser | None) -> Account | None:
     if user is None or not user.is_authenticated:
         return None
     return Account.objects.select_related("person").filter(user=user).first()
@@ -40,7 +40,7 @@ def current_person(request: HttpRequest) -> Person | None:
     return account.person
 
 
-def role_of(user: AbstractBaseUser | AnonymousUser | None) -> Role | None:
+def role_of(user: User | AnonymousUser | None) -> Role | None:
     """A user's role from their account alone (for the CLI and jobs; pages use ``staff_role``)."""
     account = account_of(user)
     return Role(account.role) if account is not None else None

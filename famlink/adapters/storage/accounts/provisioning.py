@@ -17,6 +17,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -56,7 +57,7 @@ def find_person(public_id: str) -> Person:
     return person
 
 
-def _make_user(username: str, password: str) -> object:
+def _make_user(username: str, password: str) -> User:
     users = get_user_model()
     if users.objects.filter(username__iexact=username).exists():
         raise Conflict(f"The username {username} is taken.", where="--username")
@@ -192,7 +193,9 @@ def demo_accounts(parents: Sequence[Person]) -> list[dict[str, str | None]]:
     planning and research), so they can answer a parent's request through the door.
     """
     users = get_user_model()
-    wanted = [(f"parent{i}", Role.PARENT, person) for i, person in enumerate(parents, start=1)]
+    wanted: list[tuple[str, Role, Person | None]] = [
+        (f"parent{i}", Role.PARENT, person) for i, person in enumerate(parents, start=1)
+    ]
     wanted.append(("datateam", Role.DATA_TEAM, None))
     out: list[dict[str, str | None]] = []
     for username, role, person in wanted:

@@ -24,7 +24,7 @@ def staff_actor(staff: StaffActor) -> Actor:
     return Actor(
         id=staff.user.get_username(),
         role=role,
-        organisation=staff.organisation.name if staff.organisation_id else "",
+        organisation=staff.organisation.name if staff.organisation is not None else "",
         purposes=frozenset(Purpose(p) for p in staff.purposes),
         sector=Sector(staff.sector) if staff.sector else None,
     )

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from django.db import transaction
@@ -91,14 +91,10 @@ class Grant:
 
     def sensitive_visible(self, categories: Iterable[DataCategory], protects: Iterable[str] = ()) -> bool:
         """Ask the door about one safeguarding-sensitive item; the answer is logged either way."""
-        subject = Subject(**{**_fields(self.subject), "safeguarding_sensitive": True, "sensitive_protects": frozenset(protects)})
+        subject = replace(self.subject, safeguarding_sensitive=True, sensitive_protects=frozenset(protects))
         decision = decide(self.actor, self.purpose, subject, categories, self.context)
         self._pending.append(_facts(self.actor, self.purpose, subject, categories, self.action, decision, self.context))
         return decision.allow
-
-
-def _fields(subject: Subject) -> dict[str, object]:
-    return {name: getattr(subject, name) for name in subject.__slots__}  # type: ignore[attr-defined]
 
 
 def _age(born: date | None, today: date) -> int | None:

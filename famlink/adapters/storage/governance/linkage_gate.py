@@ -53,6 +53,7 @@ class LinkageGate:
         reasons: dict[str, str] = {}
         exempted: dict[str, str] = {}
         facts = []
+        codes: tuple[ReasonCode, ...]
         for person in sorted(opted):
             if person in exempt:
                 exempted[person] = f"opted out, but child-protection exemption: {exempt[person]}"
