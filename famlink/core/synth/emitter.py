@@ -57,6 +57,7 @@ class Emitter:
         self.rows = {ex.name: 0 for ex in EXTRACTS}
         self._dates = {ex.name: _DATE_TEXTS.setdefault(ex.date_format, {}) for ex in EXTRACTS}
         self._takes = {ex.name: tuple(c.take for c in ex.columns) for ex in EXTRACTS}
+        self._blanks = {name: ("",) * len(takes) for name, takes in self._takes.items()}
         self._quoted = {
             name: tuple(i for i, take in enumerate(takes) if take in QUOTED_TAKES)
             for name, takes in self._takes.items()
@@ -72,7 +73,7 @@ class Emitter:
         """Begin a household: its rows are keyed from its own index."""
         self.household = household
         self.rng = rng
-        self._keys = {ex.name: ex.ids.row_keys(household.family_index) for ex in EXTRACTS}
+        self._keys = {}
         self._refs = {ex.name: {} for ex in EXTRACTS}
 
     def date_text(self, ex: Extract, day: int) -> str:
@@ -187,7 +188,9 @@ class Emitter:
         address_text = f'"{address.line}, {address.locality}"'  # quoted: see QUOTED_TAKES
         if ex.upper_case:
             address_text = address_text.upper()
-        keys = self._keys[name]
+        keys = self._keys.get(name)
+        if keys is None:
+            keys = self._keys[name] = ex.ids.row_keys(household.family_index)
         key = next(keys)
         values["key"] = key
         values["person_ref"] = self._refs[name].get(person.member) or self._person_ref(
@@ -204,8 +207,7 @@ class Emitter:
         values["address"] = address_text
         values["postcode"] = address.postcode
         values["event_date"] = event_text
-        get = values.get
-        row = [get(take, "") for take in self._takes[name]]
+        row = list(map(values.get, self._takes[name], self._blanks[name]))
 
         write_truth = self.truth
         household_id = household.household_id

@@ -127,4 +127,4 @@ class LocalIds:
         value = scramble(
             family_index * PERSON_SPACE + member, self.person_multiplier, 31_415_926, 100_000_000
         )
-        return f"{self.person_prefix}{value:08d}"
+        return self.person_prefix + str(value).zfill(8)

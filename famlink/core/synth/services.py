@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import random
 from datetime import date
+from functools import cache
 
 from ..taxonomy import RecordStatus
 from .emitter import Emitter
@@ -48,8 +49,7 @@ def gp_registrations(hh: Household, rng: random.Random, out: Emitter) -> None:
             if day > DATA_END:
                 continue
             ref = person.address_values[person.address_index_at(day)].property_ref
-            practice = f"B86{int(ref[1:5]) % 40:03d}"
-            out.emit(GP, person, day, {"practice": practice})
+            out.emit(GP, person, day, {"practice": _practice(ref[1:5])})
 
 
 def hospital(hh: Household, rng: random.Random, out: Emitter) -> list[tuple[Person, int]]:
@@ -90,9 +90,21 @@ def hospital(hh: Household, rng: random.Random, out: Emitter) -> list[tuple[Pers
     return child_ae
 
 
+# Property refs are "P" + street index (4 digits) + house and flat: the GP practice
+# and the schools serving a home follow from its street, so they are kept by street.
+@cache
+def _practice(street: str) -> str:
+    return f"B86{int(street) % 40:03d}"
+
+
+@cache
+def _urn(street: str, secondary: bool) -> str:
+    return f"{107000 + int(street) // 15 * 2 + secondary}"
+
+
 def _school_urn(person: Person, day: int, secondary: bool) -> str:
     ref = person.address_values[person.address_index_at(day)].property_ref
-    return f"{107000 + int(ref[1:5]) // 15 * 2 + secondary}"
+    return _urn(ref[1:5], secondary)
 
 
 def school(hh: Household, rng: random.Random, out: Emitter) -> list[tuple[Person, int]]:
