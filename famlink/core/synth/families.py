@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from . import names
-from .identifiers import PERSON_SPACE, nhs_number, upn, upn_check_letter
+from .identifiers import PERSON_SPACE, nhs_number, upn
 from .places import Address, draw_address, draw_refuge
 
 DATA_START = date(1998, 1, 1).toordinal()
@@ -137,7 +137,6 @@ class _Builder:
         self.family_index = family_index
         self.members: list[Person] = []
         self.twins = False  # at most one twin birth per household
-        self.children = 0
 
     def person(self, role: str, sex: str, dob: int, ethnicity: str, joined: int) -> Person:
         rng = self.rng
@@ -155,10 +154,6 @@ class _Builder:
             joined=joined,
             nhs=nhs_number(self.family_index * PERSON_SPACE + member),
         )
-        if role == "child":
-            # children are numbered densely (at most 9 a family) for the UPN space
-            person.upn = upn(self.family_index * 10 + self.children, 0)
-            self.children += 1
         self.members.append(person)
         return person
 
@@ -230,12 +225,6 @@ def poisson(rng: random.Random, mean: float) -> int:
         count += 1
         product *= rng.random()
     return count
-
-
-def _with_year(upn_value: str, year: int) -> str:
-    """Put the year of school entry into a UPN's digits 9-10 and redo the check letter."""
-    digits = f"{upn_value[1:8]}{year:02d}{upn_value[10:]}"
-    return upn_check_letter(digits) + digits
 
 
 def build_household(rng: random.Random, family_index: int) -> Household:
@@ -333,15 +322,16 @@ def build_household(rng: random.Random, family_index: int) -> Household:
                 break
 
     moves, refuge = _address_history(rng, decile, formed, kind == "lone_parent" and not lone_father)
+    child_number = 0  # children are numbered densely (at most 9 a family) for the UPN space
     for person in b.members:
         prior = draw_address(rng, rng.randint(1, 10)) if person.joined > person.dob else None
         _place(person, prior, moves)
         if person.role == "child":
             start = date.fromordinal(person.dob)
-            september = date(start.year + 4 + (start.month >= 9), 9, 3).toordinal()
-            person.school_start = september
-            year = date.fromordinal(september).year % 100
-            person.upn = _with_year(person.upn, year)
+            entry_year = start.year + 4 + (start.month >= 9)
+            person.school_start = date(entry_year, 9, 3).toordinal()
+            person.upn = upn(family_index * 10 + child_number, entry_year)  # the year of entry
+            child_number += 1
     return Household(
         family_index=family_index,
         household_id=f"H{family_index:06d}",
