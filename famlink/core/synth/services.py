@@ -136,8 +136,9 @@ def school(hh: Household, rng: random.Random, out: Emitter) -> list[tuple[Person
                 break
             if census < start:
                 continue
-            urn = _school_urn(child, census, census >= secondary_from)
+            urn = ""  # looked up only for a row: most census years before 2020 have none
             if year - 1 >= SCHOOL_CENSUS_FROM:
+                urn = _school_urn(child, census, census >= secondary_from)
                 pct = rng.gauss(95.0 - 2.5 * max(0.0, hh.adversity) - 2.0 * child.disability, 3)
                 values = {**common, "category": "ATT", "school": urn}
                 values["attendance"] = f"{min(100.0, max(35.0, pct)):.1f}"
@@ -147,6 +148,7 @@ def school(hh: Household, rng: random.Random, out: Emitter) -> list[tuple[Person
             if census >= secondary_from - 2 * 365:
                 rate *= 2.0
             for _ in range(poisson(rng, rate)):
+                urn = urn or _school_urn(child, census, census >= secondary_from)
                 day = min(end, census + rng.randint(-120, 180))
                 kind = "PERM" if rng.random() < 0.05 else "FIXED"
                 values = {**common, "category": "EXC", "school": urn, "exclusion": kind}
