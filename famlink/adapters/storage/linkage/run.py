@@ -205,9 +205,9 @@ def _persons(run: LinkageRun, continuity: Any, record_cluster: dict[int, str],
                   .values_list("id", "public_id"))
     split_off = {c for cs in continuity.splits.values() for c in cs}
     size = members["size"].to_dict()
+    kind, at = PersonEvent.Kind.CREATED.value, connection.ops.adapt_datetimefield_value(now)
     _insert(PersonEvent, ("run", "kind", "person", "before", "after", "at"),
-            [(run.pk, PersonEvent.Kind.CREATED.value, person_of_cluster[c], "{}",
-              f'{{"records": {size[c]}}}', connection.ops.adapt_datetimefield_value(now))
+            [(run.pk, kind, person_of_cluster[c], "{}", f'{{"records": {size[c]}}}', at)
              for c in new_clusters if c not in split_off])
     events = []
     for kept, absorbed in continuity.merges.items():
