@@ -12,6 +12,7 @@ import random
 from bisect import bisect_right
 from collections.abc import Iterator
 from datetime import date
+from operator import itemgetter
 from typing import TextIO
 
 from .csvrows import CsvRows
@@ -57,7 +58,8 @@ class Emitter:
         self.rows = {ex.name: 0 for ex in EXTRACTS}
         self._dates = {ex.name: _DATE_TEXTS.setdefault(ex.date_format, {}) for ex in EXTRACTS}
         self._takes = {ex.name: tuple(c.take for c in ex.columns) for ex in EXTRACTS}
-        self._blanks = {name: ("",) * len(takes) for name, takes in self._takes.items()}
+        self._blank_cells = {name: dict.fromkeys(takes, "") for name, takes in self._takes.items()}
+        self._row_of = {name: itemgetter(*takes) for name, takes in self._takes.items()}
         self._quoted = {
             name: tuple(i for i, take in enumerate(takes) if take in QUOTED_TAKES)
             for name, takes in self._takes.items()
@@ -192,22 +194,24 @@ class Emitter:
         if keys is None:
             keys = self._keys[name] = ex.ids.row_keys(household.family_index)
         key = next(keys)
-        values["key"] = key
-        values["person_ref"] = self._refs[name].get(person.member) or self._person_ref(
+        cells = self._blank_cells[name].copy()  # every column of the extract, "" until set
+        cells.update(values)
+        cells["key"] = key
+        cells["person_ref"] = self._refs[name].get(person.member) or self._person_ref(
             ex, person.member
         )
-        values["nhs"] = nhs
-        values["upn"] = person.upn
-        values["first_name"] = first
-        values["surname"] = surname
+        cells["nhs"] = nhs
+        cells["upn"] = person.upn
+        cells["first_name"] = first
+        cells["surname"] = surname
         if name in self._full_name:
-            values["full_name"] = f'"{surname.upper()}, {first}"'  # quoted: see QUOTED_TAKES
-        values["dob"] = dob_text
-        values["sex"] = self._sex_codes[name][person.sex]
-        values["address"] = address_text
-        values["postcode"] = address.postcode
-        values["event_date"] = event_text
-        row = list(map(values.get, self._takes[name], self._blanks[name]))
+            cells["full_name"] = f'"{surname.upper()}, {first}"'  # quoted: see QUOTED_TAKES
+        cells["dob"] = dob_text
+        cells["sex"] = self._sex_codes[name][person.sex]
+        cells["address"] = address_text
+        cells["postcode"] = address.postcode
+        cells["event_date"] = event_text
+        row = list(self._row_of[name](cells))
 
         write_truth = self.truth
         household_id = household.household_id
