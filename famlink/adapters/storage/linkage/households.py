@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from django.db import connection
+from django.db.models import Max
 from django.utils import timezone
 
 from famlink.adapters.storage.family.models import (
@@ -50,7 +51,6 @@ ADULT_AGE = 18
 PARENT_GAP_YEARS = 12
 PARTNER_GAP_YEARS = 15
 EVIDENCE = "linkage: "
-BATCH = 5000
 #: what households are built from: one row per assigned record
 LIVED = ("person_id", "postcode", "address", "event_date", "date_of_birth", "surname", "full_name", "sensitive")
 
@@ -221,10 +221,8 @@ def _household_ids(group_of: dict[int, int]) -> dict[int, int]:
     new_groups = [g for g, h in continuity.person_of_cluster.items() if h is None]
     public_ids = [new_household_id() for _ in new_groups]
     at = connection.ops.adapt_datetimefield_value(timezone.now())
+    newer_than = Household.objects.aggregate(last=Max("id"))["last"] or 0
     _insert(Household, ("public_id", "created_at"), ((p, at) for p in public_ids))
-    pk_of: dict[str, int] = {}
-    for start in range(0, len(public_ids), BATCH):
-        pk_of.update(Household.objects.filter(public_id__in=public_ids[start:start + BATCH])
-                     .values_list("public_id", "id"))
+    pk_of = dict(Household.objects.filter(id__gt=newer_than).values_list("public_id", "id"))
     out.update({g: pk_of[p] for g, p in zip(new_groups, public_ids, strict=True)})
     return out

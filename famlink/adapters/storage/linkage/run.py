@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from django.db import connection, transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from famlink import config
@@ -251,13 +252,12 @@ def _create_persons(first_records: pd.DataFrame, now: datetime) -> list[int]:
     born = first_records["date_of_birth"].map(lambda d: connection.ops.adapt_datefield_value(d) if d else None)
     public_ids = [new_person_id() for _ in range(len(first_records))]
     at = connection.ops.adapt_datetimefield_value(now)
+    newer_than = Person.objects.aggregate(last=Max("id"))["last"] or 0
     _insert(Person, ("public_id", "status", "display_name", "date_of_birth", "created_at"),
             list(zip(public_ids, [Person.Status.ACTIVE.value] * len(public_ids), name.tolist(),
                      born.tolist(), [at] * len(public_ids), strict=True)))
-    pk_of: dict[str, int] = {}
-    for start in range(0, len(public_ids), BATCH):
-        pk_of.update(Person.objects.filter(public_id__in=public_ids[start:start + BATCH])
-                     .values_list("public_id", "id"))
+    # ours are among those above the last id before; one range read, not a lookup per batch of ids
+    pk_of = dict(Person.objects.filter(id__gt=newer_than).values_list("public_id", "id"))
     return [pk_of[p] for p in public_ids]
 
 
