@@ -34,6 +34,17 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "famlink.settings")
 from bench.database import ensure_database  # noqa: E402
 
 
+def renderer_cpu() -> float:
+    """CPU seconds used so far by this process's PDF renderer (a child process, see famlink/adapters/pdf.py)."""
+    from famlink.adapters import pdf
+
+    ticks = 0
+    for child in pdf._pool()._processes or {}:
+        fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--children", type=int, default=4)
@@ -67,16 +78,16 @@ def main() -> None:
     for fmt in ("pdf", "json", "csv"):
         times, cpu, size = [], [], 0
         for _ in range(args.repeat):
-            t0, c0 = time.perf_counter(), time.process_time()
+            t0, c0 = time.perf_counter(), time.process_time() + renderer_cpu()
             made = export.export(actor, fam.user, fam.parent, fmt)
             times.append(time.perf_counter() - t0)
-            cpu.append(time.process_time() - c0)
+            cpu.append(time.process_time() + renderer_cpu() - c0)
             size = len(made.content)
         t0 = time.perf_counter()
         disclose(actor, fam.parent)
         read = time.perf_counter() - t0
         print(f"{fmt}: median {statistics.median(times):.2f} s, max {max(times):.2f} s over {args.repeat} "
-              f"(CPU median {statistics.median(cpu):.2f} s; read through the door alone {read:.2f} s), "
+              f"(CPU median {statistics.median(cpu):.2f} s, the renderer's included; read through the door alone {read:.2f} s), "
               f"{size / 1024:.0f} KiB")
     print("load average (1, 5, 15 min):", " ".join(f"{x:.2f}" for x in os.getloadavg()), "| cpus:", os.cpu_count())
 
