@@ -100,10 +100,13 @@ class LinkageEngine(Protocol):
         *,
         threshold: float | None = None,
         model: dict[str, Any] | None = None,
+        collect_candidates: bool = False,
     ) -> LinkageResult:
         """Train (unless ``model`` is given), score, guard and cluster ``records``.
 
         ``threshold`` None means: estimate it from the model (see ``decision``).
+        ``collect_candidates`` keeps the blocked pairs (``stats["candidate_pairs"]``),
+        so that an evaluation can report the blocking recall ceiling.
         """
         ...
 

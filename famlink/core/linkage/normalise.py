@@ -125,7 +125,7 @@ def is_real_date(iso: str | None) -> bool:
 
 def _days_since_1850(iso: str | None) -> int | None:
     """Day number of a real date, so date gaps are plain subtraction in any SQL."""
-    if not is_real_date(iso):
+    if iso is None or not is_real_date(iso):
         return None
     return (date.fromisoformat(iso) - date(1850, 1, 1)).days
 

@@ -72,7 +72,7 @@ def reject_link(record_id: int, *, other_record_id: int | None = None, person_pu
             raise NotFound(f"no linked person {person_public_id}")
         person_records = sorted(RecordAssignment.objects.filter(run=run, person=person)
                                 .exclude(record_id=record_id).values_list("record_id", flat=True))
-    elif not SourceRecord.objects.filter(pk=other_record_id).exists():
+    elif other_record_id is None or not SourceRecord.objects.filter(pk=other_record_id).exists():
         raise NotFound(f"no record {other_record_id}")
     return LinkRejection.objects.create(
         record=record, other_record_id=other_record_id, person=person, person_records=person_records,
