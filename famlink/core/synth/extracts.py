@@ -8,7 +8,8 @@ them onto famlink's record fields. Column order here is the CSV header order.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass
 
 from ..taxonomy import LawfulBasis, OrganisationType, Purpose, RecordCategory, RecordStatus, Sector
 from .identifiers import LocalIds
@@ -24,7 +25,7 @@ class Column:
     type: str = "string"
     required: bool = False
     allowed: tuple[str, ...] = ()
-    map: dict[str, str] = field(default_factory=dict)
+    map: dict[str, str] = dataclasses.field(default_factory=dict)  # `field` is a column name here
 
 
 @dataclass(frozen=True, slots=True)

@@ -199,8 +199,9 @@ def _address_history(rng: random.Random, decile: int, formed: int, lone_mother: 
 def _place(person: Person, prior: Address | None, moves: list[tuple[int, Address]]) -> None:
     """Give a person their own earlier address, then the household's from joining."""
     start = person.joined
-    days = [person.dob] if start > person.dob else []
-    values = [prior] if start > person.dob else []
+    earlier = start > person.dob and prior is not None  # lived somewhere before joining
+    days = [person.dob] if earlier else []
+    values: list[Address] = [prior] if prior is not None and earlier else []
     at_start = moves[0][1]
     for day, address in moves:
         if day <= start:

@@ -12,7 +12,7 @@ import multiprocessing
 import os
 import random
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from datetime import date
 from pathlib import Path
@@ -144,6 +144,7 @@ def write_run(
         with ExitStack() as stack:
             joiner = _Joiner(out_dir, stack)
             workers = min(len(tasks), os.cpu_count() or 1, 2)
+            results: Iterator[tuple[int, dict[str, int]]]
             if workers > 1:
                 method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
                 pool = stack.enter_context(multiprocessing.get_context(method).Pool(workers))
