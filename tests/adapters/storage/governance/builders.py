@@ -29,6 +29,8 @@ ALL_PURPOSES = [p.value for p in Purpose]
 
 def source(sector: str = "health", purposes: list[str] | None = None) -> Source:
     n = next(_n)
+    while Source.objects.filter(name=f"{sector}-{n}").exists():  # a bench database built on before
+        n = next(_n)
     org, _ = Organisation.objects.get_or_create(
         name=f"{sector.title()} Trust {n}", defaults={"sector": sector, "organisation_type": "public"})
     return Source.objects.create(
