@@ -15,15 +15,17 @@ detail: no comparison ran (``IDENTICAL``).
 
 from __future__ import annotations
 
-from typing import Any
+import struct
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 #: comparison name and its level number -> label, in the order of the stored bytes
 Comparisons = list[tuple[str, dict[int, str]]]
 
-LEVEL = np.dtype("i1")
-WEIGHT = np.dtype("<f4")
+#: bytes per comparison: an int8 level, then (after all the levels) a little-endian float32 weight
+LEVEL_BYTES, WEIGHT_BYTES = 1, 4
 IDENTICAL_LABEL = "every identifying detail identical (the same agency sent them again)"
 IDENTICAL: list[dict[str, Any]] = [
     {"comparison": "identical", "level": 0, "weight": 0.0, "label": IDENTICAL_LABEL}]
@@ -32,15 +34,19 @@ IDENTICAL: list[dict[str, Any]] = [
 def pack(levels: np.ndarray, weights: np.ndarray) -> list[bytes]:
     """One blob per row of ``levels`` (n x k level numbers) and ``weights`` (n x k bits).
 
-    Missing weights count as 0, as Splink scores a missing value.
+    Missing weights count as 0, as Splink scores a missing value. numpy is
+    imported here, not at the top: pages that read evidence must not load it.
     """
+    import numpy as np
+
+    level, weight = np.dtype("i1"), np.dtype("<f4")
     n, k = levels.shape
     if k == 0:
         raise ValueError("no comparisons to pack (an empty blob means identical records)")
-    rows = np.empty((n, k * (LEVEL.itemsize + WEIGHT.itemsize)), dtype=np.uint8)
-    rows[:, :k] = np.ascontiguousarray(levels, dtype=LEVEL).view(np.uint8)
-    w = np.ascontiguousarray(np.nan_to_num(weights, nan=0.0), dtype=WEIGHT)
-    rows[:, k:] = w.view(np.uint8).reshape(n, k * WEIGHT.itemsize)
+    rows = np.empty((n, k * (LEVEL_BYTES + WEIGHT_BYTES)), dtype=np.uint8)
+    rows[:, :k] = np.ascontiguousarray(levels, dtype=level).view(np.uint8)
+    w = np.ascontiguousarray(np.nan_to_num(weights, nan=0.0), dtype=weight)
+    rows[:, k:] = w.view(np.uint8).reshape(n, k * WEIGHT_BYTES)
     data, width = rows.tobytes(), rows.shape[1]
     return [data[i:i + width] for i in range(0, n * width, width)]
 
@@ -50,14 +56,12 @@ def unpack(blob: bytes, comparisons: Comparisons) -> list[dict[str, Any]]:
     if not blob:
         return [dict(level) for level in IDENTICAL]
     k = len(comparisons)
-    if len(blob) != k * (LEVEL.itemsize + WEIGHT.itemsize):
+    if len(blob) != k * (LEVEL_BYTES + WEIGHT_BYTES):
         raise ValueError(f"evidence of {len(blob)} bytes does not fit {k} comparisons")
-    levels = np.frombuffer(blob, dtype=LEVEL, count=k)
-    # float64 then round, as the evidence has always been rounded
-    weights = np.round(np.frombuffer(blob, dtype=WEIGHT, count=k, offset=k).astype(np.float64), 3)
-    return [{"comparison": name, "level": int(g), "label": labels.get(int(g), str(int(g))),
-             "weight": float(w)}
-            for (name, labels), g, w in zip(comparisons, levels, weights, strict=True)]
+    values = struct.unpack(f"<{k}b{k}f", blob)
+    # round(x * 1000) / 1000 is numpy's round(x, 3) (half to even on the scaled float), as before
+    return [{"comparison": name, "level": g, "label": labels.get(g, str(g)), "weight": round(w * 1000.0) / 1000.0}
+            for (name, labels), g, w in zip(comparisons, values[:k], values[k:], strict=True)]
 
 
 def comparisons_to_json(comparisons: Comparisons) -> list[list[Any]]:

@@ -7,8 +7,8 @@ them onto famlink's record fields. Column order here is the CSV header order.
 
 from __future__ import annotations
 
-import json
 import dataclasses
+import json
 from dataclasses import dataclass
 
 from ..taxonomy import LawfulBasis, OrganisationType, Purpose, RecordCategory, RecordStatus, Sector

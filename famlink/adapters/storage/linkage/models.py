@@ -127,3 +127,8 @@ class LinkRejection(models.Model):
         constraints = [models.CheckConstraint(
             condition=models.Q(other_record__isnull=False) | models.Q(person__isnull=False),
             name="rejection_names_record_or_person")]
+
+
+def latest_run() -> LinkageRun | None:
+    """The newest complete run; its model JSON is large and rarely needed, so loaded only if asked for."""
+    return LinkageRun.objects.filter(status=LinkageRun.Status.COMPLETE).order_by("-id").defer("model").first()

@@ -32,6 +32,7 @@ from famlink.adapters.storage.linkage.models import (
     PairLink,
     PersonEvent,
     RecordAssignment,
+    latest_run,
 )
 from famlink.core.errors import InvalidInput, NotFound
 from famlink.core.linkage.consent import LinkageInputFilter
@@ -64,11 +65,6 @@ def save_model(model: dict[str, Any]) -> str:
     path = models_dir() / f"model-{number:04d}.json"
     path.write_text(json.dumps(model, indent=1), encoding="utf-8")
     return path.name
-
-
-def latest_run() -> LinkageRun | None:
-    # the model JSON is large and rarely needed: loaded only if asked for
-    return LinkageRun.objects.filter(status=LinkageRun.Status.COMPLETE).order_by("-id").defer("model").first()
 
 
 def previous_assignments() -> dict[int, int]:

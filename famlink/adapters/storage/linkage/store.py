@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from django.db.models import Q
 from django.utils import timezone
 
 from famlink.adapters.storage.family.models import Person
-from famlink.adapters.storage.linkage.models import LinkRejection, PairLink, RecordAssignment
-from famlink.adapters.storage.linkage.run import latest_run
+from famlink.adapters.storage.linkage.models import (
+    LinkRejection,
+    PairLink,
+    RecordAssignment,
+    latest_run,
+)
 from famlink.adapters.storage.sources.models import SourceRecord
 from famlink.core.errors import InvalidInput, NotFound
 from famlink.core.linkage.evidence import comparisons_from_json
 from famlink.core.linkage.explain import explain, explain_strength
+
+if TYPE_CHECKING:  # pandas loads only for evaluation: web pages read links without it
+    import pandas as pd
 
 
 def _record_label(record: SourceRecord) -> str:
@@ -86,6 +92,8 @@ def rejections_for(record_id: int) -> list[LinkRejection]:
 
 def assignments_frame() -> pd.DataFrame:
     """source, local_id, person (public id) and probability for every record of the latest run."""
+    import pandas as pd
+
     run = latest_run()
     if run is None:
         raise NotFound("no linkage run yet: run famlink link first")
@@ -106,6 +114,8 @@ def evaluate_against_truth(truth_path: Path, chart_dir: Path | None = None) -> d
     identifiers: that is a source error for a parent to report, not a linkage
     error. ``all_records`` gives the figures with them included.
     """
+    import pandas as pd
+
     from famlink.core.linkage.evaluate import cluster_quality
 
     try:
@@ -143,6 +153,8 @@ def evaluate_against_truth(truth_path: Path, chart_dir: Path | None = None) -> d
 
 def _chart(joined: pd.DataFrame, actual: pd.Series, chart_dir: Path) -> list[str]:
     """PR chart over the stored links (identical-detail links always kept)."""
+    import pandas as pd
+
     from famlink.core.linkage.evaluate import precision_recall_curve, write_curve_chart
 
     run = latest_run()

@@ -8,7 +8,7 @@ stops the next run, and only a new passing assessment starts it again.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -16,7 +16,9 @@ from django.utils import timezone
 from famlink.adapters.storage.registers.models import FlagNotice, ModelAssessment, ScoringRun
 from famlink.core.registers.algorithms import AlgorithmEntry
 from famlink.core.registers.gate import AssessmentSummary, GateResult, may_score
-from famlink.core.targeting.run import RunOutcome
+
+if TYPE_CHECKING:  # the scoring run (and pandas) is not loaded by the pages that read the register
+    from famlink.core.targeting.run import RunOutcome
 
 OBJECT_TEXT = (
     "You can say no. Use 'Object to this' on this page, or email {contact}. We will remove your family from "
