@@ -35,13 +35,13 @@ from django.db import connection
 from django.db.models import Max
 from django.utils import timezone
 
+from famlink.adapters.storage.bulk import insert_rows as _insert
 from famlink.adapters.storage.family.models import (
     Household,
     HouseholdMembership,
     Relationship,
     new_household_id,
 )
-from famlink.adapters.storage.linkage.bulk import insert_rows as _insert
 from famlink.adapters.storage.linkage.models import LinkageRun, RecordAssignment
 from famlink.core.linkage.continuity import carry_over
 from famlink.core.linkage.normalise import clean_name, clean_text

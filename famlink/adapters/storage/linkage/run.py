@@ -22,9 +22,9 @@ from django.db.models import Max
 from django.utils import timezone
 
 from famlink import config
+from famlink.adapters.storage.bulk import insert_rows as _insert
+from famlink.adapters.storage.bulk import roomy_cache
 from famlink.adapters.storage.family.models import Person, new_person_id
-from famlink.adapters.storage.linkage.bulk import insert_rows as _insert
-from famlink.adapters.storage.linkage.bulk import roomy_cache
 from famlink.adapters.storage.linkage.input import current_records, identity_table, linkage_filter
 from famlink.adapters.storage.linkage.models import (
     LinkageRun,
