@@ -89,8 +89,12 @@ class Extract(models.Model):
 class SourceRecord(models.Model):
     """One row as supplied (version 1) or a correction of it (version > 1)."""
 
-    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="records")
-    extract = models.ForeignKey(Extract, on_delete=models.PROTECT, related_name="records")
+    # Indexes: every one is a B-tree each ingested row updates, so there are
+    # only those a query uses. Records are read by id, by extract (the unique
+    # constraint's leading column) and by what supersedes them; linkage reads
+    # them all at once. Add an index with the query that needs it.
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="records", db_index=False)
+    extract = models.ForeignKey(Extract, on_delete=models.PROTECT, related_name="records", db_index=False)
     row_number = models.PositiveIntegerField(help_text="1 is the first data row after the header.")
     version = models.PositiveSmallIntegerField(default=1)
     supersedes = models.OneToOneField(
@@ -122,11 +126,6 @@ class SourceRecord(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["extract", "row_number", "version"], name="record_row_version_once"),
-        ]
-        indexes = [
-            models.Index(fields=["source", "local_id"]),
-            models.Index(fields=["nhs_number"]),
-            models.Index(fields=["surname", "date_of_birth"]),
         ]
 
     def __str__(self) -> str:
