@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from famlink.core.ingest.pipeline import in_worker_process
 from famlink.core.ingest.reader import FileScan, MisshapenRow, rows, scan
@@ -31,12 +31,40 @@ class ExtractState:
     complete: bool
 
 
+@dataclass(frozen=True)
+class Batch:
+    """Rows as validated: each one accepted or rejected, up to and including ``last_row``."""
+
+    accepted: list[AcceptedRow]
+    rejected: list[RejectedRow]
+    last_row: int
+
+
+@dataclass(frozen=True)
+class PreparedBatch:
+    """A batch in the form the store writes (``records`` and ``held`` are the store's own rows).
+
+    Prepared in the process that validates, so the writing process only writes:
+    the writer is what limits ingest.
+    """
+
+    records: list[Any]
+    held: list[Any]
+    rejected_columns: list[str]
+    last_row: int
+
+
 class ExtractStore(Protocol):
     """What ingest needs from storage (implemented in famlink.adapters.storage)."""
 
     def open_extract(self, definition: SourceDefinition, scan: FileScan) -> ExtractState: ...
 
-    def write_batch(self, state: ExtractState, accepted: list[AcceptedRow], rejected: list[RejectedRow], rows_done: int) -> ExtractState: ...
+    def preparer(self, state: ExtractState) -> Callable[[Batch], PreparedBatch]:
+        """A function that turns a batch into the store's rows without touching the database
+        (it runs in the validating process)."""
+        ...
+
+    def write_batch(self, state: ExtractState, batch: PreparedBatch) -> ExtractState: ...
 
     def complete(self, state: ExtractState) -> ExtractState: ...
 
@@ -98,13 +126,14 @@ def ingest(
     reasons: Counter[str] = Counter()
     if progress:
         progress(state.rows_done, file_scan.rows_in)
-    batches = validated_batches(definition, path, state.rows_done, batch_size)
+    prepare = store.preparer(state)
+    batches = map(prepare, validated_batches(definition, path, state.rows_done, batch_size))
     for batch in (in_worker_process(batches) if workers > 1 else batches):
-        state = store.write_batch(state, batch.accepted, batch.rejected, batch.last_row)
-        report.rows_in += len(batch.accepted) + len(batch.rejected)
-        report.accepted += len(batch.accepted)
-        report.quarantined += len(batch.rejected)
-        reasons.update(row.column or "(row shape)" for row in batch.rejected)
+        state = store.write_batch(state, batch)
+        report.rows_in += len(batch.records) + len(batch.held)
+        report.accepted += len(batch.records)
+        report.quarantined += len(batch.held)
+        reasons.update(column or "(row shape)" for column in batch.rejected_columns)
         if progress:
             progress(state.rows_done, file_scan.rows_in)
     state = store.complete(state)
@@ -113,13 +142,6 @@ def ingest(
     report.seconds = round(time.perf_counter() - started, 3)
     report.rows_per_second = round(report.rows_in / report.seconds, 1) if report.seconds else 0.0
     return report
-
-
-@dataclass(frozen=True)
-class Batch:
-    accepted: list[AcceptedRow]
-    rejected: list[RejectedRow]
-    last_row: int
 
 
 def validated_batches(definition: SourceDefinition, path: Path, start_after: int, batch_size: int) -> Iterator[Batch]:

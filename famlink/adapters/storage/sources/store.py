@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import os
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
+import orjson
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -21,8 +23,14 @@ from famlink.adapters.storage.sources.models import (
     SourceRecord,
 )
 from famlink.core.ingest.reader import FileScan
-from famlink.core.ingest.rows import AcceptedRow, RejectedRow
-from famlink.core.ingest.service import ExtractState, IngestReport, Progress, ingest
+from famlink.core.ingest.service import (
+    Batch,
+    ExtractState,
+    IngestReport,
+    PreparedBatch,
+    Progress,
+    ingest,
+)
 from famlink.core.sources.definition import SourceDefinition
 
 RECORD_COLUMNS = (
@@ -91,29 +99,24 @@ class DjangoExtractStore:
                 extract = Extract.objects.get(source=source, file_sha256=scan.sha256)
         return _state(extract)
 
-    def write_batch(
-        self, state: ExtractState, accepted: list[AcceptedRow], rejected: list[RejectedRow], rows_done: int
-    ) -> ExtractState:
+    def preparer(self, state: ExtractState) -> Callable[[Batch], PreparedBatch]:
         extract = Extract.objects.get(pk=state.extract_id)
         received = connection.ops.adapt_datetimefield_value(extract.received_at)
-        dumps, empties = json.dumps, RECORD_EMPTIES
-        records = [
-            (extract.source_id, extract.pk, row.row_number, 1, received, row.checksum, dumps(row.attributes), "", "",
-             *[row.fields.get(name, empty) for name, empty in empties])
-            for row in accepted
-        ]
-        held = [(extract.pk, row.row_number, row.column, row.reason, json.dumps(row.raw)) for row in rejected]
+        return partial(_prepare, extract.source_id, extract.pk, received)
+
+    def write_batch(self, state: ExtractState, batch: PreparedBatch) -> ExtractState:
+        accepted, quarantined = len(batch.records), len(batch.held)
         with transaction.atomic():
-            updated = Extract.objects.filter(pk=extract.pk, rows_done=state.rows_done).update(
-                rows_done=rows_done,
-                accepted=F("accepted") + len(records),
-                quarantined=F("quarantined") + len(held),
+            updated = Extract.objects.filter(pk=state.extract_id, rows_done=state.rows_done).update(
+                rows_done=batch.last_row,
+                accepted=F("accepted") + accepted,
+                quarantined=F("quarantined") + quarantined,
             )
             if updated != 1:
                 raise IntegrityError("the extract was changed by another ingest; rerun to resume")
-            insert_rows(SourceRecord, RECORD_INSERT_FIELDS, records)
-            insert_rows(QuarantinedRow, ("extract_id", "row_number", "column", "reason", "raw"), held)
-        return ExtractState(state.extract_id, rows_done, state.accepted + len(records), state.quarantined + len(held), False)
+            insert_rows(SourceRecord, RECORD_INSERT_FIELDS, batch.records)
+            insert_rows(QuarantinedRow, HELD_FIELDS, batch.held)
+        return ExtractState(state.extract_id, batch.last_row, state.accepted + accepted, state.quarantined + quarantined, False)
 
     def complete(self, state: ExtractState) -> ExtractState:
         Extract.objects.filter(pk=state.extract_id).update(status=Extract.Status.COMPLETE, completed_at=timezone.now())
@@ -130,6 +133,31 @@ RECORD_INSERT_FIELDS = (
 RECORD_EMPTIES = tuple(
     (name, None if name in {"date_of_birth", "event_date"} else False if name == "sensitive" else "") for name in RECORD_COLUMNS
 )
+DATE_POSITIONS = tuple(RECORD_COLUMNS.index(name) for name in ("date_of_birth", "event_date"))
+HELD_FIELDS = ("extract_id", "row_number", "column", "reason", "raw")
+
+
+def _json(value: dict[str, object]) -> str:
+    return orjson.dumps(value).decode()
+
+
+def _prepare(source_id: int, extract_id: int, received: object, batch: Batch) -> PreparedBatch:
+    """Rows exactly as ``insert_rows`` writes them, dates as ISO text (both databases parse it).
+
+    Runs in the validating process: building 26 values a row was half the
+    writer's time.
+    """
+    records = []
+    for row in batch.accepted:
+        get = row.fields.get
+        values = [get(name, empty) for name, empty in RECORD_EMPTIES]
+        for at in DATE_POSITIONS:
+            if (day := values[at]) is not None:
+                values[at] = day.isoformat()
+        records.append((source_id, extract_id, row.row_number, 1, received, row.checksum, _json(row.attributes), "", "",
+                        *values))
+    held = [(extract_id, row.row_number, row.column, row.reason, _json(row.raw)) for row in batch.rejected]
+    return PreparedBatch(records, held, [row.column for row in batch.rejected], batch.last_row)
 
 
 def holdings() -> dict[str, int]:
