@@ -75,24 +75,31 @@ class RowValidator:
         self.definition = definition
         self.rules = definition.columns
         self.defaults = dict(definition.defaults)
+        self._columns = [rule.column for rule in self.rules]
+        # (rule, attribute name or None): worked out once, not for every cell of every row
+        self._plan = [(rule, rule.field.removeprefix("attributes.") if rule.field.startswith("attributes.") else None)
+                      for rule in self.rules]
 
     def check(self, row_number: int, raw: dict[str, Any]) -> AcceptedRow | RejectedRow:
         try:
             fields, attributes = self._convert(raw)
         except RowProblem as problem:
             return RejectedRow(row_number, problem.column, f"row {row_number}, column {problem.column!r}: {problem.reason}", _printable(raw))
-        values = ["" if raw.get(r.column) is None else str(raw.get(r.column)) for r in self.rules]
+        get = raw.get
+        values = ["" if (cell := get(column)) is None else str(cell) for column in self._columns]
         return AcceptedRow(row_number, fields, attributes, row_checksum(values))
 
     def _convert(self, raw: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
         fields: dict[str, Any] = dict(self.defaults)
         attributes: dict[str, Any] = {}
-        for rule in self.rules:
-            value = self._value(rule, raw.get(rule.column))
-            if rule.field.startswith("attributes."):
-                if value is not None and value != "":
-                    attributes[rule.field.removeprefix("attributes.")] = value.isoformat() if isinstance(value, date) else value
-            elif value is not None and value != "":
+        get, value_of = raw.get, self._value
+        for rule, attribute in self._plan:
+            value = value_of(rule, get(rule.column))
+            if value is None or value == "":
+                continue
+            if attribute is not None:
+                attributes[attribute] = value.isoformat() if isinstance(value, date) else value
+            else:
                 fields[rule.field] = value
         if "sensitive" in fields:
             fields["sensitive"] = _boolean(fields["sensitive"], "sensitive")
