@@ -8,6 +8,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from famlink.core.linkage.engine import LinkageResult
 from famlink.core.linkage.evidence import (
@@ -18,6 +20,7 @@ from famlink.core.linkage.evidence import (
     unpack,
 )
 from famlink.core.linkage.explain import explain
+from famlink.core.linkage.packed_links import links_array, pack_by_owner, read, unpack_many, widen
 
 LABELS = {
     "first_name": {-1: "first name missing", 2: "same first name", 1: "first names alike", 0: "different first names"},
@@ -73,3 +76,74 @@ def test_an_empty_blob_is_two_identical_records() -> None:
         pack(np.zeros((1, 0), dtype="int8"), np.zeros((1, 0), dtype="float32"))
     with pytest.raises(ValueError, match="does not fit"):
         unpack(b"\x01\x00\x00\x00\x00", comparisons_from_json([["a", {}], ["b", {}]]))
+
+
+# --- a person's links packed into one row (famlink.core.linkage.packed_links) ---
+
+@st.composite
+def _links(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray]:
+    """Arbitrary links of a run with 0-6 comparisons, each given an owner (a person)."""
+    n, k = draw(st.integers(0, 40)), draw(st.integers(0, 6))
+    ints = st.integers(-2**63, 2**63 - 1)
+    floats = st.floats(allow_nan=False, width=64)
+    record_l = draw(st.lists(ints, min_size=n, max_size=n))
+    levels = draw(st.lists(st.lists(st.integers(-128, 127), min_size=k, max_size=k), min_size=n, max_size=n))
+    weights = draw(st.lists(st.lists(st.floats(width=32), min_size=k, max_size=k), min_size=n, max_size=n))
+    links = links_array(
+        record_l, draw(st.lists(ints, min_size=n, max_size=n)), draw(st.lists(floats, min_size=n, max_size=n)),
+        draw(st.lists(floats, min_size=n, max_size=n)), draw(st.lists(st.booleans(), min_size=n, max_size=n)),
+        np.array(levels, dtype="int8").reshape(n, k), np.array(weights, dtype="float32").reshape(n, k))
+    owners = np.array(draw(st.lists(st.integers(1, 5), min_size=n, max_size=n)), dtype="int64")
+    return links, owners
+
+
+def _rows(links: np.ndarray) -> list[bytes]:
+    return sorted(row.tobytes() for row in links)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_links())
+def test_packed_links_come_back_whole_and_under_their_owner(drawn: tuple[np.ndarray, np.ndarray]) -> None:
+    links, owners = drawn
+    persons, counts, blobs = pack_by_owner(links, owners)
+    assert sorted(persons.tolist()) == sorted(set(owners.tolist())) and counts.sum() == len(links)
+    assert _rows(unpack_many(blobs)) == _rows(links)  # every link, bit for bit (NaN weights stored as 0)
+    for person, count, blob in zip(persons, counts, blobs, strict=True):
+        theirs = unpack_many([blob])
+        assert len(theirs) == count and _rows(theirs) == _rows(links[owners == person])
+        assert theirs["record_l"].tolist() == sorted(theirs["record_l"].tolist())
+
+
+@settings(max_examples=100, deadline=None)
+@given(_links())
+def test_a_packed_link_reads_without_numpy_as_its_evidence_blob_does(drawn: tuple[np.ndarray, np.ndarray]) -> None:
+    links, owners = drawn
+    k = links.dtype["levels"].shape[0] if links.dtype["levels"].shape else 0
+    comparisons = [(f"c{i}", {0: "no", 1: "yes"}) for i in range(k)]
+    _persons, _counts, blobs = pack_by_owner(links, owners)
+    for blob in blobs:
+        for link, row in zip(read(blob, comparisons), unpack_many([blob]), strict=True):
+            assert (link["record_l"], link["record_r"]) == (row["record_l"], row["record_r"])
+            assert link["match_probability"] == row["match_probability"]
+            assert link["identical"] == bool(row["flags"])
+            if row["flags"]:
+                assert link["evidence"] == IDENTICAL
+            elif k:
+                assert link["evidence"] == unpack(pack(row["levels"][None], row["weights"][None])[0], comparisons)
+            else:
+                assert link["evidence"] == []
+
+
+def test_packed_links_say_what_is_wrong_with_a_damaged_or_newer_row() -> None:
+    links = links_array([1], [2], [0.99], [7.5], [False], np.ones((1, 2), "int8"), np.ones((1, 2), "float32"))
+    _persons, _counts, (blob,) = pack_by_owner(links, [9])
+    assert blob[0] == 1 and len(blob) == 3 + 33 + 2 * 5  # version, k, one link
+    with pytest.raises(ValueError, match="format version 2"):
+        read(b"\x02" + blob[1:], [("a", {}), ("b", {})])
+    with pytest.raises(ValueError, match="not whole links"):
+        unpack_many([blob[:-1]])
+    with pytest.raises(ValueError, match="2 comparisons; their run names 1"):
+        read(blob, [("a", {})])
+    with pytest.raises(ValueError, match="other comparisons"):
+        widen(links, 3)
+    assert unpack_many([]).shape == (0,)

@@ -26,6 +26,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from django.db import connection, transaction
 from django.utils import timezone
@@ -41,6 +42,7 @@ from famlink.adapters.storage.linkage.models import (
     LinkageRun,
     PairLink,
     PersonEvent,
+    PersonLinks,
     RecordAssignment,
 )
 from famlink.adapters.storage.linkage.run import (
@@ -55,6 +57,7 @@ from famlink.core.errors import InvalidInput, NotFound
 from famlink.core.linkage.consent import LinkageInputFilter
 from famlink.core.linkage.continuity import carry_over
 from famlink.core.linkage.engine import get_engine
+from famlink.core.linkage.packed_links import unpack_many
 
 FULL = "run `famlink link` (a full re-link) instead"
 
@@ -148,8 +151,10 @@ def link_new_records(engine: str = "duckdb", threshold: float | None = None, *,
         carried = {r: prob for r, (_p, prob) in earlier.items() if r in kept_prev}
         assigned = _store_assignments(run, records, record_cluster, person_of_cluster, identity,
                                       accepted, previous, exclusions.record_ids, earlier=carried)
-        copied = _copy_links(before, run, excluded=exclusions.record_ids)
-        _store_links(run, result, accepted, identity[~identity.index.isin(list(kept_prev))])
+        kept_links, copied = _carried_links(before, run, excluded=exclusions.record_ids)
+        _store_links(run, result, accepted, identity[~identity.index.isin(list(kept_prev))],
+                     assigned.set_index("record_id")["person_id"], carried=kept_links)
+        copied += len(kept_links)
         from famlink.adapters.storage.linkage.households import rebuild_households
 
         timings["links_s"] = time.perf_counter() - phase
@@ -217,13 +222,23 @@ def known_owners(records: pd.DataFrame, previous: dict[int, int]) -> dict[int, i
     return out
 
 
-def _copy_links(before: LinkageRun, run: LinkageRun, *, excluded: frozenset[int]) -> int:
-    """The previous run's accepted links, with their evidence, into the new run.
+def _carried_links(before: LinkageRun, run: LinkageRun, *, excluded: frozenset[int]) -> tuple[np.ndarray, int]:
+    """The previous run's accepted links, with their evidence, for the new run.
 
     Existing persons are not re-scored, so their links are still the reasons
     they hold together; links touching a record now held out by the consent
-    filter stay behind, as a full run would not store them.
+    filter stay behind, as a full run would not store them. Packed links are
+    returned (decoded, filtered; ``_store_links`` regroups them by the new
+    run's persons); links of runs stored before packing (``PairLink`` rows)
+    are copied as rows into the new run. Returns the packed links and how
+    many rows were copied.
     """
+    blobs = [bytes(blob) for blob in PersonLinks.objects.filter(run=before).values_list("links", flat=True)
+             .iterator(chunk_size=5000)]
+    links = unpack_many(blobs)
+    if excluded and len(links):
+        out = np.fromiter(excluded, dtype="int64", count=len(excluded))
+        links = links[~np.isin(links["record_l"], out) & ~np.isin(links["record_r"], out)]
     table = connection.ops.quote_name(PairLink._meta.db_table)
     columns = ["record_l_id", "record_r_id", "match_probability", "match_weight", "levels", "evidence"]
     names = ", ".join(connection.ops.quote_name(c) for c in columns)
@@ -236,4 +251,4 @@ def _copy_links(before: LinkageRun, run: LinkageRun, *, excluded: frozenset[int]
     with connection.cursor() as cursor:
         cursor.execute(f"INSERT INTO {table} (run_id, {names}) SELECT %s, {names} FROM {table} "
                        f"WHERE run_id = %s{apart}", params)
-        return int(cursor.rowcount)
+        return links, int(cursor.rowcount)

@@ -29,8 +29,8 @@ from famlink.adapters.storage.linkage.input import current_records, identity_tab
 from famlink.adapters.storage.linkage.models import (
     LinkageRun,
     LinkRejection,
-    PairLink,
     PersonEvent,
+    PersonLinks,
     RecordAssignment,
     latest_run,
 )
@@ -40,9 +40,9 @@ from famlink.core.linkage.constraints import constrained_clusters
 from famlink.core.linkage.continuity import carry_over
 from famlink.core.linkage.engine import get_engine
 from famlink.core.linkage.evidence import comparisons_from_json, comparisons_to_json
+from famlink.core.linkage.packed_links import links_array, pack_by_owner, widen
 
 BATCH = 5000
-LINK_BATCH = 50_000
 
 
 def models_dir() -> Path:
@@ -152,7 +152,7 @@ def link_records(engine: str = "duckdb", threshold: float | None = None, *, retr
         assigned = _store_assignments(run, records, record_cluster, person_of_cluster, identity,
                                       accepted, previous, exclusions.record_ids)
         timings["assignments_s"] = time.perf_counter() - phase - timings["persons_s"]
-        _store_links(run, result, accepted, identity)
+        _store_links(run, result, accepted, identity, assigned.set_index("record_id")["person_id"])
         from famlink.adapters.storage.linkage.households import rebuild_households
 
         timings["links_s"] = time.perf_counter() - phase  # persons, assignments, links and evidence
@@ -299,31 +299,42 @@ def _store_assignments(run: LinkageRun, records: pd.DataFrame, record_cluster: d
     return assigned[["record_id", "person_id"]]
 
 
-def _store_links(run: LinkageRun, result: Any, accepted: pd.DataFrame, identity: pd.Series) -> None:
-    """Accepted links with their evidence packed (``famlink.core.linkage.evidence``), and
-    a link with empty evidence from each record identical to another to that one.
+def _store_links(run: LinkageRun, result: Any, accepted: pd.DataFrame, identity: pd.Series,
+                 person_of_record: pd.Series, carried: np.ndarray | None = None) -> int:
+    """Accepted links with their evidence, and a link with empty evidence from each record
+    identical to another to that one, packed one row per person (``PersonLinks``). Returns
+    how many links were stored.
 
-    The words are built when a link is read, from the run's ``comparisons``:
-    building them for every link on writing took longer than Splink's scoring.
+    A link is stored under the person of its ``record_l`` in this run
+    (``person_of_record``: record id -> person pk); ``carried`` (incremental
+    runs) are earlier links (``packed_links.link_dtype``) stored with them.
+    The words are built when a link is read, from the run's ``comparisons``.
     """
-    fields = ("run", "record_l", "record_r", "match_probability", "match_weight", "levels", "evidence")
     comparisons = result.comparisons(accepted)
     if comparisons and not run.comparisons:
         run.comparisons = comparisons_to_json(comparisons)
         run.save(update_fields=["comparisons"])
     elif comparisons and comparisons_from_json(run.comparisons) != comparisons:
         raise RuntimeError("this run's links were scored on other comparisons than its earlier links")
-    # in index order: inserts then append to the (run, record_l) index instead of seeking
-    accepted = accepted.iloc[np.argsort(accepted["record_id_l"].astype("int64").to_numpy(), kind="stable")]
-    for start in range(0, len(accepted), LINK_BATCH):
-        batch = accepted.iloc[start:start + LINK_BATCH]
-        n = len(batch)
-        _insert(PairLink, fields, list(zip(
-            [run.pk] * n, batch["record_id_l"].astype("int64").tolist(),
-            batch["record_id_r"].astype("int64").tolist(), batch["match_probability"].astype(float).tolist(),
-            batch["match_weight"].astype(float).tolist(), ["[]"] * n,
-            result.packed_evidence(batch) if comparisons else [None] * n, strict=True)))
+    names = [c for c, _labels in comparisons]
+    # no links found (an incremental run adding nothing): the run's comparisons, for the links it carries
+    k = len(names) if names or len(accepted) else len(run.comparisons)
+    found = links_array(
+        accepted["record_id_l"].astype("int64").to_numpy(), accepted["record_id_r"].astype("int64").to_numpy(),
+        accepted["match_probability"].to_numpy(dtype="float64"), accepted["match_weight"].to_numpy(dtype="float64"),
+        np.zeros(len(accepted), dtype=bool), accepted[[f"gamma_{c}" for c in names]].to_numpy(dtype="int8"),
+        accepted[[f"w_{c}" for c in names]].to_numpy(dtype="float32"))
     same = identity[identity.index.astype(str) != identity.to_numpy()]
-    _insert(PairLink, fields, list(zip(
-        [run.pk] * len(same), same.astype("int64").tolist(), same.index.astype("int64").tolist(),
-        [1.0] * len(same), [0.0] * len(same), ["[]"] * len(same), [b""] * len(same), strict=True)))
+    n = len(same)
+    identical = links_array(same.astype("int64").to_numpy(), same.index.astype("int64").to_numpy(),
+                            np.ones(n), np.zeros(n), np.ones(n, dtype=bool),
+                            np.zeros((n, k), dtype="int8"), np.zeros((n, k), dtype="float32"))
+    links = np.concatenate([widen(part, k) for part in (carried, found, identical) if part is not None])
+    owner = pd.Series(links["record_l"]).map(person_of_record)
+    if owner.isna().any():  # never drop a link: every linked record has a person in its run
+        missing = sorted(set(links["record_l"][owner.isna().to_numpy()].tolist()))
+        raise RuntimeError(f"links from records with no person in run {run.pk}: {missing[:5]}")
+    persons, counts, blobs = pack_by_owner(links, owner.to_numpy(dtype="int64"))
+    _insert(PersonLinks, ("run", "person", "count", "links"),
+            zip([run.pk] * len(blobs), persons.tolist(), counts.tolist(), blobs, strict=True))
+    return len(links)

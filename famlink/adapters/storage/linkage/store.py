@@ -5,13 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Q
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from famlink.adapters.storage.family.models import Person
 from famlink.adapters.storage.linkage.models import (
+    LinkageRun,
     LinkRejection,
     PairLink,
+    PersonLinks,
     RecordAssignment,
     latest_run,
 )
@@ -19,42 +21,73 @@ from famlink.adapters.storage.sources.models import SourceRecord
 from famlink.core.errors import InvalidInput, NotFound
 from famlink.core.linkage.evidence import comparisons_from_json
 from famlink.core.linkage.explain import explain, explain_strength
+from famlink.core.linkage.packed_links import read as read_packed
+from famlink.core.linkage.packed_links import unpack_many
 
 if TYPE_CHECKING:  # pandas loads only for evaluation: web pages read links without it
     import pandas as pd
-
-
-def _record_label(record: SourceRecord) -> str:
-    return f"{record.source.name} {record.local_id}"
 
 
 def person_links(public_id: str) -> list[dict[str, Any]]:
     """Each accepted link inside a person, in words, with its confidence.
 
     For the portal and workspace: "same date of birth; surnames differ by a
-    letter; same postcode", the probability and the same in words.
+    letter; same postcode", the probability and the same in words. The links
+    are those of the person's records in the latest run: its packed row
+    (``PersonLinks``) and any ``PairLink`` rows (runs stored before packing),
+    strongest first.
     """
     run = latest_run()
     person = Person.objects.filter(public_id=public_id).first()
     if run is None or person is None:
         raise NotFound(f"no linked person {public_id}")
-    records = set(RecordAssignment.objects.filter(run=run, person=person).values_list("record_id", flat=True))
-    links = (PairLink.objects.filter(run=run, record_l_id__in=records)
-             .select_related("record_l__source", "record_r__source").order_by("-match_probability"))
     comparisons = comparisons_from_json(run.comparisons)
+    found: list[tuple[int, int, float, list[dict[str, Any]]]] = []
+    packed = PersonLinks.objects.filter(run=run, person=person).values_list("links", flat=True).first()
+    if packed is not None:
+        found += [(link["record_l"], link["record_r"], link["match_probability"], link["evidence"])
+                  for link in read_packed(bytes(packed), comparisons)]
+    records = RecordAssignment.objects.filter(run=run, person=person).values("record_id")
+    found += [(link.record_l_id, link.record_r_id, link.match_probability, link.explanation_levels(comparisons))
+              for link in PairLink.objects.filter(run=run, record_l_id__in=records).order_by("id")]
+    found.sort(key=lambda link: -link[2])  # stable: ties keep record order
+    label = {rid: f"{source} {local_id}" for rid, source, local_id in SourceRecord.objects.filter(
+        pk__in={r for link in found for r in link[:2]}).values_list("id", "source__name", "local_id")}
     out = []
-    for link in links:
-        levels = link.explanation_levels(comparisons)
+    for record_l, record_r, probability, levels in found:
         identical = any(lv.get("comparison") == "identical" for lv in levels)
         out.append({
-            "record": _record_label(link.record_l), "other_record": _record_label(link.record_r),
-            "record_id": link.record_l_id, "other_record_id": link.record_r_id,
-            "match_probability": link.match_probability,
-            "confidence": explain_strength(link.match_probability),
+            "record": label[record_l], "other_record": label[record_r],
+            "record_id": record_l, "other_record_id": record_r,
+            "match_probability": probability,
+            "confidence": explain_strength(probability),
             "explanation": levels[0]["label"] if identical else explain(levels),
             "evidence": levels,
         })
     return out
+
+
+def run_links(run: LinkageRun) -> pd.DataFrame:
+    """Every accepted link of ``run`` (``record_id_l``, ``record_id_r``: ints; ``match_probability``),
+    packed or stored a row each."""
+    import pandas as pd
+
+    links = unpack_many([bytes(blob) for blob in PersonLinks.objects.filter(run=run)
+                         .values_list("links", flat=True).iterator(chunk_size=5000)])
+    packed = pd.DataFrame({"record_id_l": links["record_l"], "record_id_r": links["record_r"],
+                           "match_probability": links["match_probability"]})
+    rows = pd.DataFrame.from_records(list(PairLink.objects.filter(run=run).values_list(
+        "record_l_id", "record_r_id", "match_probability").iterator(chunk_size=20000)),
+        columns=["record_id_l", "record_id_r", "match_probability"])
+    if rows.empty:
+        return packed
+    return pd.concat([packed, rows.astype(packed.dtypes.to_dict())], ignore_index=True)
+
+
+def link_count(run: LinkageRun) -> int:
+    """How many accepted links ``run`` stored, without reading them."""
+    packed = PersonLinks.objects.filter(run=run).aggregate(n=Sum("count"))["n"] or 0
+    return int(packed) + PairLink.objects.filter(run=run).count()
 
 
 def reject_link(record_id: int, *, other_record_id: int | None = None, person_public_id: str | None = None,
@@ -153,15 +186,13 @@ def evaluate_against_truth(truth_path: Path, chart_dir: Path | None = None) -> d
 
 def _chart(joined: pd.DataFrame, actual: pd.Series, chart_dir: Path) -> list[str]:
     """PR chart over the stored links (identical-detail links always kept)."""
-    import pandas as pd
 
     from famlink.core.linkage.evaluate import precision_recall_curve, write_curve_chart
 
     run = latest_run()
-    links = pd.DataFrame.from_records(list(PairLink.objects.filter(run=run).values_list(
-        "record_l_id", "record_r_id", "match_probability").iterator(chunk_size=20000)),
-        columns=["record_id_l", "record_id_r", "match_probability"]).astype(
-        {"record_id_l": str, "record_id_r": str})
+    if run is None:
+        raise NotFound("no linkage run yet: run famlink link first")
+    links = run_links(run).astype({"record_id_l": str, "record_id_r": str})
     curve = precision_recall_curve(links, actual, record_ids=joined["record_id"].tolist())
     png, html = write_curve_chart(curve, chart_dir, "famlink linkage: stored links against truth")
     return [str(png), str(html)]

@@ -13,14 +13,23 @@ from famlink.adapters.storage.linkage.models import (
     LinkageRun,
     PairLink,
     PersonEvent,
+    PersonLinks,
     RecordAssignment,
 )
 from famlink.adapters.storage.linkage.run import latest_run, link_records
-from famlink.adapters.storage.linkage.store import evaluate_against_truth, person_links, reject_link
+from famlink.adapters.storage.linkage.store import (
+    evaluate_against_truth,
+    link_count,
+    person_links,
+    reject_link,
+    run_links,
+)
 from famlink.adapters.storage.sources.models import SourceRecord
 from famlink.adapters.storage.sources.store import ingest_extract
 from famlink.core.errors import InvalidInput
 from famlink.core.linkage.consent import OptOutFilter
+from famlink.core.linkage.evidence import pack
+from famlink.core.linkage.packed_links import unpack_many
 
 pytestmark = pytest.mark.django_db(transaction=True)
 #: the source whose extract arrives in two parts (the second part is "new")
@@ -55,6 +64,13 @@ def _assignments(run: LinkageRun) -> dict[int, int]:
     return dict(RecordAssignment.objects.filter(run=run).values_list("record_id", "person_id"))
 
 
+def _pairs(run: LinkageRun) -> set[tuple[int, int]]:
+    links = run_links(run)
+    pairs = set(zip(links["record_id_l"].tolist(), links["record_id_r"].tolist(), strict=True))
+    assert len(pairs) == len(links)
+    return pairs
+
+
 def _truth(root: Path) -> dict[int, str]:
     """record id -> true person."""
     truth = pd.read_csv(root / "truth.csv", dtype=str)
@@ -66,7 +82,7 @@ def _truth(root: Path) -> dict[int, str]:
 def test_new_records_join_their_person_and_no_existing_id_changes_meaning(synth: Path) -> None:
     first = latest_run()
     before = _assignments(first)
-    links_before = PairLink.objects.filter(run=first).count()
+    links_before = _pairs(first)
     summary = link_new_records()
     run = latest_run()
     after = _assignments(run)
@@ -89,7 +105,12 @@ def test_new_records_join_their_person_and_no_existing_id_changes_meaning(synth:
     assert joined / len(known) >= 0.97
     assert summary["counts"]["new_records_joining_existing_persons"] >= joined
     # existing links carried over with their evidence; new links stored as a full run stores them
-    assert PairLink.objects.filter(run=run).count() > links_before
+    links_after = _pairs(run)
+    assert links_before < links_after and link_count(run) == len(links_after)
+    assert summary["counts"]["links_carried_over"] == len(links_before)
+    stored_under = {rid: person for person, blob in PersonLinks.objects.filter(run=run).values_list("person", "links")
+                    for rid in unpack_many([bytes(blob)])["record_l"].tolist()}
+    assert all(stored_under[left] == after[left] for left, _right in links_after)  # under the new run's person
     some = Person.objects.get(pk=after[known[0][0]]).public_id
     assert all(link["explanation"] for link in person_links(some))
     quality = evaluate_against_truth(synth / "truth.csv")
@@ -156,6 +177,10 @@ def test_an_opted_out_subjects_new_records_stay_out(synth: Path) -> None:
     assert not any(r in after for r in theirs_new)  # never linked, never assigned
     assert all(after[r] == person for r, p in before.items() if p == person)  # held out, keep their person
     excluded = summary["counts"]["records_excluded_by_consent_filter"]
+    held = {r for r, p in before.items() if p == person}
+    kept = {(a, b) for a, b in _pairs(first) if a not in held and b not in held}
+    assert kept < _pairs(first) and kept <= _pairs(latest_run())  # their links stay behind, no one else's
+    assert not any(a in held or b in held for a, b in _pairs(latest_run()))
     assert excluded >= sum(p == person for p in before.values()) + len(theirs_new)
     assert public in summary["exclusions"]
 
@@ -167,3 +192,27 @@ def test_only_a_full_relink_can_split_a_person(synth: Path) -> None:
     reject_link(records[0], other_record_id=records[-1], rejected_by="dpo", reason="not the same child")
     with pytest.raises(InvalidInput, match="full re-link"):
         link_new_records()
+
+
+def test_a_run_stored_a_link_per_row_is_carried_over_and_explained(synth: Path) -> None:
+    """Runs stored before links were packed per person keep being read and carried forward."""
+    first = latest_run()
+    comparisons = len(first.comparisons)
+    links = unpack_many([bytes(b) for b in PersonLinks.objects.filter(run=first).values_list("links", flat=True)])
+    person = PersonLinks.objects.filter(run=first).order_by("-count").values_list("person__public_id", flat=True)[0]
+    packed = person_links(person)
+    identical = links["flags"] == 1
+    evidence = pack(links["levels"], links["weights"])
+    PairLink.objects.bulk_create([PairLink(
+        run=first, record_l_id=int(link["record_l"]), record_r_id=int(link["record_r"]),
+        match_probability=float(link["match_probability"]), match_weight=float(link["match_weight"]),
+        evidence=b"" if same else blob) for link, same, blob in zip(links, identical, evidence, strict=True)])
+    PersonLinks.objects.filter(run=first).delete()
+    assert person_links(person) == packed and comparisons
+    summary = link_new_records()
+    run = latest_run()
+    assert summary["counts"]["links_carried_over"] == len(links)
+    assert PairLink.objects.filter(run=run).count() == len(links)  # copied as they were stored
+    assert {(int(a), int(b)) for a, b in zip(links["record_l"], links["record_r"], strict=True)} < _pairs(run)
+    now = {(link["record_id"], link["other_record_id"]): link for link in person_links(person)}
+    assert all(now[link["record_id"], link["other_record_id"]] == link for link in packed)
