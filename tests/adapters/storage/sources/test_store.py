@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 import pyarrow as pa
@@ -69,6 +70,35 @@ def test_records_keep_their_provenance(gp_definition: Path, write_csv: Callable[
     assert record.row_number == 1 and record.version == 1
     assert record.status == "did_not_attend"
     assert len(record.row_checksum) == 64
+
+
+# any script; spaces only as plain spaces (ingest tidies runs of them)
+name_text = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc", "Zl", "Zp", "Zs"), include_characters=" "),
+                    min_size=1, max_size=20)
+
+
+@hsettings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(name_text, name_text, st.dates(date(1901, 1, 1), date(2099, 12, 31))), min_size=1, max_size=15))
+def test_what_a_row_says_is_what_the_record_holds(
+    gp_definition: Path, tmp_path_factory: pytest.TempPathFactory, people: list[tuple[str, str, date]]
+) -> None:
+    """Names in any script and dates across the supported years come back exactly as supplied (spaces tidied)."""
+    SourceRecord.objects.all().delete()
+    Extract.objects.all().delete()
+    rows = [[f"A{i}", first, last, born.strftime("%d/%m/%Y"), "", "ATT"] for i, (first, last, born) in enumerate(people)]
+    path = tmp_path_factory.mktemp("names") / "extract.csv"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows([GP_HEADER, *rows])
+    report = ingest_extract(gp_definition, path)
+    stored = {r.row_number: r for r in SourceRecord.objects.all()}
+    assert report.accepted + report.quarantined == len(rows)
+    for number, (first, last, born) in enumerate(people, start=1):
+        if number not in stored:  # quarantined: it must say why
+            assert QuarantinedRow.objects.filter(row_number=number).exists()
+            continue
+        record = stored[number]
+        assert (record.first_name, record.surname) == (" ".join(first.split()), " ".join(last.split()))
+        assert record.date_of_birth == born and record.local_id == f"A{number - 1}"
 
 
 @pytest.mark.parametrize(
