@@ -5,6 +5,11 @@ Run (uses its own database, created if missing, and wipes its audit tables):
     .venv/bin/python bench/governance/audit_append_bench.py --writers 8 --seconds 10 --entries 1000000
 Writers are processes by default (``--threads`` for threads in one process); each
 commits one transaction per entry, as a request through the policy door does.
+For the audit run each writer process starts the audit sequencer thread, as a
+web worker does at start-up (``famlink/wsgi.py``), and stops it when its time is
+up (its last turn places what is left, inside the measured time);
+``--no-sequencer`` measures requests that sequence themselves instead (commands,
+or a process whose sequencer died). The baseline run starts no sequencer.
 ``--entries 0`` measures the concurrent appends only.
 Targets: >= 2,000 appends/s from concurrent writers; verify 1M < 60 s; a proof < 10 ms.
 """
@@ -15,6 +20,7 @@ import argparse
 import multiprocessing
 import os
 import random
+import resource
 import sys
 import tempfile
 import threading
@@ -48,9 +54,10 @@ def facts(i: int) -> AuditFacts:
 
 
 BASELINE_TABLE = "bench_plain_append"
+GATHER = 0.05  # the sequencer's default (audit_log.GATHER)
 
 
-def write_until(stop: float, baseline: bool = False) -> int:
+def write_until(stop: float, baseline: bool = False, sequencer: bool = False) -> int:
     """One writer: one transaction per entry (a read, then the entry), until ``stop``.
 
     ``baseline`` writes the same entry bytes with one plain INSERT and nothing
@@ -63,6 +70,8 @@ def write_until(stop: float, baseline: bool = False) -> int:
     from famlink.adapters.storage.governance import audit_log
     from famlink.core.audit import AuditEntry, utc_timestamp
 
+    if sequencer:
+        audit_log.start_sequencer(gather=GATHER)
     i = 0
     while time.time() < stop:
         with transaction.atomic():  # one request = one transaction = one entry
@@ -75,32 +84,105 @@ def write_until(stop: float, baseline: bool = False) -> int:
             if not baseline:
                 audit_log.append(facts(i))
         i += 1
+    if sequencer:
+        audit_log.stop_sequencer()  # its last turn places what this writer left pending
     connections.close_all()
     return i
 
 
-def _process_writer(start: float, stop: float, baseline: bool, out: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+def _process_writer(start: float, stop: float, baseline: bool, sequencer: bool,
+                    out: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
     from django.db import connections
 
     connections.close_all()  # never share the parent's connection
     time.sleep(max(0.0, start - time.time()))
-    out.put(write_until(stop, baseline))
+    out.put(write_until(stop, baseline, sequencer))
 
 
-def concurrent_appends(writers: int, seconds: float, threads: bool, baseline: bool = False) -> tuple[int, float]:
-    """Entries written by ``writers`` concurrent writers in ``seconds``, and the time taken."""
+class CpuMeter:
+    """CPU used during a run by the writers (this process's children, or this process) and by the
+    PostgreSQL backends serving this bench's database (sampled from /proc; Linux only, else 0).
+
+    The shared machine's speed varies from minute to minute; CPU per entry varies much less.
+    """
+
+    def __init__(self, threads: bool) -> None:
+        from django.conf import settings
+
+        self.who = resource.RUSAGE_SELF if threads else resource.RUSAGE_CHILDREN
+        self.marker = f" {settings.DATABASES['default']['NAME']} "
+        self.backends: dict[int, float] = {}
+        self.tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+        self.done = threading.Event()
+
+    def _find(self) -> None:
+        """Note the backends serving this database (their process title names it)."""
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit() and int(entry.name) not in self.backends:
+                try:
+                    title = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+                except OSError:
+                    continue
+                if title.startswith("postgres: ") and self.marker in title:
+                    self.backends[int(entry.name)] = 0.0
+
+    def _sample(self) -> None:
+        for pid in self.backends:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue  # gone: its last sample stands
+            self.backends[pid] = (int(fields[11]) + int(fields[12])) / self.tick
+
+    def _watch(self) -> None:
+        if not Path("/proc/self/stat").exists():
+            return
+        rounds = 0
+        while not self.done.wait(0.05):
+            if rounds % 5 == 0:
+                self._find()
+            self._sample()
+            rounds += 1
+
+    def __enter__(self) -> CpuMeter:
+        usage = resource.getrusage(self.who)
+        self.writers = -(usage.ru_utime + usage.ru_stime)
+        self.watcher = threading.Thread(target=self._watch, daemon=True)
+        self.watcher.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.done.set()
+        self.watcher.join()
+        usage = resource.getrusage(self.who)
+        self.writers += usage.ru_utime + usage.ru_stime
+        self.database = sum(self.backends.values())
+
+    def per(self, count: int) -> str:
+        return (f"CPU per entry: writers {self.writers / count * 1e6:,.0f} µs, "
+                f"PostgreSQL backends {self.database / count * 1e6:,.0f} µs")
+
+
+def concurrent_appends(writers: int, seconds: float, threads: bool, baseline: bool = False,
+                       sequencer: bool = False) -> tuple[int, float, CpuMeter]:
+    """Entries written by ``writers`` concurrent writers in ``seconds``, the time taken, and the CPU used."""
     from django.db import connections
 
+    from famlink.adapters.storage.governance import audit_log
+
     connections.close_all()
+    meter = CpuMeter(threads).__enter__()
     start = time.time() + (0.5 if threads else 3.0)  # let every writer get ready first
     stop = start + seconds
     done: list[int] = []
     pool: list[Any]
     if threads:
+        if sequencer:
+            audit_log.start_sequencer(gather=GATHER)  # one for the process, as in a threaded web worker
         pool = [threading.Thread(target=lambda: done.append(write_until(stop, baseline))) for _ in range(writers)]
     else:
         queue: multiprocessing.Queue = multiprocessing.get_context("fork").Queue()  # type: ignore[type-arg]
-        pool = [multiprocessing.get_context("fork").Process(target=_process_writer, args=(start, stop, baseline, queue))
+        pool = [multiprocessing.get_context("fork").Process(target=_process_writer, args=(start, stop, baseline, sequencer, queue))
                 for _ in range(writers)]
     for worker in pool:
         worker.start()
@@ -108,7 +190,11 @@ def concurrent_appends(writers: int, seconds: float, threads: bool, baseline: bo
         done = [queue.get() for _ in pool]
     for worker in pool:
         worker.join()
-    return sum(done), max(time.time(), stop) - start
+    if threads and sequencer:
+        audit_log.stop_sequencer()
+    elapsed = max(time.time(), stop) - start
+    meter.__exit__()
+    return sum(done), elapsed, meter
 
 
 def main() -> None:
@@ -117,7 +203,13 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--entries", type=int, default=1_000_000)
     parser.add_argument("--threads", action="store_true", help="writers are threads in this process, not processes")
+    parser.add_argument("--no-sequencer", action="store_true",
+                        help="no sequencer thread: each request sequences after its commit (as commands do)")
+    parser.add_argument("--gather", type=float, default=None, help="the sequencer's gathering time, seconds")
     args = parser.parse_args()
+    global GATHER
+    if args.gather is not None:
+        GATHER = args.gather
     if os.environ["DATABASE_URL"].startswith("postgres"):
         ensure_database(os.environ["DATABASE_URL"])
     import django
@@ -141,19 +233,20 @@ def main() -> None:
             cursor.execute(f"DELETE FROM {model._meta.db_table}")
 
     kind = "threads" if args.threads else "processes"
-    print(f"database: {connection.vendor}; writers: {args.writers} {kind}; {args.seconds:.0f} s each run; "
+    how = "no sequencer thread" if args.no_sequencer else f"a sequencer thread per process (gather {GATHER * 1e3:.0f} ms)"
+    print(f"database: {connection.vendor}; writers: {args.writers} {kind}; {how}; {args.seconds:.0f} s each run; "
           f"load average before: {os.getloadavg()[0]:.1f}")
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {BASELINE_TABLE}")
         cursor.execute(f"CREATE TABLE {BASELINE_TABLE} (id bigserial PRIMARY KEY, facts bytea)"
                        if connection.vendor == "postgresql" else
                        f"CREATE TABLE {BASELINE_TABLE} (id integer PRIMARY KEY, facts blob)")
-    plain, plain_elapsed = concurrent_appends(args.writers, args.seconds, args.threads, baseline=True)
+    plain, plain_elapsed, plain_cpu = concurrent_appends(args.writers, args.seconds, args.threads, baseline=True)
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE {BASELINE_TABLE}")
     print(f"baseline, one plain INSERT per transaction, no log: {plain / plain_elapsed:,.0f} transactions/s "
-          f"(load average after: {os.getloadavg()[0]:.1f})")
-    total, elapsed = concurrent_appends(args.writers, args.seconds, args.threads)
+          f"(load average after: {os.getloadavg()[0]:.1f}); {plain_cpu.per(plain)}")
+    total, elapsed, cpu = concurrent_appends(args.writers, args.seconds, args.threads, sequencer=not args.no_sequencer)
     left_pending = AuditLogPending.objects.count()  # before any reader sequences them
     indexes = list(AuditLogEntry.objects.order_by("index").values_list("index", flat=True))
     assert left_pending == 0, f"{left_pending} entries were left pending with every writer finished"
@@ -163,7 +256,7 @@ def main() -> None:
           f"load average after: {os.getloadavg()[0]:.1f}); left pending: {left_pending}; gap-free: yes")
     check = audit_log.verify()
     assert check.ok and check.entries == total, check
-    print(f"verify after the concurrent run: ok ({check.entries:,} entries)")
+    print(f"verify after the concurrent run: ok ({check.entries:,} entries); audit path {cpu.per(total)}")
     if args.entries <= total:
         return
     t0 = time.perf_counter()

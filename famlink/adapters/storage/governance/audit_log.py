@@ -9,23 +9,36 @@ IMMEDIATE transactions already serialise writers) it numbers them from the
 counter in ``id`` order, hashes them and moves them into ``AuditLogEntry`` in
 one transaction, so indexes are gap-free and every leaf hash is in index order.
 
-Who sequences: the append itself, if the lock is free (then its entry comes
-back with its index); otherwise, after the transaction commits, whoever holds
-the lock, who looks again for pending entries after releasing it. Every reader
-of the log (publish, verify, prove, the public pages) sequences first. An
-entry can only stay pending if its process dies between commit and sequencing
-(or the transaction that held the lock rolled back); the next append or
-reader then sequences it. It is never lost: it was committed with its access.
+Who sequences. In a process running a *sequencer thread* (``start_sequencer``:
+each web worker starts one), an append only writes its pending row and, after
+commit, wakes the thread (no round trip); the thread places everything pending
+in batches, on its own connection. Elsewhere (commands, tests, SQLite, or a
+process whose sequencer died or stalled) the append itself sequences if the
+lock is free (then its entry comes back with its index); otherwise, after the
+transaction commits, whoever holds the lock does, who looks again for pending
+entries after releasing it. Every holder of the lock looks again after
+releasing it, so nothing committed while it held the lock is left behind.
+Every reader of the log (publish, verify, prove, the public pages) sequences
+first. An entry can only stay pending if its process dies between commit and
+sequencing (or the transaction that held the lock rolled back); the next
+append, reader or sequencer tick (any process's) then sequences it. It is
+never lost: it was committed with its access.
 """
 
 from __future__ import annotations
 
+import atexit
 import json
+import logging
+import os
+import threading
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
+import psycopg
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -53,6 +66,8 @@ from famlink.core.audit import (
 )
 from famlink.core.errors import InvalidInput, NotFound
 from famlink.core.taxonomy import DataCategory, Purpose
+
+log = logging.getLogger(__name__)
 
 CHUNK = 20_000
 READABLE = ("actor_id", "actor_role", "organisation", "purpose", "subject_id", "action", "decision")
@@ -117,6 +132,12 @@ def _write_pending(facts: list[bytes], *, wait: bool) -> tuple[list[int], bool]:
     return list(ids), bool(locked)
 
 
+def _write_ahead(facts: list[bytes]) -> None:
+    """Insert pending rows in this transaction and nothing more: one round trip, while a sequencer runs."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {_table(AuditLogPending)} (facts) VALUES {', '.join(['(%s)'] * len(facts))}", facts)
+
+
 def _row(entry: AuditEntry) -> AuditLogEntry:
     """What ``append`` returns for an entry still pending: no index, no bytes, no hash yet."""
     return AuditLogEntry(
@@ -139,7 +160,7 @@ ROWS_PER_INSERT = 2_000  # 11 parameters a row stays under SQLite's and PostgreS
 
 
 def _insert_entries(rows: list[tuple[Any, ...]]) -> None:
-    """Insert placed entries with plain multi-row INSERTs: this is the sequencer's hot path."""
+    """Insert placed entries (rows from ``_placed_rows``) with plain multi-row INSERTs."""
     columns = ", ".join(connection.ops.quote_name(c) for c in ENTRY_COLUMNS)
     one = "(" + ", ".join(["%s"] * len(ENTRY_COLUMNS)) + ")"
     for start in range(0, len(rows), ROWS_PER_INSERT):
@@ -165,73 +186,90 @@ def _claim_indexes(count: int) -> int:
     return int(found[0]) - count
 
 
-def _place_pending() -> tuple[dict[int, AuditLogEntry], list[int]]:
+def _read_pending(taken: list[tuple[int, bytes]]) -> tuple[list[tuple[int, bytes, AuditEntry]], list[tuple[int, bytes]]]:
+    """Split taken pending rows, in ``id`` order, into readable entries and rows that are not entries."""
+    readable: list[tuple[int, bytes, AuditEntry]] = []
+    unreadable: list[tuple[int, bytes]] = []
+    for row_id, facts in sorted(taken):
+        try:
+            readable.append((row_id, facts, AuditEntry.from_pending_bytes(facts, 0)))
+        except InvalidInput:
+            unreadable.append((row_id, facts))
+    return readable, unreadable
+
+
+def _placed_rows(readable: list[tuple[int, bytes, AuditEntry]], first: int) -> list[tuple[Any, ...]]:
+    """The ``AuditLogEntry`` rows (values in ``ENTRY_COLUMNS`` order) of entries placed from index ``first``."""
+    rows = []
+    for index, (_, facts, entry) in enumerate(readable, start=first):
+        data = AuditEntry.placed_bytes(facts, index)
+        rows.append((
+            index, data, leaf_hash(data), entry.actor_id, entry.actor_role, entry.organisation,
+            None if entry.purpose is None else entry.purpose.value, entry.subject_id, entry.action.value,
+            entry.decision.value, datetime.fromisoformat(entry.occurred_at),
+        ))
+    return rows
+
+
+def _place_pending(*, rows_wanted: bool = False) -> tuple[int, dict[int, AuditLogEntry], list[int]]:
     """Move every visible pending entry into the log, in ``id`` order. Call holding the log's lock.
 
-    Returns the placed rows by pending id, and the ids of pending rows that are
-    not readable entries (put back where they were, for ``verify`` to report).
+    Returns how many were placed, the placed rows by pending id (only if
+    ``rows_wanted``: an append returns them), and the ids of pending rows
+    that are not readable entries (put back where they were, for ``verify``
+    to report).
     """
+    count = 0
     placed: dict[int, AuditLogEntry] = {}
-    unreadable: list[AuditLogPending] = []
+    unreadable: list[tuple[int, bytes]] = []
     pending = _table(AuditLogPending)
+    adapt = connection.ops.adapt_datetimefield_value
     while True:
         with connection.cursor() as cursor:
             cursor.execute(
                 f"DELETE FROM {pending} WHERE id IN (SELECT id FROM {pending} ORDER BY id LIMIT {CHUNK}) "
                 "RETURNING id, facts"
             )
-            taken = sorted((row_id, bytes(facts)) for row_id, facts in cursor.fetchall())
+            taken = [(row_id, bytes(facts)) for row_id, facts in cursor.fetchall()]
         if not taken:
             break
-        readable: list[tuple[int, bytes, AuditEntry]] = []
-        for row_id, facts in taken:
-            try:
-                readable.append((row_id, facts, AuditEntry.from_pending_bytes(facts, 0)))
-            except InvalidInput:
-                unreadable.append(AuditLogPending(id=row_id, facts=facts))
-        index = _claim_indexes(len(readable)) if readable else 0
-        rows = []
-        for row_id, facts, entry in readable:
-            data = AuditEntry.placed_bytes(facts, index)
-            digest = leaf_hash(data)
-            purpose = None if entry.purpose is None else entry.purpose.value
-            moment = datetime.fromisoformat(entry.occurred_at)
-            placed[row_id] = AuditLogEntry(
-                index=index, entry_bytes=data, leaf_hash=digest, actor_id=entry.actor_id,
-                actor_role=entry.actor_role, organisation=entry.organisation, purpose=purpose,
-                subject_id=entry.subject_id, action=entry.action.value, decision=entry.decision.value,
-                occurred_at=moment,
-            )
-            rows.append((
-                index, data, digest, entry.actor_id, entry.actor_role, entry.organisation, purpose,
-                entry.subject_id, entry.action.value, entry.decision.value,
-                connection.ops.adapt_datetimefield_value(moment),
-            ))
-            index += 1
-        _insert_entries(rows)
+        readable, bad = _read_pending(taken)
+        unreadable += bad
+        rows = _placed_rows(readable, _claim_indexes(len(readable)) if readable else 0)
+        if rows_wanted:
+            for (row_id, _, _), row in zip(readable, rows, strict=True):
+                placed[row_id] = AuditLogEntry(**dict(zip(ENTRY_COLUMNS, row, strict=True)))
+        if rows:
+            _insert_entries([(*row[:-1], adapt(row[-1])) for row in rows])
+        count += len(rows)
         if len(taken) < CHUNK:
             break
-    AuditLogPending.objects.bulk_create(unreadable)
-    return placed, [row.id for row in unreadable]
+    AuditLogPending.objects.bulk_create([AuditLogPending(id=row_id, facts=facts) for row_id, facts in unreadable])
+    return count, placed, [row_id for row_id, _ in unreadable]
 
 
-def _lock_if_pending(excluding: list[int]) -> bool:
+#: What ``_lock_if_pending`` found: nothing pending, the lock held by someone else, or the lock now ours.
+NOTHING, BUSY, LOCKED = "nothing", "busy", "locked"
+
+
+def _lock_if_pending(excluding: list[int]) -> str:
     """If anything is pending, take the log's lock for this connection (across transactions) if it is free.
 
-    One round trip on PostgreSQL: it runs after every request's commit.
+    One round trip on PostgreSQL. Returns NOTHING, BUSY or LOCKED.
     """
     if not _postgres():
-        return AuditLogPending.objects.exclude(id__in=excluding).exists()
+        return LOCKED if AuditLogPending.objects.exclude(id__in=excluding).exists() else NOTHING
     with connection.cursor() as cursor:
-        # ORDER BY id walks the primary key, which skips the rows placed (deleted) so far;
-        # a heap scan would step over every one of them until vacuum.
-        cursor.execute(
-            f"SELECT pg_try_advisory_lock(%s) FROM (SELECT id FROM {_table(AuditLogPending)} "
-            "WHERE NOT (id = ANY(%s)) ORDER BY id LIMIT 1) AS waiting",
-            [LOG_LOCK, excluding],
-        )
+        cursor.execute(_LOCK_IF_PENDING.format(pending=_table(AuditLogPending)), [LOG_LOCK, excluding])
         found = cursor.fetchone()
-    return found is not None and bool(found[0])
+    return NOTHING if found is None else LOCKED if found[0] else BUSY
+
+
+# ORDER BY id walks the primary key, which skips the rows placed (deleted) so far;
+# a heap scan would step over every one of them until vacuum.
+_LOCK_IF_PENDING = (
+    "SELECT pg_try_advisory_lock(%s) FROM (SELECT id FROM {pending} WHERE NOT (id = ANY(%s)) ORDER BY id LIMIT 1) AS w"
+)
 
 
 def _without_waiting_for_disk() -> None:
@@ -256,6 +294,34 @@ def _release_session_lock() -> None:
             cursor.execute("SELECT pg_advisory_unlock(%s)", [LOG_LOCK])
 
 
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """One turn as sequencer: what it found (NOTHING, BUSY or LOCKED) and, if it held the lock, what it did."""
+
+    found: str
+    placed: int = 0
+    unreadable: tuple[int, ...] = ()
+
+
+def _take_turn(unreadable: list[int] | tuple[int, ...]) -> Turn:
+    """One turn as sequencer, outside any transaction: if anything is pending and the lock is free, place it all.
+
+    ``unreadable`` are pending rows known not to be entries, not worth the
+    lock. A caller whose turn held the lock (``LOCKED``) must look again
+    afterwards; see the module's docstring.
+    """
+    found = _lock_if_pending(list(unreadable))
+    if found != LOCKED:
+        return Turn(found, unreadable=tuple(unreadable))
+    try:
+        with transaction.atomic():
+            _without_waiting_for_disk()
+            placed, _, left = _place_pending()
+    finally:
+        _release_session_lock()
+    return Turn(found, placed, tuple(left))
+
+
 def sequence_pending(*, wait: bool = False) -> int:
     """Give every committed pending entry its place in the log; returns how many were placed.
 
@@ -270,21 +336,220 @@ def sequence_pending(*, wait: bool = False) -> int:
         with transaction.atomic():
             if not _take_log(wait=wait):
                 return 0
-            placed, _ = _place_pending()
-        return len(placed)
+            placed, _, _ = _place_pending()
+        return placed
     total = 0
-    unreadable: list[int] = []
-    while _lock_if_pending(unreadable):  # after releasing the lock, look again: see the module's docstring
-        try:
-            with transaction.atomic():
-                _without_waiting_for_disk()
-                placed, unreadable = _place_pending()
-        finally:
-            _release_session_lock()
-        total += len(placed)
-        if not placed:
-            return total
+    unreadable: tuple[int, ...] = ()
+    while (turn := _take_turn(unreadable)).found == LOCKED:  # after releasing the lock, look again
+        total += turn.placed
+        unreadable = turn.unreadable
     return total
+
+
+#: How long the sequencer lets commits gather before a turn, so that one turn places many (seconds).
+GATHER = 0.05
+#: How often the sequencer looks for pending entries when nothing wakes it (seconds): entries left
+#: pending by a process that died, in this process or another, are placed within this long.
+TICK = 0.2
+#: A sequencer that has not come round its loop for this long is not relied on (seconds).
+STALLED = 10.0
+#: How long the sequencer waits after a failed turn (the database gone away) before the next one.
+AFTER_ERROR = 1.0
+
+
+#: PostgreSQL: one statement for any number of placed entries (a column an array), sent in binary.
+_UNNEST_TYPES = ("bigint", "bytea", "bytea", "text", "text", "text", "text", "text", "text", "text", "timestamptz")
+
+
+def _connect_sequencer() -> psycopg.Connection[Any]:
+    """The sequencer's own connection to Django's database, outside Django: autocommit, and every
+    commit without waiting for its disk flush (all it commits is placing; see ``_without_waiting_for_disk``)."""
+    params = connection.get_connection_params()
+    for django_only in ("cursor_factory", "context"):  # plain psycopg: statements and arrays in binary
+        params.pop(django_only, None)
+    own = psycopg.connect(**params, autocommit=True)
+    own.execute("SET synchronous_commit TO OFF")
+    return own
+
+
+def _turn_on(own: psycopg.Connection[Any], unreadable: tuple[int, ...]) -> Turn:
+    """``_take_turn`` on the sequencer's own connection, in three round trips.
+
+    Look and lock; then, pipelined, begin, read the counter and take the
+    pending rows; then, pipelined, move the counter, insert the placed
+    entries, put back unreadable rows, commit and release the lock. If any
+    of it fails the caller closes the connection, which rolls back and
+    releases the lock.
+    """
+    table = {model: _table(model) for model in (AuditLogPending, AuditLogEntry, AuditLogCounter)}
+    found = own.execute(_LOCK_IF_PENDING.format(pending=table[AuditLogPending]), [LOG_LOCK, list(unreadable)]).fetchone()
+    if found is None or not found[0]:
+        return Turn(NOTHING if found is None else BUSY, unreadable=unreadable)
+    with own.pipeline():
+        own.execute("BEGIN")
+        counter = own.execute(f"SELECT next_index FROM {table[AuditLogCounter]} WHERE id = 1 FOR UPDATE")
+        taken = own.execute(
+            f"DELETE FROM {table[AuditLogPending]} WHERE id IN "
+            f"(SELECT id FROM {table[AuditLogPending]} ORDER BY id LIMIT {CHUNK}) RETURNING id, facts"
+        )
+        first = counter.fetchone()
+        readable, bad = _read_pending(taken.fetchall())
+        rows = _placed_rows(readable, 0 if first is None else int(first[0]))
+        own.execute(
+            f"INSERT INTO {table[AuditLogCounter]} (id, next_index) VALUES (1, %s) "
+            "ON CONFLICT (id) DO UPDATE SET next_index = EXCLUDED.next_index",
+            [(0 if first is None else int(first[0])) + len(rows)],
+        )
+        if rows:
+            columns = ", ".join(connection.ops.quote_name(c) for c in ENTRY_COLUMNS)
+            arrays = ", ".join(f"%s::{kind}[]" for kind in _UNNEST_TYPES)
+            own.execute(
+                f"INSERT INTO {table[AuditLogEntry]} ({columns}) SELECT * FROM unnest({arrays})",
+                [list(column) for column in zip(*rows, strict=True)], binary=True,
+            )
+        if bad:
+            own.execute(
+                f"INSERT INTO {table[AuditLogPending]} (id, facts) SELECT * FROM unnest(%s::bigint[], %s::bytea[])",
+                [[row_id for row_id, _ in bad], [facts for _, facts in bad]], binary=True,
+            )
+        own.execute("COMMIT")
+        own.execute("SELECT pg_advisory_unlock(%s)", [LOG_LOCK])
+    return Turn(LOCKED, len(rows), tuple(row_id for row_id, _ in bad))
+
+
+class Sequencer:
+    """A thread that places this process's pending entries, so its requests do no sequencing themselves.
+
+    While it runs, an append only writes its pending row and, after commit,
+    wakes the thread (a ``threading.Event``, no round trip). The thread lets
+    commits gather for ``GATHER``, then takes one turn on its own connection:
+    if anything is pending and the log's lock is free, it places everything
+    pending (every process's, not only its own) in one transaction. After a
+    turn in which it held the lock it looks again, so nothing committed while
+    it held the lock is left behind; if the lock was busy, its holder looks
+    again. It also looks every ``TICK`` without being woken, which places
+    entries left pending by a process that died. Stopping it takes a last
+    turn that waits for nothing: every entry committed before ``stop`` is then
+    placed, or its placing is in the hands of whoever holds the lock.
+
+    Start it with ``start_sequencer()`` in long-lived processes (a web worker,
+    the append bench); without one (commands, tests, SQLite) each append
+    sequences as before. A sequencer that died or stalled is not relied on:
+    ``append_many`` sequences in the request again (``running``).
+    """
+
+    def __init__(self, *, gather: float = GATHER, tick: float = TICK) -> None:
+        self.gather, self.tick = gather, tick
+        self.pid = os.getpid()
+        self.beat = time.monotonic()
+        self.turns = 0
+        self.placed = 0
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._own: psycopg.Connection[Any] | None = None
+        self._thread = threading.Thread(target=self._run, name="famlink-audit-sequencer", daemon=True)
+
+    def start(self) -> Sequencer:
+        self._thread.start()
+        return self
+
+    def running(self) -> bool:
+        """Can appends rely on this thread to place what they commit (this process, alive, not stalled)?"""
+        return (
+            self.pid == os.getpid()
+            and self._thread.is_alive()
+            and not self._stop.is_set()
+            and time.monotonic() - self.beat < STALLED
+        )
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def stop(self, timeout: float | None = 30.0) -> None:
+        """Stop after a last turn that places everything committed so far; wait for it."""
+        self._stop.set()
+        self._wake.set()
+        if self._thread.is_alive() and threading.current_thread() is not self._thread:
+            self._thread.join(timeout)
+
+    def _turn(self, unreadable: tuple[int, ...]) -> Turn:
+        try:
+            if self._own is None:
+                self._own = _connect_sequencer()
+            turn = _turn_on(self._own, unreadable)
+        except Exception:  # the database went away, say: the next turn starts on a new connection
+            log.warning("the audit sequencer's turn failed; retrying", exc_info=True)
+            self._close()
+            self._stop.wait(AFTER_ERROR)
+            return Turn(BUSY, unreadable=unreadable)
+        self.turns += 1
+        self.placed += turn.placed
+        return turn
+
+    def _close(self) -> None:
+        """Close its connection: a transaction it was in rolls back, and the log's lock is released."""
+        if self._own is not None:
+            try:
+                self._own.close()
+            finally:
+                self._own = None
+
+    def _run(self) -> None:
+        turn = Turn(NOTHING)
+        try:
+            while not self._stop.is_set():
+                self.beat = time.monotonic()
+                if turn.found == NOTHING:
+                    self._wake.wait(self.tick)  # a commit wakes it; otherwise it looks on the tick
+                elif turn.found == BUSY:
+                    # another sequencer holds the lock and looks again after releasing it: leave this
+                    # process's entries to it, and look on the tick in case it died before looking
+                    self._stop.wait(self.tick)
+                # after LOCKED: look again (after gathering), see the module's docstring
+                if self._stop.wait(self.gather):  # let more commits gather into this turn
+                    break
+                self._wake.clear()
+                turn = self._turn(turn.unreadable)
+            # the last turns: look again until nothing is left, or the lock's holder will look
+            while (turn := self._turn(turn.unreadable)).found == LOCKED:
+                pass
+        finally:
+            self._close()
+
+
+_sequencer: Sequencer | None = None
+
+
+def start_sequencer(*, gather: float = GATHER, tick: float = TICK) -> Sequencer | None:
+    """Start this process's sequencer thread (PostgreSQL only; on SQLite every append places itself).
+
+    Call it where a long-lived process starts (``famlink/wsgi.py``). It is
+    stopped, after a last turn, when the process exits normally.
+    """
+    global _sequencer
+    if not _postgres():
+        return None
+    if _sequencer is not None and _sequencer.running():
+        return _sequencer
+    if _sequencer is not None and _sequencer.pid == os.getpid():
+        _sequencer.stop(timeout=0)  # a stalled one is told to stop, not waited for
+    _sequencer = Sequencer(gather=gather, tick=tick).start()
+    return _sequencer
+
+
+@atexit.register
+def stop_sequencer() -> None:
+    """Stop this process's sequencer after its last turn; appends then sequence themselves again."""
+    global _sequencer
+    if _sequencer is not None:
+        if _sequencer.pid == os.getpid():
+            _sequencer.stop()
+        _sequencer = None
+
+
+def _sequencer_running() -> Sequencer | None:
+    found = _sequencer
+    return found if found is not None and found.running() else None
 
 
 def append(facts: AuditFacts, *, at: datetime | None = None, need_index: bool = False) -> AuditLogEntry:
@@ -309,13 +574,19 @@ def append_many(
     entries = [AuditEntry(index=0, occurred_at=stamp, **_fields(facts)) for facts in batch]
     if not entries:
         return []
+    sequencer = _sequencer_running()
     # No savepoint: if anything here fails, the caller's access must roll back with it.
     with transaction.atomic(savepoint=False):
+        if sequencer is not None and not need_index:
+            _write_ahead([entry.pending_bytes() for entry in entries])
+            transaction.on_commit(sequencer.wake)  # the sequencer places it (and anything skipped past)
+            return [_row(entry) for entry in entries]
         ids, locked = _write_pending([entry.pending_bytes() for entry in entries], wait=need_index)
-        transaction.on_commit(sequence_pending, robust=True)  # place whatever was skipped past meanwhile
+        # place whatever was skipped past meanwhile
+        transaction.on_commit(sequencer.wake if sequencer is not None else sequence_pending, robust=True)
         if not locked:
             return [_row(entry) for entry in entries]
-        placed, _ = _place_pending()
+        _, placed, _ = _place_pending(rows_wanted=True)
     return [placed.get(row_id) or _row(entry) for row_id, entry in zip(ids, entries, strict=True)]
 
 
