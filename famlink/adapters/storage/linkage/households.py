@@ -110,18 +110,17 @@ def rebuild_households(run: LinkageRun, lived: pd.DataFrame | None = None) -> di
 
     HouseholdMembership.objects.all().delete()
     Relationship.objects.filter(evidence__startswith=EVIDENCE).delete()
-    day = connection.ops.adapt_datefield_value
     _insert(HouseholdMembership, ("household", "person", "role", "address", "postcode", "sensitive_address",
                                   "from_date", "to_date"),
             zip(members["household_id"].tolist(), members["person_id"].tolist(), members["role"].tolist(),
                 members["address"].str.slice(0, 300).tolist(), members["postcode"].tolist(),
-                members["sensitive"].tolist(), map(day, members["from"].dt.date),
-                map(day, members["to"].dt.date), strict=True))
+                members["sensitive"].tolist(), _days(members["from"]),
+                _days(members["to"]), strict=True))
     relationship = ("from_person", "to_person", "kind", "parental_responsibility", "from_date", "to_date",
                     "evidence")
     _insert(Relationship, relationship, zip(
         parents["grown"].tolist(), parents["child"].tolist(), ["parent_of"] * len(parents),
-        [True] * len(parents), map(day, parents["child_stay"].map(stays["from"]).dt.date),
+        [True] * len(parents), _days(parents["child_stay"].map(stays["from"])),
         [None] * len(parents), [f"{EVIDENCE}lived with the child and shares a surname"] * len(parents),
         strict=True))
     _insert(Relationship, relationship, zip(
@@ -132,6 +131,12 @@ def rebuild_households(run: LinkageRun, lived: pd.DataFrame | None = None) -> di
             "household_memberships": len(members),
             "parent_of": len(parents), "partner_of": len(partners),
             "sensitive_memberships": int(members["sensitive"].sum())}
+
+
+def _days(moments: pd.Series) -> list[str | None]:
+    """Dates as ISO text, which both databases take for a date column (one call, not one per row)."""
+    text = moments.dt.strftime("%Y-%m-%d")
+    return text.astype(object).where(moments.notna(), None).tolist()
 
 
 def _birth_dates(lived: pd.DataFrame) -> pd.Series:
@@ -203,7 +208,8 @@ def _groups(adults: Iterable[int], pairs: Iterable[tuple[int, int]]) -> dict[int
 def _share_surname(lived: pd.DataFrame, grown: pd.Series, child: pd.Series) -> pd.Series:
     """Whether each (grown, child) pair share a surname on any of their records."""
     name = _cleaned(lived["surname"], clean_name)
-    from_full = _cleaned(lived["full_name"].fillna("").str.split(",").str[0], clean_name)
+    missing = name.isna()  # only records without a surname need it from "SURNAME, Forenames"
+    from_full = _cleaned(lived.loc[missing, "full_name"].fillna("").str.split(",").str[0], clean_name)
     names = pd.DataFrame({"person_id": lived["person_id"], "name": name.fillna(from_full)}).dropna()
     names = names.drop_duplicates()
     pairs = pd.DataFrame({"grown": grown.to_numpy(), "child": child.to_numpy()}, index=grown.index)
