@@ -45,16 +45,17 @@ class LinkageRun(models.Model):
 class RecordAssignment(models.Model):
     """Which person a record belonged to after one run."""
 
-    # run and person have no index of their own: (run, record) and (run, person) serve every read
-    # (a person's records are always read in one run); record's serves "this record's latest run"
+    # no key has an index of its own: (record, run) serves a record's runs and (run, person) a
+    # run's records and a person's records in a run; each index more is a B-tree every run
+    # writes a row per record into
     run = models.ForeignKey(LinkageRun, on_delete=models.CASCADE, related_name="assignments", db_index=False)
-    record = models.ForeignKey(SourceRecord, on_delete=models.PROTECT, related_name="assignments")
+    record = models.ForeignKey(SourceRecord, on_delete=models.PROTECT, related_name="assignments", db_index=False)
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="assignments", db_index=False)
     match_probability = models.FloatField(
         null=True, blank=True, help_text="Probability of the record's strongest accepted link; none if alone.")
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["run", "record"], name="assignment_once_per_run")]
+        constraints = [models.UniqueConstraint(fields=["record", "run"], name="assignment_once_per_record_run")]
         indexes = [models.Index(fields=["run", "person"])]
 
 
