@@ -65,6 +65,9 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": dj_database_url.parse(config.database_url(), conn_max_age=60)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's, plus statements sent with the COMMIT (the audit log's write-ahead INSERT)
+    DATABASES["default"]["ENGINE"] = "famlink.adapters.storage.postgresql"
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     DATABASES["default"]["OPTIONS"] = {

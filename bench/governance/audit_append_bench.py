@@ -55,6 +55,7 @@ def facts(i: int) -> AuditFacts:
 
 BASELINE_TABLE = "bench_plain_append"
 GATHER = 0.05  # the sequencer's default (audit_log.GATHER)
+BASELINE_WITH_COMMIT = False
 
 
 def write_until(stop: float, baseline: bool = False, sequencer: bool = False) -> int:
@@ -62,7 +63,9 @@ def write_until(stop: float, baseline: bool = False, sequencer: bool = False) ->
 
     ``baseline`` writes the same entry bytes with one plain INSERT and nothing
     else: the most any design with one durable commit per access could reach
-    on this machine at this moment.
+    on this machine at this moment, with the INSERT sent on its own as
+    ordinary Django code does (``--baseline-with-commit``: sent with the
+    COMMIT, as the audit path's write-ahead INSERT is on PostgreSQL).
     """
     from django.db import connection, connections, transaction
     from django.utils import timezone
@@ -80,7 +83,11 @@ def write_until(stop: float, baseline: bool = False, sequencer: bool = False) ->
                 if baseline:
                     moment = utc_timestamp(timezone.now())
                     entry = AuditEntry(index=0, occurred_at=moment, **audit_log._fields(facts(i)))
-                    cursor.execute(f"INSERT INTO {BASELINE_TABLE} (facts) VALUES (%s)", [entry.pending_bytes()])
+                    sql, params = f"INSERT INTO {BASELINE_TABLE} (facts) VALUES (%s)", [entry.pending_bytes()]
+                    if BASELINE_WITH_COMMIT:
+                        connection.send_with_commit(sql, params)  # type: ignore[attr-defined]
+                    else:
+                        cursor.execute(sql, params)
             if not baseline:
                 audit_log.append(facts(i))
         i += 1
@@ -206,8 +213,11 @@ def main() -> None:
     parser.add_argument("--no-sequencer", action="store_true",
                         help="no sequencer thread: each request sequences after its commit (as commands do)")
     parser.add_argument("--gather", type=float, default=None, help="the sequencer's gathering time, seconds")
+    parser.add_argument("--baseline-with-commit", action="store_true",
+                        help="the baseline's INSERT goes with its COMMIT, one round trip (PostgreSQL)")
     args = parser.parse_args()
-    global GATHER
+    global GATHER, BASELINE_WITH_COMMIT
+    BASELINE_WITH_COMMIT = args.baseline_with_commit
     if args.gather is not None:
         GATHER = args.gather
     if os.environ["DATABASE_URL"].startswith("postgres"):
@@ -244,7 +254,8 @@ def main() -> None:
     plain, plain_elapsed, plain_cpu = concurrent_appends(args.writers, args.seconds, args.threads, baseline=True)
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE {BASELINE_TABLE}")
-    print(f"baseline, one plain INSERT per transaction, no log: {plain / plain_elapsed:,.0f} transactions/s "
+    sent = " sent with the COMMIT" if BASELINE_WITH_COMMIT else ""
+    print(f"baseline, one plain INSERT{sent} per transaction, no log: {plain / plain_elapsed:,.0f} transactions/s "
           f"(load average after: {os.getloadavg()[0]:.1f}); {plain_cpu.per(plain)}")
     total, elapsed, cpu = concurrent_appends(args.writers, args.seconds, args.threads, sequencer=not args.no_sequencer)
     left_pending = AuditLogPending.objects.count()  # before any reader sequences them

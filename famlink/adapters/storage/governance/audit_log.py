@@ -10,9 +10,10 @@ counter in ``id`` order, hashes them and moves them into ``AuditLogEntry`` in
 one transaction, so indexes are gap-free and every leaf hash is in index order.
 
 Who sequences. In a process running a *sequencer thread* (``start_sequencer``:
-each web worker starts one), an append only writes its pending row and, after
-commit, wakes the thread (no round trip); the thread places everything pending
-in batches, on its own connection. Elsewhere (commands, tests, SQLite, or a
+each web worker starts one), an append only writes its pending row (on
+PostgreSQL sent with the COMMIT, one round trip for both) and, after commit,
+wakes the thread (no round trip); the thread places everything pending in
+batches, on its own connection. Elsewhere (commands, tests, SQLite, or a
 process whose sequencer died or stalled) the append itself sequences if the
 lock is free (then its entry comes back with its index); otherwise, after the
 transaction commits, whoever holds the lock does, who looks again for pending
@@ -133,9 +134,19 @@ def _write_pending(facts: list[bytes], *, wait: bool) -> tuple[list[int], bool]:
 
 
 def _write_ahead(facts: list[bytes]) -> None:
-    """Insert pending rows in this transaction and nothing more: one round trip, while a sequencer runs."""
+    """Insert pending rows in this transaction and nothing more, while a sequencer runs.
+
+    On PostgreSQL the INSERT goes to the server with the transaction's COMMIT,
+    one round trip for both (``famlink.adapters.storage.postgresql``): nothing
+    reads its result, and if it fails the COMMIT is not run.
+    """
+    sql = f"INSERT INTO {_table(AuditLogPending)} (facts) VALUES {', '.join(['(%s)'] * len(facts))}"
+    send_with_commit = getattr(connection, "send_with_commit", None)
+    if send_with_commit is not None:
+        send_with_commit(sql, facts)
+        return
     with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {_table(AuditLogPending)} (facts) VALUES {', '.join(['(%s)'] * len(facts))}", facts)
+        cursor.execute(sql, facts)
 
 
 def _row(entry: AuditEntry) -> AuditLogEntry:
