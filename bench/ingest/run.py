@@ -5,6 +5,14 @@
 Each run ingests a generated GP extract in a fresh subprocess with a fresh
 database and reports rows per second and the subprocess's peak resident
 memory, so that flat memory as the file grows shows up in the table.
+
+To compare two versions of the code on one file (alternate them: this VM's
+speed varies), run each from its own checkout:
+
+    PYTHONPATH=CHECKOUT .venv/bin/python CHECKOUT/bench/ingest/run.py --one FILE sqlite:///DIR/b.sqlite3 DIR
+
+which prints one JSON line, with the CPU per row of the command and its row
+worker (``cpu_us_per_row``): steadier than rows/s when other work is running.
 """
 
 from __future__ import annotations
@@ -40,14 +48,18 @@ def run_one(extract: Path, database_url: str, data_dir: Path) -> dict[str, float
     env = {**os.environ, "DATABASE_URL": database_url, "FAMLINK_DATA_DIR": str(data_dir)}
     famlink = [sys.executable, "-m", "famlink"]
     subprocess.run([*famlink, "status", "--json"], env=env, check=True, capture_output=True)  # migrate first
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     out = subprocess.run([*famlink, "ingest", "--source", str(DEFINITION), str(extract), "--json"], env=env, check=True, capture_output=True, text=True)
     seconds = time.perf_counter() - started
-    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     report = json.loads(out.stdout)
     assert report["rows_in"] == report["accepted"] + report["quarantined"]
+    # CPU of the command and its row worker (not the database server's): steadier than rows/s on a busy machine
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return {"rows": report["rows_in"], "seconds": seconds, "rows_per_second": report["rows_in"] / seconds,
-            "ingest_rows_per_second": report["rows_per_second"], "peak_mib": peak_kib / 1024}
+            "ingest_rows_per_second": report["rows_per_second"], "peak_mib": after.ru_maxrss / 1024,
+            "cpu_us_per_row": cpu / report["rows_in"] * 1e6}
 
 
 def main() -> None:
