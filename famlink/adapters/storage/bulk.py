@@ -27,17 +27,34 @@ def _column(model: type[Model], name: str) -> str:
     return field.column
 
 
+#: PostgreSQL column types whose binary COPY form psycopg writes straight from Python ints, floats and bytes
+BINARY_COPY_TYPES = {"bigint": "int8", "integer": "int4", "smallint": "int2", "double precision": "float8",
+                     "bytea": "bytea", "boolean": "bool"}
+
+
+def _binary_types(model: type[Model], fields: tuple[str, ...]) -> list[str] | None:
+    """The psycopg type of each column if every one is a number or bytes, else None (text COPY)."""
+    types = [BINARY_COPY_TYPES.get(str(model._meta.get_field(f).db_type(connection))) for f in fields]
+    return None if None in types else types  # type: ignore[return-value]
+
+
 def insert_rows(model: type[Model], fields: tuple[str, ...], rows: Iterable[Sequence[SQLValue]]) -> None:
     """Insert ``rows`` (values in the order of ``fields``) into ``model``'s table, in the caller's transaction.
 
     Values go in as the database stores them: JSON fields as JSON text, dates
-    and times as the driver adapts them (Django registers SQLite's adapters).
+    and times as the driver adapts them or as ISO text (Django registers
+    SQLite's adapters). On PostgreSQL a table part made only of numbers and
+    bytes (a run's assignments, its packed links) is copied in the binary
+    format: the server parses no text, about half the time.
     """
     table = connection.ops.quote_name(model._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(_column(model, f)) for f in fields)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            binary = _binary_types(model, fields)
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN{' (FORMAT BINARY)' if binary else ''}") as copy:
+                if binary:
+                    copy.set_types(binary)
                 for row in rows:
                     copy.write_row(row)
         else:  # the sqlite3 cursor itself: Django's wrapper rewrites every statement's placeholders
