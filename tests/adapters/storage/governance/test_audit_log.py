@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,7 +12,7 @@ from contextlib import contextmanager
 import psycopg
 import pytest
 from django.conf import settings
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 
 from famlink.adapters.storage.governance import audit_log, door
 from famlink.adapters.storage.governance.actors import staff_actor
@@ -26,6 +25,7 @@ from famlink.core.audit import AuditEntry, AuditEvent, InclusionProof, Verdict, 
 from famlink.core.consent import ConsentLevel
 from famlink.core.taxonomy import DataCategory, Purpose
 from tests.adapters.storage.governance import builders
+from tests.adapters.storage.governance.concurrency import at_once
 from tests.adapters.storage.governance.test_door import give_consent
 
 
@@ -94,26 +94,13 @@ def test_deleting_a_row_is_caught() -> None:
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_appends_keep_one_gap_free_order() -> None:
     writers, each = 8, 25
-    barrier = threading.Barrier(writers)
-    errors: list[BaseException] = []
 
     def write(w: int) -> None:
-        try:
-            barrier.wait()
-            for i in range(each):
-                with transaction.atomic():
-                    audit_log.append(facts(i, subject=f"W{w}"))
-        except BaseException as error:  # reported below
-            errors.append(error)
-        finally:
-            connections.close_all()
+        for i in range(each):
+            with transaction.atomic():
+                audit_log.append(facts(i, subject=f"W{w}"))
 
-    threads = [threading.Thread(target=write, args=(w,)) for w in range(writers)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors
+    at_once(writers, write)
     assert AuditLogPending.objects.count() == 0  # every writer done: nothing left pending, before any reader
     indexes = list(AuditLogEntry.objects.order_by("index").values_list("index", flat=True))
     assert indexes == list(range(writers * each))
@@ -172,30 +159,17 @@ def test_an_append_while_the_log_is_busy_is_written_ahead_and_placed_by_the_next
 def test_concurrent_writers_whose_appends_are_skipped_past_still_leave_nothing_pending() -> None:
     """Each transaction holds on after its append, so others find the log busy and write ahead."""
     writers, each = 8, 15
-    barrier = threading.Barrier(writers)
-    errors: list[BaseException] = []
     written_ahead: list[int] = []
 
     def write(w: int) -> None:
-        try:
-            barrier.wait()
-            for i in range(each):
-                with transaction.atomic():
-                    row = audit_log.append(facts(i, subject=f"W{w}"))
-                    time.sleep(0.002)  # the rest of the request, holding whatever it took
-                if row.index is None:
-                    written_ahead.append(1)
-        except BaseException as error:  # reported below
-            errors.append(error)
-        finally:
-            connections.close_all()
+        for i in range(each):
+            with transaction.atomic():
+                row = audit_log.append(facts(i, subject=f"W{w}"))
+                time.sleep(0.002)  # the rest of the request, holding whatever it took
+            if row.index is None:
+                written_ahead.append(1)
 
-    threads = [threading.Thread(target=write, args=(w,)) for w in range(writers)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors
+    at_once(writers, write)
     assert written_ahead, "no append found the log busy: this test did not exercise the write-ahead path"
     assert AuditLogPending.objects.count() == 0  # placed after commit by the writers themselves, no reader yet
     assert list(AuditLogEntry.objects.order_by("index").values_list("index", flat=True)) == list(range(writers * each))

@@ -5,16 +5,16 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from famlink.adapters.storage.governance import audit_log
 from famlink.adapters.storage.governance.models import AuditLogEntry, AuditLogPending
+from tests.adapters.storage.governance.concurrency import at_once
 from tests.adapters.storage.governance.test_audit_log import (
     CRASHING_WRITER,
     ON_POSTGRES,
@@ -70,29 +70,17 @@ def test_concurrent_writers_with_a_sequencer_keep_one_gap_free_order_and_nothing
     sequencer = audit_log.start_sequencer()
     assert sequencer is not None
     writers, each = 8, 25
-    barrier = threading.Barrier(writers)
-    errors: list[BaseException] = []
     placed_by_requests: list[int] = []
 
     def write(w: int) -> None:
-        try:
-            barrier.wait()
-            for i in range(each):
-                with transaction.atomic():
-                    row = audit_log.append(facts(i, subject=f"W{w}"))
-                if row.index is not None:
-                    placed_by_requests.append(row.index)
-        except BaseException as error:  # reported below
-            errors.append(error)
-        finally:
-            connections.close_all()
+        for i in range(each):
+            with transaction.atomic():
+                row = audit_log.append(facts(i, subject=f"W{w}"))
+            if row.index is not None:
+                placed_by_requests.append(row.index)
 
-    threads = [threading.Thread(target=write, args=(w,)) for w in range(writers)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors and not placed_by_requests  # requests did no sequencing
+    at_once(writers, write)
+    assert not placed_by_requests  # requests did no sequencing
     assert eventually(lambda: pending() == 0)  # the sequencer alone, no reader
     assert sequencer.placed == writers * each
     indexes = list(AuditLogEntry.objects.order_by("index").values_list("index", flat=True))

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import jsonschema
 import pytest
-from django.db import connections
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -29,6 +27,7 @@ from famlink.core.errors import InvalidInput
 from famlink.core.policy import Actor, Relation, Role
 from famlink.core.taxonomy import Purpose
 from tests.adapters.storage.governance import builders
+from tests.adapters.storage.governance.concurrency import at_once
 
 TABLES = (gm.Consent, gm.ConsentEvent, gm.OptOut, gm.OptOutEvent, gm.BreakGlassAuthorisation,
           gm.NotificationWithholding, gm.AuditLogEntry)
@@ -64,25 +63,12 @@ def test_simultaneous_changes_for_one_person_lose_nothing() -> None:
     child = builders.family("race").child
     mum_gives(child, level="across_services")
     workers, rounds = 4, 5
-    barrier = threading.Barrier(workers)
-    errors: list[BaseException] = []
 
     def change(w: int) -> None:
-        try:
-            barrier.wait()
-            for r in range(rounds):
-                mum_gives(child, level="across_services" if (w + r) % 2 else "within_service")
-        except BaseException as error:
-            errors.append(error)
-        finally:
-            connections.close_all()
+        for r in range(rounds):
+            mum_gives(child, level="across_services" if (w + r) % 2 else "within_service")
 
-    threads = [threading.Thread(target=change, args=(w,)) for w in range(workers)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors
+    at_once(workers, change)
     total = 1 + workers * rounds
     assert list(gm.ConsentEvent.objects.order_by("version").values_list("version", flat=True)) == list(range(1, total + 1))
     assert gm.Consent.objects.get().version == total
