@@ -138,7 +138,8 @@ HELD_FIELDS = ("extract_id", "row_number", "column", "reason", "raw")
 
 
 def _json(value: dict[str, object]) -> str:
-    return orjson.dumps(value).decode()
+    # anything JSON has no type for (a Parquet decimal, say) is kept as its text, never dropped
+    return orjson.dumps(value, default=str).decode()
 
 
 def _prepare(source_id: int, extract_id: int, received: object, batch: Batch) -> PreparedBatch:

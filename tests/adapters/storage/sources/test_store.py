@@ -10,6 +10,7 @@ import sys
 import time
 from collections.abc import Callable
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pyarrow as pa
@@ -131,6 +132,22 @@ def test_parquet_extracts(gp_definition: Path, tmp_path: Path) -> None:
     pq.write_table(table, path)
     report = ingest_extract(gp_definition, path)
     assert (report.rows_in, report.accepted, report.quarantined) == (30, 29, 1)
+
+
+def test_parquet_values_json_has_no_type_for_are_kept_as_text(gp_definition: Path, tmp_path: Path) -> None:
+    """A decimal column (Parquet has them, JSON does not) survives in a quarantined row's raw cells."""
+    rows = [gp_row(i) for i in range(3)]
+    rows[1][3] = "not a date"
+    table = pa.table({**{name: [r[i] for r in rows] for i, name in enumerate(GP_HEADER)},
+                      "fee": pa.array([Decimal("12.50")] * 3, type=pa.decimal128(6, 2))})
+    path = tmp_path / "extract.parquet"
+    pq.write_table(table, path)
+    definition = tmp_path / "gp_with_fee.toml"
+    definition.write_text(gp_definition.read_text() + '\n[columns.fee]\nfield = "attributes.fee"\n')
+    report = ingest_extract(definition, path)
+    assert (report.accepted, report.quarantined) == (2, 1)
+    assert QuarantinedRow.objects.get().raw["fee"] == "12.50"
+    assert {r.attributes["fee"] for r in SourceRecord.objects.all()} == {"12.50"}
 
 
 def test_a_damaged_parquet_file_writes_nothing(gp_definition: Path, tmp_path: Path) -> None:
