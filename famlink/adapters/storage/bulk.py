@@ -9,9 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from django.db import connection
 from django.db.models import Field, Model
+
+if TYPE_CHECKING:  # web workers never load pandas; only linkage passes its columns here
+    import pandas as pd
 
 SQLValue = bool | int | float | str | bytes | date | datetime | None  # what the driver adapts for one column
 
@@ -60,6 +64,14 @@ def insert_rows(model: type[Model], fields: tuple[str, ...], rows: Iterable[Sequ
         else:  # the sqlite3 cursor itself: Django's wrapper rewrites every statement's placeholders
             marks = ", ".join(["?"] * len(fields))
             cursor.cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)
+
+
+def iso_days(moments: pd.Series) -> list[str | None]:
+    """A pandas column of datetimes as ISO dates (None where missing), in one call, not one per row.
+
+    Both databases take ISO text for a date column, through COPY and ``executemany``.
+    """
+    return moments.dt.strftime("%Y-%m-%d").astype(object).where(moments.notna(), None).tolist()  # type: ignore[no-any-return]
 
 
 def roomy_cache() -> None:

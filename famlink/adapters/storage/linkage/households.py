@@ -36,6 +36,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from famlink.adapters.storage.bulk import insert_rows as _insert
+from famlink.adapters.storage.bulk import iso_days
 from famlink.adapters.storage.family.models import (
     Household,
     HouseholdMembership,
@@ -114,13 +115,13 @@ def rebuild_households(run: LinkageRun, lived: pd.DataFrame | None = None) -> di
                                   "from_date", "to_date"),
             zip(members["household_id"].tolist(), members["person_id"].tolist(), members["role"].tolist(),
                 members["address"].str.slice(0, 300).tolist(), members["postcode"].tolist(),
-                members["sensitive"].tolist(), _days(members["from"]),
-                _days(members["to"]), strict=True))
+                members["sensitive"].tolist(), iso_days(members["from"]),
+                iso_days(members["to"]), strict=True))
     relationship = ("from_person", "to_person", "kind", "parental_responsibility", "from_date", "to_date",
                     "evidence")
     _insert(Relationship, relationship, zip(
         parents["grown"].tolist(), parents["child"].tolist(), ["parent_of"] * len(parents),
-        [True] * len(parents), _days(parents["child_stay"].map(stays["from"])),
+        [True] * len(parents), iso_days(parents["child_stay"].map(stays["from"])),
         [None] * len(parents), [f"{EVIDENCE}lived with the child and shares a surname"] * len(parents),
         strict=True))
     _insert(Relationship, relationship, zip(
@@ -131,12 +132,6 @@ def rebuild_households(run: LinkageRun, lived: pd.DataFrame | None = None) -> di
             "household_memberships": len(members),
             "parent_of": len(parents), "partner_of": len(partners),
             "sensitive_memberships": int(members["sensitive"].sum())}
-
-
-def _days(moments: pd.Series) -> list[str | None]:
-    """Dates as ISO text, which both databases take for a date column (one call, not one per row)."""
-    text = moments.dt.strftime("%Y-%m-%d")
-    return text.astype(object).where(moments.notna(), None).tolist()
 
 
 def _birth_dates(lived: pd.DataFrame) -> pd.Series:

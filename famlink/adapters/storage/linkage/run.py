@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from famlink import config
 from famlink.adapters.storage.bulk import insert_rows as _insert
-from famlink.adapters.storage.bulk import roomy_cache
+from famlink.adapters.storage.bulk import iso_days, roomy_cache
 from famlink.adapters.storage.family.models import Person, new_person_id
 from famlink.adapters.storage.linkage.input import current_records, identity_table, linkage_filter
 from famlink.adapters.storage.linkage.models import (
@@ -247,13 +247,13 @@ def _create_persons(first_records: pd.DataFrame, now: datetime) -> list[int]:
     full = first_records["full_name"].where(present("full_name"), "").astype(str)
     name = name.where(name != "", full).str.slice(0, 300)
     dob = pd.to_datetime(first_records["date_of_birth"].where(present("date_of_birth")), errors="coerce")
-    born = dob.dt.strftime("%Y-%m-%d").astype(object).where(dob.notna(), None)  # ISO text: both databases take it
+    born = iso_days(dob)
     public_ids = [new_person_id() for _ in range(len(first_records))]
     at = connection.ops.adapt_datetimefield_value(now)
     newer_than = Person.objects.aggregate(last=Max("id"))["last"] or 0
     _insert(Person, ("public_id", "status", "display_name", "date_of_birth", "created_at"),
             list(zip(public_ids, [Person.Status.ACTIVE.value] * len(public_ids), name.tolist(),
-                     born.tolist(), [at] * len(public_ids), strict=True)))
+                     born, [at] * len(public_ids), strict=True)))
     # ours are among those above the last id before; one range read, not a lookup per batch of ids
     pk_of = dict(Person.objects.filter(id__gt=newer_than).values_list("public_id", "id"))
     return [pk_of[p] for p in public_ids]
