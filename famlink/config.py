@@ -39,6 +39,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("FAMLINK_OIDC_PRIVATE_KEY_FILE", "", "PEM private key for private_key_jwt; its public key is registered with One Login."),
     Setting("FAMLINK_OIDC_KEY_ID", "", "Optional kid for the client assertion."),
     Setting("FAMLINK_OIDC_VTR", '["Cl.Cm"]', "One Login vector of trust; add P2 for identity proving."),
+    Setting("FAMLINK_AUDIT_WRITER_SOCKET", "$FAMLINK_DATA_DIR/audit-writer.sock", "Unix socket where the audit writer (famlink audit writer) listens; a path under 100 characters."),
     Setting("FAMLINK_SETTINGS_FILE", "$FAMLINK_DATA_DIR/famlink.toml", "Optional TOML file holding any of these settings."),
 )
 
@@ -74,6 +75,12 @@ def data_dir() -> Path:
 
 def database_url() -> str:
     return get("DATABASE_URL") or f"sqlite:///{data_dir() / 'famlink.sqlite3'}"
+
+
+def audit_writer_socket() -> Path:
+    """Where the audit writer listens (``famlink audit writer``)."""
+    configured = get("FAMLINK_AUDIT_WRITER_SOCKET")
+    return Path(configured).expanduser() if configured else data_dir() / "audit-writer.sock"
 
 
 def secret_key() -> str:

@@ -10,6 +10,9 @@ web worker does at start-up (``famlink/wsgi.py``), and stops it when its time is
 up (its last turn places what is left, inside the measured time);
 ``--no-sequencer`` measures requests that sequence themselves instead (commands,
 or a process whose sequencer died). The baseline run starts no sequencer.
+Unless ``--no-writer``, the audit run also starts the audit writer in its own
+process, as ``famlink serve`` does: the entries of reads are then committed by
+it, many to a commit, and each writer's own transaction holds only its read.
 ``--entries 0`` measures the concurrent appends only.
 Targets: >= 2,000 appends/s from concurrent writers; verify 1M < 60 s; a proof < 10 ms.
 """
@@ -32,6 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 os.environ.setdefault("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/famlink_gov_bench")
 os.environ.setdefault("FAMLINK_DATA_DIR", tempfile.mkdtemp(prefix="famlink-bench-"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "famlink.settings")
+os.environ.setdefault("FAMLINK_AUDIT_WRITER_SOCKET", os.path.join(tempfile.mkdtemp(prefix="famlink-w-"), "audit.sock"))
 
 from bench.database import ensure_database
 
@@ -59,13 +63,17 @@ BASELINE_WITH_COMMIT = False
 
 
 def write_until(stop: float, baseline: bool = False, sequencer: bool = False) -> int:
-    """One writer: one transaction per entry (a read, then the entry), until ``stop``.
+    """One writer: one access (a read, then its entry) after another, until ``stop``.
 
-    ``baseline`` writes the same entry bytes with one plain INSERT and nothing
-    else: the most any design with one durable commit per access could reach
-    on this machine at this moment, with the INSERT sent on its own as
-    ordinary Django code does (``--baseline-with-commit``: sent with the
-    COMMIT, as the audit path's write-ahead INSERT is on PostgreSQL).
+    The audit run does what ``door.open`` does for a read: the read, outside
+    a transaction, then ``audit_log.append``, which returns once the entry is
+    durable (sent to the audit writer if one listens, else written in its own
+    transaction). ``baseline`` writes the same entry bytes with one plain
+    INSERT in the read's transaction and nothing else: one durable commit per
+    access, the most the earlier design (the entry committed with its read)
+    could reach on this machine at this moment, with the INSERT sent on its
+    own as ordinary Django code does (``--baseline-with-commit``: sent with
+    the COMMIT).
     """
     from django.db import connection, connections, transaction
     from django.utils import timezone
@@ -77,19 +85,20 @@ def write_until(stop: float, baseline: bool = False, sequencer: bool = False) ->
         audit_log.start_sequencer(gather=GATHER)
     i = 0
     while time.time() < stop:
-        with transaction.atomic():  # one request = one transaction = one entry
+        if baseline:
+            with transaction.atomic(), connection.cursor() as cursor:  # one transaction per entry
+                cursor.execute("SELECT 1")  # stands for the access's read
+                moment = utc_timestamp(timezone.now())
+                entry = AuditEntry(index=0, occurred_at=moment, **audit_log._fields(facts(i)))
+                sql, params = f"INSERT INTO {BASELINE_TABLE} (facts) VALUES (%s)", [entry.pending_bytes()]
+                if BASELINE_WITH_COMMIT:
+                    connection.send_with_commit(sql, params)  # type: ignore[attr-defined]
+                else:
+                    cursor.execute(sql, params)
+        else:  # a read through the policy door (door.open): the read, then its entry, durable before it returns
             with connection.cursor() as cursor:
                 cursor.execute("SELECT 1")  # stands for the access's read
-                if baseline:
-                    moment = utc_timestamp(timezone.now())
-                    entry = AuditEntry(index=0, occurred_at=moment, **audit_log._fields(facts(i)))
-                    sql, params = f"INSERT INTO {BASELINE_TABLE} (facts) VALUES (%s)", [entry.pending_bytes()]
-                    if BASELINE_WITH_COMMIT:
-                        connection.send_with_commit(sql, params)  # type: ignore[attr-defined]
-                    else:
-                        cursor.execute(sql, params)
-            if not baseline:
-                audit_log.append(facts(i))
+            audit_log.append(facts(i))
         i += 1
     if sequencer:
         audit_log.stop_sequencer()  # its last turn places what this writer left pending
@@ -121,6 +130,7 @@ class CpuMeter:
         self.backends: dict[int, float] = {}
         self.tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
         self.done = threading.Event()
+        self.audit_writer: float | None = None  # of the writers' CPU, the audit writer's (if it ran)
 
     def _find(self) -> None:
         """Note the backends serving this database (their process title names it)."""
@@ -133,13 +143,19 @@ class CpuMeter:
                 if title.startswith("postgres: ") and self.marker in title:
                     self.backends[int(entry.name)] = 0.0
 
+    def cpu_of(self, pid: int) -> float | None:
+        """CPU seconds used so far by process ``pid`` (None once it is gone)."""
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        return (int(fields[11]) + int(fields[12])) / self.tick
+
     def _sample(self) -> None:
         for pid in self.backends:
-            try:
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue  # gone: its last sample stands
-            self.backends[pid] = (int(fields[11]) + int(fields[12])) / self.tick
+            used = self.cpu_of(pid)
+            if used is not None:  # gone: its last sample stands
+                self.backends[pid] = used
 
     def _watch(self) -> None:
         if not Path("/proc/self/stat").exists():
@@ -166,19 +182,45 @@ class CpuMeter:
         self.database = sum(self.backends.values())
 
     def per(self, count: int) -> str:
-        return (f"CPU per entry: writers {self.writers / count * 1e6:,.0f} µs, "
+        writer = "" if self.audit_writer is None else f" (of which the audit writer {self.audit_writer / count * 1e6:,.0f} µs)"
+        return (f"CPU per entry: writers {self.writers / count * 1e6:,.0f} µs{writer}, "
                 f"PostgreSQL backends {self.database / count * 1e6:,.0f} µs")
 
 
+def _audit_writer() -> None:
+    """The audit writer's process (``famlink audit writer``), until SIGTERM."""
+    from django.db import connections
+
+    from famlink.adapters.storage.governance import audit_writer
+
+    connections.close_all()  # never share the parent's connection
+    audit_writer.run()
+
+
+def _start_audit_writer() -> multiprocessing.process.BaseProcess:
+    from famlink import config
+
+    process = multiprocessing.get_context("fork").Process(target=_audit_writer)
+    process.start()
+    deadline = time.time() + 30
+    while not config.audit_writer_socket().exists():
+        if time.time() > deadline or not process.is_alive():
+            raise SystemExit("the audit writer did not start")
+        time.sleep(0.05)
+    return process
+
+
 def concurrent_appends(writers: int, seconds: float, threads: bool, baseline: bool = False,
-                       sequencer: bool = False) -> tuple[int, float, CpuMeter]:
-    """Entries written by ``writers`` concurrent writers in ``seconds``, the time taken, and the CPU used."""
+                       sequencer: bool = False, writer: bool = False) -> tuple[int, float, CpuMeter]:
+    """Entries written by ``writers`` concurrent writers in ``seconds``, the time taken, and the CPU used
+    (the audit writer's included: it is a child process, stopped and waited for before the meter stops)."""
     from django.db import connections
 
     from famlink.adapters.storage.governance import audit_log
 
     connections.close_all()
     meter = CpuMeter(threads).__enter__()
+    audit_writer = _start_audit_writer() if writer else None
     start = time.time() + (0.5 if threads else 3.0)  # let every writer get ready first
     stop = start + seconds
     done: list[int] = []
@@ -200,6 +242,10 @@ def concurrent_appends(writers: int, seconds: float, threads: bool, baseline: bo
     if threads and sequencer:
         audit_log.stop_sequencer()
     elapsed = max(time.time(), stop) - start
+    if audit_writer is not None:
+        meter.audit_writer = meter.cpu_of(audit_writer.pid or 0)
+        audit_writer.terminate()
+        audit_writer.join()
     meter.__exit__()
     return sum(done), elapsed, meter
 
@@ -212,6 +258,8 @@ def main() -> None:
     parser.add_argument("--threads", action="store_true", help="writers are threads in this process, not processes")
     parser.add_argument("--no-sequencer", action="store_true",
                         help="no sequencer thread: each request sequences after its commit (as commands do)")
+    parser.add_argument("--no-writer", action="store_true",
+                        help="no audit writer: each request writes its entry in its own transaction")
     parser.add_argument("--gather", type=float, default=None, help="the sequencer's gathering time, seconds")
     parser.add_argument("--baseline-with-commit", action="store_true",
                         help="the baseline's INSERT goes with its COMMIT, one round trip (PostgreSQL)")
@@ -244,6 +292,7 @@ def main() -> None:
 
     kind = "threads" if args.threads else "processes"
     how = "no sequencer thread" if args.no_sequencer else f"a sequencer thread per process (gather {GATHER * 1e3:.0f} ms)"
+    how += "; no audit writer" if args.no_writer else "; the audit writer"
     print(f"database: {connection.vendor}; writers: {args.writers} {kind}; {how}; {args.seconds:.0f} s each run; "
           f"load average before: {os.getloadavg()[0]:.1f}")
     with connection.cursor() as cursor:
@@ -257,7 +306,8 @@ def main() -> None:
     sent = " sent with the COMMIT" if BASELINE_WITH_COMMIT else ""
     print(f"baseline, one plain INSERT{sent} per transaction, no log: {plain / plain_elapsed:,.0f} transactions/s "
           f"(load average after: {os.getloadavg()[0]:.1f}); {plain_cpu.per(plain)}")
-    total, elapsed, cpu = concurrent_appends(args.writers, args.seconds, args.threads, sequencer=not args.no_sequencer)
+    total, elapsed, cpu = concurrent_appends(args.writers, args.seconds, args.threads, sequencer=not args.no_sequencer,
+                                             writer=not args.no_writer)
     left_pending = AuditLogPending.objects.count()  # before any reader sequences them
     indexes = list(AuditLogEntry.objects.order_by("index").values_list("index", flat=True))
     assert left_pending == 0, f"{left_pending} entries were left pending with every writer finished"

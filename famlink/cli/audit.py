@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import click
 
@@ -70,3 +71,14 @@ def prove(entry_id: int, as_json: bool) -> None:
     for step, digest in enumerate(proof["audit_path"]):
         click.echo(f"path {step}: {digest}")
     click.echo(f"signed root: {head['tree_head']['root_hash']} at {head['tree_head']['timestamp']}")
+
+
+@audit.command()
+@click.option("--socket", "path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where to listen (default: FAMLINK_AUDIT_WRITER_SOCKET).")
+def writer(path: Path | None) -> None:
+    """Commit the audit entries of reads for the web workers, many to a commit (PostgreSQL; famlink serve runs it)."""
+    setup_django()
+    from famlink.adapters.storage.governance import audit_writer
+
+    audit_writer.run(path)

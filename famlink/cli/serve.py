@@ -20,7 +20,7 @@ def _serve(port: int, workers: int) -> None:
     gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
     os.execv(
         gunicorn,
-        [gunicorn, "famlink.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+        [gunicorn, "famlink.wsgi:application", "--config", "python:famlink.gunicorn_conf", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
          "--access-logfile", str(config.data_dir() / "access.log"), "--log-level", "warning"],
     )
 

@@ -70,3 +70,11 @@ def test_prove_without_a_head_is_a_clear_error() -> None:
     log(2)
     code, out = run("audit", "prove", "0")
     assert code == 2 and "no tree head has been published" in out
+
+
+def test_the_audit_writer_refuses_to_run_on_sqlite_with_a_clear_message() -> None:
+    if connection.vendor != "sqlite":
+        pytest.skip("on PostgreSQL it runs: tests/test_gunicorn_conf.py starts it as famlink serve does")
+    code, output = run("audit", "writer", "--socket", "/tmp/famlink-never.sock")
+    assert code != 0
+    assert "needs PostgreSQL" in output and "Traceback" not in output

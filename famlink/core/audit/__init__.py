@@ -4,7 +4,14 @@ Storage (the Django adapter) keeps the rows; this package decides what the
 bytes are, how they hash and how anyone can check them. See docs/audit.md.
 """
 
-from famlink.core.audit.entry import AuditEntry, AuditEvent, Verdict, canonical_json, utc_timestamp
+from famlink.core.audit.entry import (
+    READ_EVENTS,
+    AuditEntry,
+    AuditEvent,
+    Verdict,
+    canonical_json,
+    utc_timestamp,
+)
 from famlink.core.audit.merkle import (
     EMPTY_ROOT,
     MerkleTree,
@@ -31,6 +38,7 @@ from famlink.core.audit.verify import LogVerification, StoredEntry, verify_log
 
 __all__ = [
     "EMPTY_ROOT",
+    "READ_EVENTS",
     "AuditEntry",
     "AuditEvent",
     "ConsistencyProof",

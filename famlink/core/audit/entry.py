@@ -50,6 +50,13 @@ class AuditEvent(StrEnum):
     DATA_DOWNLOADED = "rights:data_downloaded"
 
 
+#: Events that record a read and change nothing. Their entries may be made durable ahead of the
+#: reading transaction (write-ahead, docs/audit.md §7): there is no change for them to commit with.
+READ_EVENTS = frozenset({
+    AuditEvent.RECORD_VIEWED, AuditEvent.RECORD_EXPORTED, AuditEvent.LINK_VIEWED, AuditEvent.DATA_DOWNLOADED,
+})
+
+
 class Verdict(StrEnum):
     """The policy decision that was recorded: denials are logged too (invariant 1)."""
 

@@ -24,6 +24,11 @@ first. An entry can only stay pending if its process dies between commit and
 sequencing (or the transaction that held the lock rolled back); the next
 append, reader or sequencer tick (any process's) then sequences it. It is
 never lost: it was committed with its access.
+
+Reads (``READ_EVENTS``) are the exception: they change nothing to commit
+with, so where an *audit writer* listens (``audit_writer``; ``famlink serve``
+starts one on PostgreSQL) their entries go to it instead, and it places the
+entries of many requests in one commit before answering (``place_ahead``).
 """
 
 from __future__ import annotations
@@ -44,6 +49,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from famlink import config
+from famlink.adapters.storage.governance import audit_writer
 from famlink.adapters.storage.governance.models import (
     AuditLogCounter,
     AuditLogEntry,
@@ -51,6 +57,7 @@ from famlink.adapters.storage.governance.models import (
     PublishedTreeHead,
 )
 from famlink.core.audit import (
+    READ_EVENTS,
     AuditEntry,
     AuditEvent,
     InclusionProof,
@@ -149,10 +156,11 @@ def _write_ahead(facts: list[bytes]) -> None:
         cursor.execute(sql, facts)
 
 
-def _row(entry: AuditEntry) -> AuditLogEntry:
-    """What ``append`` returns for an entry still pending: no index, no bytes, no hash yet."""
+def _row(entry: AuditEntry, index: int | None = None) -> AuditLogEntry:
+    """What ``append`` returns for an entry placed elsewhere (the audit writer) or still pending (no index):
+    the readable columns, not the bytes or hash."""
     return AuditLogEntry(
-        index=None,  # type: ignore[misc]  # unsaved: it has no place yet
+        index=index,  # type: ignore[misc]  # None: unsaved, it has no place yet
         entry_bytes=b"",
         leaf_hash=b"",
         actor_id=entry.actor_id,
@@ -372,14 +380,20 @@ AFTER_ERROR = 1.0
 _UNNEST_TYPES = ("bigint", "bytea", "bytea", "text", "text", "text", "text", "text", "text", "text", "timestamptz")
 
 
-def _connect_sequencer() -> psycopg.Connection[Any]:
-    """The sequencer's own connection to Django's database, outside Django: autocommit, and every
-    commit without waiting for its disk flush (all it commits is placing; see ``_without_waiting_for_disk``)."""
+def _connect_sequencer(*, synchronous: bool = False) -> psycopg.Connection[Any]:
+    """A connection of the log's own to Django's database, outside Django, in autocommit.
+
+    A sequencer's commits do not wait for their disk flush (all it commits
+    is placing; see ``_without_waiting_for_disk``); the audit writer's do
+    (``synchronous``): the entries it places exist nowhere else.
+    """
     params = connection.get_connection_params()
     for django_only in ("cursor_factory", "context"):  # plain psycopg: statements and arrays in binary
         params.pop(django_only, None)
+    params["prepare_threshold"] = 0  # the same few statements for the process's life: planned once, on the server
     own = psycopg.connect(**params, autocommit=True)
-    own.execute("SET synchronous_commit TO OFF")
+    if not synchronous:
+        own.execute("SET synchronous_commit TO OFF")
     return own
 
 
@@ -426,6 +440,56 @@ def _turn_on(own: psycopg.Connection[Any], unreadable: tuple[int, ...]) -> Turn:
         own.execute("COMMIT")
         own.execute("SELECT pg_advisory_unlock(%s)", [LOG_LOCK])
     return Turn(LOCKED, len(rows), tuple(row_id for row_id, _ in bad))
+
+
+#: The audit writer's transaction, one statement: claim indexes from the counter, place the entries
+#: sent to it and return the first index. See ``place_ahead``.
+_PLACE_AHEAD = """
+WITH claimed AS (
+    UPDATE {counter} SET next_index = next_index + cardinality(%(facts)s::bytea[]) WHERE id = 1
+    RETURNING next_index - cardinality(%(facts)s::bytea[]) AS first
+), sent AS MATERIALIZED (  -- each entry's JSON parsed once, not once for each column read from it
+    SELECT claimed.first + t.n - 1 AS index, t.facts, convert_from(t.facts, 'UTF8')::jsonb AS j,
+           position('\\x2c226a757374696669636174696f6e223a'::bytea IN t.facts) AS at
+    FROM claimed, unnest(%(facts)s::bytea[]) WITH ORDINALITY AS t(facts, n)
+), placed AS (
+    SELECT *, substring(facts FROM 1 FOR at - 1) || convert_to(',"index":' || index, 'UTF8') || substring(facts FROM at)
+              AS entry_bytes
+    FROM sent
+), written AS (
+    INSERT INTO {entries} ({columns})
+    SELECT index, entry_bytes, sha256('\\x00'::bytea || entry_bytes), j->>'actor_id', j->>'actor_role',
+           j->>'organisation', j->>'purpose', j->>'subject_id', j->>'action', j->>'decision',
+           (j->>'occurred_at')::timestamptz
+    FROM placed
+)
+SELECT first FROM claimed
+"""
+
+
+def place_ahead(own: psycopg.Connection[Any], sent: list[bytes]) -> int:
+    """Place entries sent to the audit writer (pending bytes it has read as entries); the index of the first.
+
+    One statement on the writer's autocommit connection, so one round trip
+    and one synchronous commit: it moves the counter on and inserts the
+    entries. The database makes each entry's bytes, leaf hash and readable
+    columns, as ``AuditEntry.placed_bytes``, ``leaf_hash`` and ``_placed_rows``
+    would (a test holds the two to the same rows, and ``verify`` recomputes
+    them), so nothing has to be read back first. It does not take the log's advisory lock: the counter
+    row's lock, held from the UPDATE to the commit, already orders every
+    placing (the sequencers' too), so indexes stay gap-free and each commit
+    follows the one before. Pending entries are left to the sequencers.
+    """
+    params = {"facts": sent}
+    sql = _PLACE_AHEAD.format(counter=_table(AuditLogCounter), entries=_table(AuditLogEntry),
+                              columns=", ".join(connection.ops.quote_name(c) for c in ENTRY_COLUMNS))
+    claimed = own.execute(sql, params, binary=True).fetchone()
+    if claimed is None:  # first use (or a test flushed the table): no counter row to move on yet
+        own.execute(f"INSERT INTO {_table(AuditLogCounter)} (id, next_index) VALUES (1, 0) ON CONFLICT (id) DO NOTHING")
+        claimed = own.execute(sql, params, binary=True).fetchone()
+    if claimed is None:
+        raise psycopg.DataError("the audit log's counter could not be created")
+    return int(claimed[0])
 
 
 class Sequencer:
@@ -573,7 +637,9 @@ def append_many(
 ) -> list[AuditLogEntry]:
     """Write entries, in order, in the caller's transaction: a linkage run logs many at once.
 
-    The entries are written pending, with no lock shared between requests. If
+    Entries of reads go to the audit writer if one listens, and come back
+    placed, with their indexes, once committed (see ``audit_writer``).
+    Otherwise the entries are written pending, with no lock shared between requests. If
     the log's lock is free they are given their places at once (and the rows
     returned carry their indexes); if not, the rows come back with ``index``
     None and are placed just after commit. ``need_index`` waits for the lock
@@ -585,6 +651,10 @@ def append_many(
     entries = [AuditEntry(index=0, occurred_at=stamp, **_fields(facts)) for facts in batch]
     if not entries:
         return []
+    if _postgres() and all(entry.action in READ_EVENTS for entry in entries):
+        first = audit_writer.send_ahead([entry.pending_bytes() for entry in entries])
+        if first is not None:  # committed by the audit writer: see its module
+            return [_row(entry, index) for index, entry in enumerate(entries, start=first)]
     sequencer = _sequencer_running()
     # No savepoint: if anything here fails, the caller's access must roll back with it.
     with transaction.atomic(savepoint=False):

@@ -1,13 +1,15 @@
 """The one policy door: every read of personal data goes through ``open()``.
 
 ``open()`` builds the ``Actor``, ``Subject`` and ``Context`` from a handful of
-rows, asks core ``decide()``, and writes the audit entry in the SAME
-transaction as the read, so an access and its entry commit or vanish together
-(the entry is written ahead, pending, and given its place in the log just
-after; see ``audit_log``):
+rows, asks core ``decide()``, and writes the audit entry. An access that
+changes something runs in the SAME transaction as its entry, so the two
+commit or vanish together. A read (``READ_EVENTS``) has nothing to commit:
+its entry is durable before the door lets the caller go on (committed by the
+audit writer, or in its own transaction; see ``audit_log`` and
+``audit_writer``):
 
     with door.open(actor, Purpose.DIRECT_SERVICE_DELIVERY, person, categories) as grant:
-        rows = list(records)          # the read, inside the transaction
+        rows = list(records)          # the read
 
 A refusal is logged and committed first, then raised as ``AccessDenied``
 with the plain-English reasons. Do not call ``open()`` inside an outer
@@ -18,7 +20,7 @@ would go with it).
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -38,7 +40,7 @@ from famlink.adapters.storage.governance.models import (
     OptOutKind,
 )
 from famlink.adapters.storage.sources.models import Source
-from famlink.core.audit import AuditEvent, Verdict
+from famlink.core.audit import READ_EVENTS, AuditEvent, Verdict
 from famlink.core.consent import ConsentGrant, ConsentLevel, ConsentState
 from famlink.core.errors import AccessDenied
 from famlink.core.policy import (
@@ -218,14 +220,21 @@ def open(
     cannot_meet: frozenset[ObligationKind] = CANNOT_MEET_BY_DEFAULT,
     now: datetime | None = None,
 ) -> Iterator[Grant]:
-    """Decide, and on allow run the caller's read in one transaction with its audit entry."""
+    """Decide, and on allow run the caller's access; its audit entry is durable before the door closes.
+
+    An access that changes something (an action not in ``READ_EVENTS``) runs
+    in one transaction with its entry: both commit or neither. A read has no
+    change to commit with, so it runs outside a transaction and its entry is
+    written ahead of the data leaving the door (the audit writer's group
+    commit, or the entry's own transaction; docs/audit.md §7).
+    """
     tally = _uses.get()
     if tally is not None:
         tally.append(1)
     categories = tuple(sorted({DataCategory(c) for c in categories}))
     purpose = Purpose(purpose)
     now = now or timezone.now()
-    with transaction.atomic():
+    with nullcontext() if action in READ_EVENTS else transaction.atomic():
         subject = subject_for(actor, person, now)
         context = context_for(person, sources, now, break_glass)
         decision = decide(actor, purpose, subject, categories, context)

@@ -1,0 +1,201 @@
+"""The audit writer: reads' entries committed many to a commit, gap-free, durable before the read returns."""
+
+from __future__ import annotations
+
+import socket
+import tempfile
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from famlink.adapters.storage.governance import audit_log, audit_writer, door
+from famlink.adapters.storage.governance.actors import staff_actor
+from famlink.adapters.storage.governance.audit_writer import AuditUnavailable, AuditWriter
+from famlink.adapters.storage.governance.models import (
+    AuditLogCounter,
+    AuditLogEntry,
+    AuditLogPending,
+)
+from famlink.adapters.storage.sources.models import Source
+from famlink.core.audit import READ_EVENTS, AuditEntry, AuditEvent, utc_timestamp
+from famlink.core.consent import ConsentLevel
+from famlink.core.errors import InvalidInput
+from famlink.core.taxonomy import DataCategory, Purpose
+from tests.adapters.storage.governance import builders
+from tests.adapters.storage.governance.concurrency import at_once
+from tests.adapters.storage.governance.test_audit_log import database_url, facts, postgres_only
+from tests.adapters.storage.governance.test_door import give_consent
+
+pytestmark = [pytest.mark.django_db(transaction=True), postgres_only]
+
+
+@pytest.fixture
+def socket_path(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A short socket path of this test's own (a Unix socket's path must stay under ~100 characters)."""
+    folder = Path(tempfile.mkdtemp(prefix="fl-", dir="/tmp"))
+    monkeypatch.setenv("FAMLINK_AUDIT_WRITER_SOCKET", str(folder / "w.sock"))
+    yield folder / "w.sock"
+    audit_writer._forget()  # this thread's connection belongs to this test's writer
+    for leftover in folder.iterdir():
+        leftover.unlink()
+    folder.rmdir()
+
+
+@pytest.fixture
+def writer(socket_path: Path) -> Iterator[AuditWriter]:
+    """A running writer, in a thread of the test's process, on the test database."""
+    running = AuditWriter(socket_path)
+    thread = threading.Thread(target=running.serve)
+    thread.start()
+    assert running.wait_until_listening()
+    yield running
+    running.stop()
+    thread.join(10)
+    assert not thread.is_alive()
+
+
+def entries_in_log() -> list[AuditLogEntry]:
+    return list(AuditLogEntry.objects.order_by("index"))
+
+
+def pending_bytes(i: int, subject: str = "P1") -> bytes:
+    return AuditEntry(index=0, occurred_at=utc_timestamp(timezone.now()), **audit_log._fields(facts(i, subject))).pending_bytes()
+
+
+def test_a_read_is_in_the_log_with_its_index_as_soon_as_append_returns(writer: AuditWriter) -> None:
+    row = audit_log.append(facts(0))
+    assert row.index == 0  # placed by the writer, not left pending
+    assert writer.commits == 1 and AuditLogPending.objects.count() == 0
+    [stored] = entries_in_log()
+    assert (stored.index, stored.subject_id, stored.action) == (0, "P1", AuditEvent.RECORD_VIEWED)
+    assert audit_log.verify().ok
+
+
+def test_the_database_places_entries_exactly_as_famlink_would_in_python(writer: AuditWriter) -> None:
+    """The writer's SQL makes each entry's bytes, leaf hash and readable columns; they must equal ours."""
+    sent = [pending_bytes(i, subject=f"P{i}") for i in range(3)]
+    first = audit_writer.send_ahead(sent)
+    assert first == 0
+    readable, unreadable = audit_log._read_pending([(i, data) for i, data in enumerate(sent)])
+    assert unreadable == []
+    expected = audit_log._placed_rows(readable, first)
+    stored = [tuple(row) for row in AuditLogEntry.objects.order_by("index").values_list(*audit_log.ENTRY_COLUMNS)]
+    assert [(*row[:1], bytes(row[1]), bytes(row[2]), *row[3:]) for row in stored] == expected
+
+
+def test_concurrent_reads_keep_one_gap_free_order_and_share_commits(writer: AuditWriter) -> None:
+    writers, each = 8, 25
+    indexes: list[int] = []
+
+    def read(w: int) -> None:
+        for i in range(each):
+            row = audit_log.append(facts(i, subject=f"W{w}"))
+            assert row.index is not None
+            indexes.append(row.index)
+        audit_writer._forget()
+
+    at_once(writers, read)
+    assert sorted(indexes) == list(range(writers * each))  # every request got its own place
+    log = entries_in_log()
+    assert [e.index for e in log] == list(range(writers * each))
+    assert writer.commits < writers * each  # some commits carried several requests' entries
+    for index in indexes[:20]:  # the index a request was told holds that request's entry
+        assert log[index].subject_id.startswith("W")
+    assert AuditLogPending.objects.count() == 0 and audit_log.verify().ok
+
+
+def test_entries_written_by_requests_and_by_the_writer_share_one_order(writer: AuditWriter) -> None:
+    """A consent change writes its entry in its own transaction; reads go to the writer: one log, no gaps."""
+    change = facts(0, subject="C")
+    change = audit_log.AuditFacts(**{**audit_log._fields(change), "action": AuditEvent.CONSENT_GIVEN})
+    assert change.action not in READ_EVENTS
+    audit_log.append(facts(1))
+    assert audit_log.append(change, need_index=True).index == 1
+    audit_log.append(facts(2))
+    assert [(e.index, e.action) for e in entries_in_log()] == [
+        (0, "record:viewed"), (1, "consent:given"), (2, "record:viewed")]
+    assert audit_log.verify().ok
+
+
+def test_bytes_that_are_not_an_entry_are_refused_and_nothing_is_written(writer: AuditWriter) -> None:
+    with pytest.raises(InvalidInput, match="refused the entries"):
+        audit_writer.send_ahead([pending_bytes(0), b'{"action": "made up"}'])
+    assert entries_in_log() == [] and writer.commits == 0
+    assert audit_writer.send_ahead([pending_bytes(1)]) == 0  # the connection still works
+
+
+def test_without_a_writer_a_read_writes_its_own_entry(socket_path: Path) -> None:
+    socket_path.touch()  # a leftover file where a writer once listened: nobody answers it
+    row = audit_log.append(facts(0))
+    assert row.index == 0 and [e.index for e in entries_in_log()] == [0]
+
+
+def test_a_writer_that_cannot_commit_tells_the_request_to_write_its_own_entry(
+    writer: AuditWriter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(audit_writer, "LOCK_WAIT", "50ms")  # read when the writer connects, at its first commit
+    assert audit_log.append(facts(0)).index == 0
+    with psycopg.connect(database_url(), autocommit=True) as other, other.transaction():
+        other.execute(f"SELECT next_index FROM {audit_log._table(AuditLogCounter)} WHERE id = 1 FOR UPDATE")
+        assert audit_writer.send_ahead([pending_bytes(1)]) is None  # "write it yourself"
+        assert writer.commits == 1
+    assert [e.index for e in entries_in_log()] == [0]  # nothing half-written
+    assert audit_log.append(facts(2)).index == 1  # the writer reconnects and goes on
+    assert audit_log.verify().ok
+
+
+def test_a_writer_that_vanishes_with_the_entries_fails_the_read(socket_path: Path) -> None:
+    """It may or may not have committed them: the read must not go ahead unaudited."""
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(str(socket_path))
+    listener.listen(1)
+
+    def take_and_vanish() -> None:
+        peer, _ = listener.accept()
+        peer.recv(1 << 16)
+        peer.close()
+
+    thread = threading.Thread(target=take_and_vanish)
+    thread.start()
+    fam = builders.family("v")
+    give_consent(fam.child, ConsentLevel.ACROSS_SERVICES, Purpose.DIRECT_SERVICE_DELIVERY)
+    with pytest.raises(AuditUnavailable, match="did not confirm this access"), door.open(
+        staff_actor(builders.staff()), Purpose.DIRECT_SERVICE_DELIVERY, fam.child, [DataCategory.HEALTH],
+        sources=Source.objects.all(),
+    ):
+        pass  # the read runs here; its entry must be confirmed before the door lets the caller go on
+    thread.join()
+    listener.close()
+
+
+def test_a_restarted_writer_is_found_again_without_failing_a_request(socket_path: Path) -> None:
+    for expected in (0, 1):
+        running = AuditWriter(socket_path)
+        thread = threading.Thread(target=running.serve)
+        thread.start()
+        assert running.wait_until_listening()
+        assert audit_log.append(facts(expected)).index == expected  # the same thread, a new writer
+        running.stop()
+        thread.join(10)
+    assert audit_log.verify().ok
+
+
+def test_a_read_through_the_door_is_in_the_log_before_the_door_closes(writer: AuditWriter) -> None:
+    fam = builders.family("d")
+    give_consent(fam.child, ConsentLevel.ACROSS_SERVICES, Purpose.DIRECT_SERVICE_DELIVERY)
+    before = writer.commits
+    with door.open(staff_actor(builders.staff()), Purpose.DIRECT_SERVICE_DELIVERY, fam.child, [DataCategory.HEALTH],
+                   sources=Source.objects.all()) as grant:
+        assert grant.decision.allow
+        assert not connection.in_atomic_block  # a read holds no transaction open
+    assert writer.commits == before + 1
+    assert entries_in_log()[-1].subject_id == fam.child.public_id
+
+
+def test_the_socket_is_for_this_user_only(writer: AuditWriter, socket_path: Path) -> None:
+    assert socket_path.stat().st_mode & 0o777 == 0o600

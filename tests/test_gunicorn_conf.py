@@ -1,0 +1,59 @@
+"""``famlink serve``'s gunicorn hooks: the audit writer starts before the workers and stops after them."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from famlink import gunicorn_conf
+from famlink.adapters.storage.governance import audit_log, audit_writer
+from famlink.adapters.storage.governance.models import AuditLogEntry
+from tests.adapters.storage.governance.test_audit_log import ON_POSTGRES, database_url, facts
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+class Server:
+    """What the hooks use of gunicorn's arbiter: its log."""
+
+    def __init__(self) -> None:
+        self.warnings: list[str] = []
+        self.log = self
+
+    def warning(self, message: str, *args: Any) -> None:
+        self.warnings.append(message % args if args else message)
+
+
+@pytest.fixture
+def socket_path(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    path = Path(tempfile.mkdtemp(prefix="fl-", dir="/tmp")) / "w.sock"
+    monkeypatch.setenv("FAMLINK_AUDIT_WRITER_SOCKET", str(path))
+    monkeypatch.setenv("FAMLINK_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("DATABASE_URL", database_url())  # the writer's process uses this test's database
+    return path
+
+
+def test_on_postgresql_serve_runs_the_audit_writer_for_its_workers(socket_path: Path) -> None:
+    if not ON_POSTGRES:
+        pytest.skip("PostgreSQL only")
+    server = Server()
+    gunicorn_conf.on_starting(server)
+    try:
+        assert server.warnings == [] and socket_path.exists()
+        assert audit_log.append(facts(0)).index == 0  # placed by the writer's process, not this one
+        assert AuditLogEntry.objects.count() == 1
+    finally:
+        gunicorn_conf.on_exit(server)
+        audit_writer._forget()
+    assert gunicorn_conf._writer is not None and gunicorn_conf._writer.returncode == 0  # stopped cleanly
+    assert not socket_path.exists()
+
+
+def test_on_sqlite_serve_starts_no_writer(socket_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(gunicorn_conf, "_writer", None)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{socket_path.parent / 'x.sqlite3'}")
+    gunicorn_conf.on_starting(Server())
+    assert gunicorn_conf._writer is None and not socket_path.exists()
