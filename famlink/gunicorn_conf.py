@@ -14,7 +14,10 @@ import sys
 import time
 from typing import Any
 
-from famlink import config
+from famlink.config import (  # names, not the module: gunicorn has a "config" setting
+    audit_writer_socket,
+    database_url,
+)
 
 _writer: subprocess.Popen[bytes] | None = None
 
@@ -22,7 +25,7 @@ _writer: subprocess.Popen[bytes] | None = None
 def _listening() -> bool:
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
         try:
-            probe.connect(str(config.audit_writer_socket()))
+            probe.connect(str(audit_writer_socket()))
         except OSError:
             return False
     return True
@@ -30,7 +33,7 @@ def _listening() -> bool:
 
 def on_starting(server: Any) -> None:
     global _writer
-    if not config.database_url().startswith("postgres"):
+    if not database_url().startswith("postgres"):
         return  # SQLite: each request writes its own entry
     _writer = subprocess.Popen([sys.executable, "-m", "famlink", "audit", "writer"])
     deadline = time.monotonic() + 30

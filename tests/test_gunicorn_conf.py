@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
 import tempfile
+import time
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -57,3 +63,29 @@ def test_on_sqlite_serve_starts_no_writer(socket_path: Path, monkeypatch: pytest
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{socket_path.parent / 'x.sqlite3'}")
     gunicorn_conf.on_starting(Server())
     assert gunicorn_conf._writer is None and not socket_path.exists()
+
+
+def test_famlink_serve_answers_with_these_hooks_loaded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """gunicorn reads every name in the module that matches one of its settings: a stray one stops it."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "FAMLINK_DATA_DIR": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path / 'serve.sqlite3'}"}
+    famlink = [sys.executable, "-m", "famlink"]
+    server = subprocess.Popen([*famlink, "serve", "--port", str(port), "--workers", "1"], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        status = None
+        for _ in range(150):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as page:
+                    status = page.status
+                break
+            except OSError:
+                if server.poll() is not None:
+                    break
+                time.sleep(0.1)
+        assert status == 200, server.stdout.read().decode() if server.poll() is not None and server.stdout else ""
+    finally:
+        server.terminate()
+        server.wait(30)
