@@ -397,6 +397,32 @@ def _connect_sequencer(*, synchronous: bool = False) -> psycopg.Connection[Any]:
     return own
 
 
+class OwnConnection:
+    """A connection of the log's own (``_connect_sequencer``), made when first needed.
+
+    Closed after any failure: that rolls back a transaction it was in and
+    releases the log's lock, and the next use starts on a new connection.
+    """
+
+    def __init__(self, *, synchronous: bool = False, lock_wait: str | None = None) -> None:
+        self.synchronous, self.lock_wait = synchronous, lock_wait
+        self.connection: psycopg.Connection[Any] | None = None
+
+    def get(self) -> psycopg.Connection[Any]:
+        if self.connection is None:
+            self.connection = _connect_sequencer(synchronous=self.synchronous)
+            if self.lock_wait is not None:  # wait this long for a lock, then fail
+                self.connection.execute(f"SET lock_timeout TO '{self.lock_wait}'")
+        return self.connection
+
+    def close(self) -> None:
+        if self.connection is not None:
+            try:
+                self.connection.close()
+            finally:
+                self.connection = None
+
+
 def _turn_on(own: psycopg.Connection[Any], unreadable: tuple[int, ...]) -> Turn:
     """``_take_turn`` on the sequencer's own connection, in three round trips.
 
@@ -521,7 +547,7 @@ class Sequencer:
         self.placed = 0
         self._wake = threading.Event()
         self._stop = threading.Event()
-        self._own: psycopg.Connection[Any] | None = None
+        self._own = OwnConnection()
         self._thread = threading.Thread(target=self._run, name="famlink-audit-sequencer", daemon=True)
 
     def start(self) -> Sequencer:
@@ -549,9 +575,7 @@ class Sequencer:
 
     def _turn(self, unreadable: tuple[int, ...]) -> Turn:
         try:
-            if self._own is None:
-                self._own = _connect_sequencer()
-            turn = _turn_on(self._own, unreadable)
+            turn = _turn_on(self._own.get(), unreadable)
         except Exception:  # the database went away, say: the next turn starts on a new connection
             log.warning("the audit sequencer's turn failed; retrying", exc_info=True)
             self._close()
@@ -563,11 +587,7 @@ class Sequencer:
 
     def _close(self) -> None:
         """Close its connection: a transaction it was in rolls back, and the log's lock is released."""
-        if self._own is not None:
-            try:
-                self._own.close()
-            finally:
-                self._own = None
+        self._own.close()
 
     def _run(self) -> None:
         turn = Turn(NOTHING)

@@ -39,7 +39,6 @@ import sys
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import psycopg
 from django.db import connection
@@ -132,7 +131,7 @@ class AuditWriter:
         self.path = path
         self.commits = 0
         self.placed = 0
-        self._own: psycopg.Connection[Any] | None = None
+        self._own = audit_log.OwnConnection(synchronous=True, lock_wait=LOCK_WAIT)
         self._stop = threading.Event()
         self._listening = threading.Event()
         self._queued: list[tuple[_Peer, list[bytes]]] = []
@@ -236,19 +235,16 @@ class AuditWriter:
                     group, self._queued = self._queued, []
                 self._commit(group)
         finally:
-            self._close()
+            self._own.close()
 
     def _commit(self, group: list[tuple[_Peer, list[bytes]]]) -> None:
         """Place every request's entries in one transaction, then answer each request."""
         sent = [data for _, entries in group for data in entries]
         try:
-            if self._own is None:
-                self._own = audit_log._connect_sequencer(synchronous=True)
-                self._own.execute(f"SET lock_timeout TO '{LOCK_WAIT}'")
-            first = audit_log.place_ahead(self._own, sent)
+            first = audit_log.place_ahead(self._own.get(), sent)
         except psycopg.Error as error:  # lock held too long, or the database went away: they write their own
             log.warning("audit writer: could not commit %d requests: %s", len(group), error)
-            self._close()
+            self._own.close()
             for peer, _ in group:
                 self._answer(peer, WRITE_IT_YOURSELF, str(error).encode())
             return
@@ -262,12 +258,6 @@ class AuditWriter:
         with contextlib.suppress(OSError):  # the worker went away; its request failed on its side
             peer.sock.sendall(_framed(bytes([status]) + detail))  # a few bytes: they fit its empty buffer
 
-    def _close(self) -> None:
-        if self._own is not None:
-            try:
-                self._own.close()
-            finally:
-                self._own = None
 
 
 def run(path: Path | None = None) -> None:

@@ -161,7 +161,7 @@ def test_a_sequencer_fails_over_a_broken_connection_and_carries_on() -> None:
     assert sequencer is not None
     audit_log.append(facts(0))
     assert eventually(lambda: pending() == 0)
-    own = sequencer._own
+    own = sequencer._own.connection
     assert own is not None
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_terminate_backend(%s)", [own.info.backend_pid])

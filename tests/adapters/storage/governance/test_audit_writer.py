@@ -6,6 +6,7 @@ import socket
 import tempfile
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -46,17 +47,25 @@ def socket_path(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     folder.rmdir()
 
 
-@pytest.fixture
-def writer(socket_path: Path) -> Iterator[AuditWriter]:
-    """A running writer, in a thread of the test's process, on the test database."""
-    running = AuditWriter(socket_path)
+@contextmanager
+def running_writer(path: Path) -> Iterator[AuditWriter]:
+    """A writer running in a thread of the test's process, on the test database."""
+    running = AuditWriter(path)
     thread = threading.Thread(target=running.serve)
     thread.start()
     assert running.wait_until_listening()
-    yield running
-    running.stop()
-    thread.join(10)
+    try:
+        yield running
+    finally:
+        running.stop()
+        thread.join(10)
     assert not thread.is_alive()
+
+
+@pytest.fixture
+def writer(socket_path: Path) -> Iterator[AuditWriter]:
+    with running_writer(socket_path) as running:
+        yield running
 
 
 def entries_in_log() -> list[AuditLogEntry]:
@@ -136,16 +145,17 @@ def test_without_a_writer_a_read_writes_its_own_entry(socket_path: Path) -> None
 
 
 def test_a_writer_that_cannot_commit_tells_the_request_to_write_its_own_entry(
-    writer: AuditWriter, monkeypatch: pytest.MonkeyPatch
+    socket_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(audit_writer, "LOCK_WAIT", "50ms")  # read when the writer connects, at its first commit
-    assert audit_log.append(facts(0)).index == 0
-    with psycopg.connect(database_url(), autocommit=True) as other, other.transaction():
-        other.execute(f"SELECT next_index FROM {audit_log._table(AuditLogCounter)} WHERE id = 1 FOR UPDATE")
-        assert audit_writer.send_ahead([pending_bytes(1)]) is None  # "write it yourself"
-        assert writer.commits == 1
-    assert [e.index for e in entries_in_log()] == [0]  # nothing half-written
-    assert audit_log.append(facts(2)).index == 1  # the writer reconnects and goes on
+    monkeypatch.setattr(audit_writer, "LOCK_WAIT", "50ms")  # not 2 s
+    with running_writer(socket_path) as writer:
+        assert audit_log.append(facts(0)).index == 0
+        with psycopg.connect(database_url(), autocommit=True) as other, other.transaction():
+            other.execute(f"SELECT next_index FROM {audit_log._table(AuditLogCounter)} WHERE id = 1 FOR UPDATE")
+            assert audit_writer.send_ahead([pending_bytes(1)]) is None  # "write it yourself"
+            assert writer.commits == 1
+        assert [e.index for e in entries_in_log()] == [0]  # nothing half-written
+        assert audit_log.append(facts(2)).index == 1  # the writer reconnects and goes on
     assert audit_log.verify().ok
 
 
@@ -175,13 +185,8 @@ def test_a_writer_that_vanishes_with_the_entries_fails_the_read(socket_path: Pat
 
 def test_a_restarted_writer_is_found_again_without_failing_a_request(socket_path: Path) -> None:
     for expected in (0, 1):
-        running = AuditWriter(socket_path)
-        thread = threading.Thread(target=running.serve)
-        thread.start()
-        assert running.wait_until_listening()
-        assert audit_log.append(facts(expected)).index == expected  # the same thread, a new writer
-        running.stop()
-        thread.join(10)
+        with running_writer(socket_path):
+            assert audit_log.append(facts(expected)).index == expected  # the same thread, a new writer
     assert audit_log.verify().ok
 
 
