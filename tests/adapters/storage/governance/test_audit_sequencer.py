@@ -82,7 +82,8 @@ def test_concurrent_writers_with_a_sequencer_keep_one_gap_free_order_and_nothing
     at_once(writers, write)
     assert not placed_by_requests  # requests did no sequencing
     assert eventually(lambda: pending() == 0)  # the sequencer alone, no reader
-    assert sequencer.placed == writers * each
+    # its count moves on just after its commit (and the unlock that follows): wait for that too
+    assert eventually(lambda: sequencer.placed == writers * each), sequencer.placed
     indexes = list(AuditLogEntry.objects.order_by("index").values_list("index", flat=True))
     assert indexes == list(range(writers * each))
     for w in range(writers):
