@@ -7,12 +7,12 @@ records a read (``READ_EVENTS``) has no change to commit with, so it may be
 made durable *ahead* of its transaction (write-ahead, docs/audit.md §7):
 the request sends it here over a Unix socket and waits; the writer gathers
 what every worker sent while its last commit was flushing, places it all in
-the log in one transaction (after any pending entries), and answers each
+the log in one statement (``audit_log.place_ahead``), and answers each
 request with its entry's index once that commit is on disk. One commit then
 serves many accesses, and the requests' own transactions write nothing.
 
 If no writer listens (commands, tests, SQLite, ``famlink serve`` not used),
-or it cannot commit (the log's lock held too long, the database gone), the
+or it cannot commit (the log's counter locked too long, the database gone), the
 request writes its entry in its own transaction as before. If the writer
 vanishes after the request has sent its entry, the request cannot know
 whether the entry was committed: it fails (``AuditUnavailable``) and shows
@@ -55,7 +55,7 @@ INDEX = struct.Struct(">Q")
 PLACED, WRITE_IT_YOURSELF, NOT_ENTRIES = 0, 1, 2
 #: The most a request may send (bytes): a request logs a handful of entries.
 LARGEST = 16 * 1024 * 1024
-#: How long the writer waits for the log's lock before telling its requests to write their own entries.
+#: How long the writer waits for the counter's lock before telling its requests to write their own entries.
 LOCK_WAIT = "2s"
 #: How long one of the writer's threads may hold Python's lock while the other waits (seconds): the
 #: committer must not wait for the reader's 5 ms default after each commit.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -13,6 +13,8 @@ import psycopg
 import pytest
 from django.db import connection
 from django.utils import timezone
+from hypothesis import given
+from hypothesis import strategies as st
 
 from famlink.adapters.storage.governance import audit_log, audit_writer, door
 from famlink.adapters.storage.governance.actors import staff_actor
@@ -32,7 +34,10 @@ from tests.adapters.storage.governance.concurrency import at_once
 from tests.adapters.storage.governance.test_audit_log import database_url, facts, postgres_only
 from tests.adapters.storage.governance.test_door import give_consent
 
-pytestmark = [pytest.mark.django_db(transaction=True), postgres_only]
+
+def with_a_database(test: Callable[..., None]) -> Callable[..., None]:
+    """PostgreSQL only (the writer refuses SQLite), committed for real: the writer has its own connection."""
+    return pytest.mark.django_db(transaction=True)(postgres_only(test))
 
 
 @pytest.fixture
@@ -76,6 +81,7 @@ def pending_bytes(i: int, subject: str = "P1") -> bytes:
     return AuditEntry(index=0, occurred_at=utc_timestamp(timezone.now()), **audit_log._fields(facts(i, subject))).pending_bytes()
 
 
+@with_a_database
 def test_a_read_is_in_the_log_with_its_index_as_soon_as_append_returns(writer: AuditWriter) -> None:
     row = audit_log.append(facts(0))
     assert row.index == 0  # placed by the writer, not left pending
@@ -85,6 +91,7 @@ def test_a_read_is_in_the_log_with_its_index_as_soon_as_append_returns(writer: A
     assert audit_log.verify().ok
 
 
+@with_a_database
 def test_the_database_places_entries_exactly_as_famlink_would_in_python(writer: AuditWriter) -> None:
     """The writer's SQL makes each entry's bytes, leaf hash and readable columns; they must equal ours."""
     sent = [pending_bytes(i, subject=f"P{i}") for i in range(3)]
@@ -97,6 +104,7 @@ def test_the_database_places_entries_exactly_as_famlink_would_in_python(writer: 
     assert [(*row[:1], bytes(row[1]), bytes(row[2]), *row[3:]) for row in stored] == expected
 
 
+@with_a_database
 def test_concurrent_reads_keep_one_gap_free_order_and_share_commits(writer: AuditWriter) -> None:
     writers, each = 8, 25
     indexes: list[int] = []
@@ -118,6 +126,7 @@ def test_concurrent_reads_keep_one_gap_free_order_and_share_commits(writer: Audi
     assert AuditLogPending.objects.count() == 0 and audit_log.verify().ok
 
 
+@with_a_database
 def test_entries_written_by_requests_and_by_the_writer_share_one_order(writer: AuditWriter) -> None:
     """A consent change writes its entry in its own transaction; reads go to the writer: one log, no gaps."""
     change = facts(0, subject="C")
@@ -131,6 +140,7 @@ def test_entries_written_by_requests_and_by_the_writer_share_one_order(writer: A
     assert audit_log.verify().ok
 
 
+@with_a_database
 def test_bytes_that_are_not_an_entry_are_refused_and_nothing_is_written(writer: AuditWriter) -> None:
     with pytest.raises(InvalidInput, match="refused the entries"):
         audit_writer.send_ahead([pending_bytes(0), b'{"action": "made up"}'])
@@ -138,12 +148,14 @@ def test_bytes_that_are_not_an_entry_are_refused_and_nothing_is_written(writer: 
     assert audit_writer.send_ahead([pending_bytes(1)]) == 0  # the connection still works
 
 
+@with_a_database
 def test_without_a_writer_a_read_writes_its_own_entry(socket_path: Path) -> None:
     socket_path.touch()  # a leftover file where a writer once listened: nobody answers it
     row = audit_log.append(facts(0))
     assert row.index == 0 and [e.index for e in entries_in_log()] == [0]
 
 
+@with_a_database
 def test_a_writer_that_cannot_commit_tells_the_request_to_write_its_own_entry(
     socket_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -159,6 +171,7 @@ def test_a_writer_that_cannot_commit_tells_the_request_to_write_its_own_entry(
     assert audit_log.verify().ok
 
 
+@with_a_database
 def test_a_writer_that_vanishes_with_the_entries_fails_the_read(socket_path: Path) -> None:
     """It may or may not have committed them: the read must not go ahead unaudited."""
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -183,6 +196,7 @@ def test_a_writer_that_vanishes_with_the_entries_fails_the_read(socket_path: Pat
     listener.close()
 
 
+@with_a_database
 def test_a_restarted_writer_is_found_again_without_failing_a_request(socket_path: Path) -> None:
     for expected in (0, 1):
         with running_writer(socket_path):
@@ -190,6 +204,7 @@ def test_a_restarted_writer_is_found_again_without_failing_a_request(socket_path
     assert audit_log.verify().ok
 
 
+@with_a_database
 def test_a_read_through_the_door_is_in_the_log_before_the_door_closes(writer: AuditWriter) -> None:
     fam = builders.family("d")
     give_consent(fam.child, ConsentLevel.ACROSS_SERVICES, Purpose.DIRECT_SERVICE_DELIVERY)
@@ -202,5 +217,31 @@ def test_a_read_through_the_door_is_in_the_log_before_the_door_closes(writer: Au
     assert entries_in_log()[-1].subject_id == fam.child.public_id
 
 
+@with_a_database
 def test_the_socket_is_for_this_user_only(writer: AuditWriter, socket_path: Path) -> None:
     assert socket_path.stat().st_mode & 0o777 == 0o600
+
+
+@given(st.binary(max_size=300))
+def test_any_bytes_from_a_peer_are_entries_or_a_clear_refusal(body: bytes) -> None:
+    """A request body the writer cannot split into entries is refused with a message, never a crash."""
+    try:
+        entries = audit_writer._entries_in(body)
+    except InvalidInput as error:
+        assert "entr" in error.text
+        return
+    assert entries and all(entries) and sum(4 + len(e) for e in entries) == len(body)
+
+
+@given(st.lists(st.binary(min_size=1, max_size=40), min_size=1, max_size=5), st.integers(1, 7))
+def test_requests_arriving_in_pieces_are_read_whole(entries: list[bytes], piece: int) -> None:
+    body = b"".join(audit_writer.LENGTH.pack(len(e)) + e for e in entries)
+    stream = audit_writer._framed(body) * 2  # two requests back to back
+    peer = audit_writer._Peer(socket.socket(socket.AF_UNIX, socket.SOCK_STREAM))
+    got = []
+    for at in range(0, len(stream), piece):
+        peer.received += stream[at : at + piece]
+        while (request := peer.request()) is not None:
+            got.append(audit_writer._entries_in(request))
+    peer.sock.close()
+    assert got == [entries, entries] and not peer.received
