@@ -499,12 +499,14 @@ def place_ahead(own: psycopg.Connection[Any], sent: list[bytes]) -> int:
     One statement on the writer's autocommit connection, so one round trip
     and one synchronous commit: it moves the counter on and inserts the
     entries. The database makes each entry's bytes, leaf hash and readable
-    columns, as ``AuditEntry.placed_bytes``, ``leaf_hash`` and ``_placed_rows``
-    would (a test holds the two to the same rows, and ``verify`` recomputes
-    them), so nothing has to be read back first. It does not take the log's advisory lock: the counter
-    row's lock, held from the UPDATE to the commit, already orders every
-    placing (the sequencers' too), so indexes stay gap-free and each commit
-    follows the one before. Pending entries are left to the sequencers.
+    columns, as ``AuditEntry.placed_bytes``, ``leaf_hash`` and
+    ``_placed_rows`` would (a test holds the two to the same rows, and
+    ``verify`` recomputes them), so nothing has to be read back first.
+
+    It does not take the log's advisory lock: the counter row's lock, held
+    from the UPDATE to the commit, already orders every placing (the
+    sequencers' too), so indexes stay gap-free and each placing commits
+    after the one before. Pending entries are left to the sequencers.
     """
     params = {"facts": sent}
     sql = _PLACE_AHEAD.format(counter=_table(AuditLogCounter), entries=_table(AuditLogEntry),
