@@ -147,13 +147,7 @@ class AuditWriter:
         """Answer requests until ``stop`` (or SIGTERM, when run as a command); what was queued is committed first."""
         if connection.vendor != "postgresql":
             raise InvalidInput("the audit writer needs PostgreSQL; on SQLite each request writes its own entry")
-        self.path.unlink(missing_ok=True)  # a socket left by a writer that died
-        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        old_mask = os.umask(0o177)  # the socket is created readable and writable by this user only
-        try:
-            listener.bind(str(self.path))
-        finally:
-            os.umask(old_mask)
+        listener = self._listen()
         listener.listen(512)
         listener.setblocking(False)
         peers = selectors.DefaultSelector()
@@ -176,6 +170,28 @@ class AuditWriter:
                 key.fileobj.close()  # type: ignore[union-attr]
             peers.close()
             self.path.unlink(missing_ok=True)
+
+    def _listen(self) -> socket.socket:
+        """The listening socket at ``path``, readable and writable by this user only."""
+        where = "FAMLINK_AUDIT_WRITER_SOCKET"
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+            try:
+                probe.connect(str(self.path))
+            except OSError:
+                pass  # nobody listens: a leftover socket file, if any, is a writer that died
+            else:
+                raise InvalidInput(f"an audit writer is already listening at {self.path}", where=where)
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        old_mask = os.umask(0o177)
+        try:
+            self.path.unlink(missing_ok=True)
+            listener.bind(str(self.path))
+        except OSError as error:
+            listener.close()
+            raise InvalidInput(f"cannot listen at {self.path}: {error.strerror or error}", where=where) from None
+        finally:
+            os.umask(old_mask)
+        return listener
 
     def _read(self, peers: selectors.BaseSelector, listener: socket.socket) -> None:
         """Queue every whole request received by now (waiting up to 0.2 s for the first)."""

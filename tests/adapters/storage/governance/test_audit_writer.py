@@ -245,3 +245,18 @@ def test_requests_arriving_in_pieces_are_read_whole(entries: list[bytes], piece:
             got.append(audit_writer._entries_in(request))
     peer.sock.close()
     assert got == [entries, entries] and not peer.received
+
+
+@with_a_database
+def test_a_second_writer_at_the_same_socket_is_refused_and_the_first_goes_on(writer: AuditWriter, socket_path: Path) -> None:
+    with pytest.raises(InvalidInput, match="already listening") as refused:
+        AuditWriter(socket_path).serve()
+    assert refused.value.where == "FAMLINK_AUDIT_WRITER_SOCKET"
+    assert audit_log.append(facts(0)).index == 0 and writer.commits == 1
+
+
+@with_a_database
+def test_a_socket_path_that_cannot_be_used_is_named_in_the_refusal() -> None:
+    too_long = Path("/tmp") / ("x" * 120) / "w.sock"
+    with pytest.raises(InvalidInput, match=f"cannot listen at {too_long}"):
+        AuditWriter(too_long).serve()
