@@ -15,6 +15,8 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from famlink.core.errors import InvalidInput
+
 
 @dataclass(frozen=True)
 class Setting:
@@ -40,6 +42,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("FAMLINK_OIDC_KEY_ID", "", "Optional kid for the client assertion."),
     Setting("FAMLINK_OIDC_VTR", '["Cl.Cm"]', "One Login vector of trust; add P2 for identity proving."),
     Setting("FAMLINK_AUDIT_WRITER_SOCKET", "$FAMLINK_DATA_DIR/audit-writer.sock", "Unix socket where the audit writer (famlink audit writer) listens; a path under 100 characters."),
+    Setting("FAMLINK_AUDIT_WITNESS_FILE", "$FAMLINK_DATA_DIR/audit-witness/tree-heads.jsonl", "Append-only file (JSON lines) where famlink audit publish keeps a copy of every signed tree head, outside the database; put it on other storage than the database's."),
+    Setting("FAMLINK_AUDIT_WITNESS_URLS", "", "Witness servers that famlink audit publish POSTs each signed tree head to (JSON), separated by commas or spaces; empty sends none."),
+    Setting("FAMLINK_AUDIT_WITNESS_TIMEOUT", "10", "Seconds to wait for each witness URL, and for a URL given to famlink audit verify --against."),
     Setting("FAMLINK_SETTINGS_FILE", "$FAMLINK_DATA_DIR/famlink.toml", "Optional TOML file holding any of these settings."),
 )
 
@@ -81,6 +86,29 @@ def audit_writer_socket() -> Path:
     """Where the audit writer listens (``famlink audit writer``)."""
     configured = get("FAMLINK_AUDIT_WRITER_SOCKET")
     return Path(configured).expanduser() if configured else data_dir() / "audit-writer.sock"
+
+
+def audit_witness_file() -> Path:
+    """Where ``famlink audit publish`` keeps its copy of each signed tree head."""
+    configured = get("FAMLINK_AUDIT_WITNESS_FILE")
+    return Path(configured).expanduser() if configured else data_dir() / "audit-witness" / "tree-heads.jsonl"
+
+
+def audit_witness_urls() -> list[str]:
+    """The witness servers each signed tree head is sent to."""
+    return (get("FAMLINK_AUDIT_WITNESS_URLS") or "").replace(",", " ").split()
+
+
+def audit_witness_timeout() -> float:
+    raw = get("FAMLINK_AUDIT_WITNESS_TIMEOUT") or "10"
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds <= 600:
+        raise InvalidInput(f"must be a number of seconds between 0 and 600, not {raw!r}",
+                           where="FAMLINK_AUDIT_WITNESS_TIMEOUT")
+    return seconds
 
 
 def secret_key() -> str:

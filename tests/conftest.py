@@ -50,3 +50,16 @@ def write_csv(tmp_path: Path) -> Callable[..., Path]:
 
 def gp_row(i: int, *, dob: str | None = None, outcome: str = "ATT", nhs: str | None = None) -> list[str]:
     return [f"A{i}", "Amy", "Smith", dob or f"{1 + i % 28:02d}/{1 + i % 12:02d}/2015", nhs if nhs is not None else valid_nhs_number(i), outcome]
+
+
+@pytest.fixture(autouse=True)
+def audit_witness_file(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test's database starts empty, so each gets its own witness file of signed tree heads too.
+
+    A witness file shared between tests would hold heads of logs that no
+    longer exist, and ``famlink audit publish`` rightly refuses to sign a log
+    that contradicts a witnessed head.
+    """
+    path = tmp_path_factory.mktemp("audit-witness") / "tree-heads.jsonl"
+    monkeypatch.setenv("FAMLINK_AUDIT_WITNESS_FILE", str(path))
+    return path

@@ -276,18 +276,19 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    from famlink.adapters.storage.governance import audit_log
+    from famlink.adapters.storage.governance import audit_log, audit_proofs
     from famlink.adapters.storage.governance.models import (
         AuditLogCounter,
         AuditLogEntry,
         AuditLogPending,
+        AuditTreeTile,
         PublishedTreeHead,
     )
     from famlink.core.audit import InclusionProof
 
     call_command("migrate", verbosity=0)
     with connection.cursor() as cursor:
-        for model in (AuditLogEntry, AuditLogPending, AuditLogCounter, PublishedTreeHead):
+        for model in (AuditLogEntry, AuditLogPending, AuditLogCounter, PublishedTreeHead, AuditTreeTile):
             cursor.execute(f"DELETE FROM {model._meta.db_table}")
 
     kind = "threads" if args.threads else "processes"
@@ -337,20 +338,16 @@ def main() -> None:
     print(f"verify {check.entries:,} entries (ok={check.ok}): {time.perf_counter() - t0:.1f} s")
     assert check.ok
 
-    tree = audit_log.AuditTree()
-    t0 = time.perf_counter()
-    tree.refresh()
-    print(f"proof tree load + build ({len(tree.tree):,} leaves, once per process): {time.perf_counter() - t0:.1f} s")
     rng, samples = random.Random(7), []
     root = bytes.fromhex(PublishedTreeHead.objects.get().root_hash)
     for _ in range(500):
         index = rng.randrange(signed.head.size)
         t1 = time.perf_counter()
-        found = tree.prove(index)
+        found = audit_proofs.prove(index)
         samples.append(time.perf_counter() - t1)
         assert InclusionProof.from_dict(found["proof"]).verify(root)
     samples.sort()
-    print(f"inclusion proof incl. DB reads (warm tree): p50 {samples[250] * 1e3:.2f} ms, "
+    print(f"inclusion proof from the stored tree, incl. its 3 DB reads: p50 {samples[250] * 1e3:.2f} ms, "
           f"p99 {samples[int(len(samples) * 0.99)] * 1e3:.2f} ms")
 
 

@@ -16,32 +16,54 @@ def audit() -> None:
 
 
 @audit.command()
-@click.option("--json", "as_json", is_flag=True, help="Print the signed tree head as JSON.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the signed tree head as JSON, with where it was witnessed.")
 def publish(as_json: bool) -> None:
-    """Sign the tree head over every entry so far and publish it."""
+    """Sign the tree head over every entry so far, publish it, and keep it in the witness file and witness URLs.
+
+    Exit code 1 if a witness URL did not take it (the head stays published).
+    """
     setup_django()
     from famlink.adapters.storage.governance import audit_log
 
-    signed = audit_log.publish()
+    published = audit_log.publish()
+    failed = [report for report in published.witnesses if not report.ok]
     if as_json:
-        click.echo(signed.to_json())
+        click.echo(json.dumps({
+            **json.loads(published.signed.to_json()),
+            "witness_file": str(published.witness_file),
+            "witnesses": [{"url": r.url, "ok": r.ok, "problem": r.problem} for r in published.witnesses],
+        }))
     else:
-        click.echo(f"Signed tree head: {signed.head.size:,} entries, root {signed.head.root_hash.hex()}")
+        head = published.head
+        click.echo(f"Signed tree head: {head.size:,} entries, root {head.root_hash.hex()}")
+        click.echo(f"Kept in the witness file {published.witness_file}")
+        for report in published.witnesses:
+            click.echo(f"Sent to {report.url}" if report.ok else f"NOT SENT to {report.url}: {report.problem}")
+        if failed:
+            click.echo(f"{len(failed)} witness URL(s) did not take the head; it is published all the same, "
+                       "and the next publish sends them a newer one.")
+    if failed:
+        raise SystemExit(1)
 
 
 @audit.command()
 @click.option("--json", "as_json", is_flag=True, help='Print {"entries": N, "ok": true, ...}.')
-def verify(as_json: bool) -> None:
-    """Recompute every hash and check every signed tree head; name the first bad entry."""
+@click.option("--against", "sources", multiple=True, metavar="FILE_OR_URL",
+              help="Also check against signed tree heads saved elsewhere: a file, or an http(s) URL such as a "
+                   "copy of /transparency/audit-log.json. May be given more than once.")
+def verify(as_json: bool, sources: tuple[str, ...]) -> None:
+    """Recompute every hash and check every signed tree head, stored and witnessed; name the first bad entry."""
     setup_django()
     from famlink.adapters.storage.governance import audit_log
 
-    check = audit_log.verify()
+    check = audit_log.verify(against=sources)
     if as_json:
         click.echo(json.dumps(check.as_dict()))
     elif check.ok:
         click.echo(
-            f"ok: {check.entries:,} entries, {check.tree_heads_checked} signed tree heads checked, "
+            f"ok: {check.entries:,} entries, {check.tree_heads_checked} signed tree heads checked "
+            f"({check.witnessed_heads_checked} kept outside the database), "
             f"{check.entries_after_last_head:,} entries not yet under a signed head"
             + (f", {check.entries_pending:,} written while it ran and not yet placed" if check.entries_pending else "")
         )
@@ -57,10 +79,11 @@ def verify(as_json: bool) -> None:
 def prove(entry_id: int, as_json: bool) -> None:
     """Print an inclusion proof for ENTRY_ID against the latest signed tree head."""
     setup_django()
-    from famlink.adapters.storage.governance.audit_log import AuditTree, sequence_pending
+    from famlink.adapters.storage.governance import audit_proofs
+    from famlink.adapters.storage.governance.audit_log import sequence_pending
 
     sequence_pending(wait=True)  # a reader of the log: leave nothing pending behind it
-    found = AuditTree().prove(entry_id)
+    found = audit_proofs.prove(entry_id)
     if as_json:
         click.echo(json.dumps(found))
         return

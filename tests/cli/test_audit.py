@@ -78,3 +78,81 @@ def test_the_audit_writer_refuses_to_run_on_sqlite_with_a_clear_message() -> Non
     code, output = run("audit", "writer", "--socket", "/tmp/famlink-never.sock")
     assert code != 0
     assert "needs PostgreSQL" in output and "Traceback" not in output
+
+
+def cut_tail(first: int, *, counter_too: bool = True) -> None:
+    """What someone with the database's password does to hide entries: delete them, and every head covering them."""
+    from famlink.adapters.storage.governance.models import AuditLogCounter, PublishedTreeHead
+
+    with connection.cursor() as cursor:
+        cursor.execute(f'DELETE FROM {AuditLogEntry._meta.db_table} WHERE "index" >= %s', [first])
+        cursor.execute(f"DELETE FROM {PublishedTreeHead._meta.db_table} WHERE size > %s", [first])
+        if counter_too:
+            cursor.execute(f"UPDATE {AuditLogCounter._meta.db_table} SET next_index = %s", [first])
+
+
+@pytest.mark.parametrize("counter_too", [True, False])
+def test_cutting_the_tail_and_its_signed_head_is_caught_by_the_witness_file(counter_too: bool) -> None:
+    log(40)
+    assert run("audit", "publish")[0] == 0
+    cut_tail(35, counter_too=counter_too)
+    code, out = run("audit", "verify", "--json")
+    report = json.loads(out)
+    assert code == 1 and report["ok"] is False
+    assert report["first_bad_index"] == 35
+    assert "witness file" in report["problem"] and "from index 35 were removed" in report["problem"]
+    assert report["witnessed_heads_checked"] == 0 and report["entries"] == 35
+
+
+def test_verify_against_a_saved_copy_of_the_published_page(tmp_path: Path) -> None:
+    from famlink.adapters.storage.registers import exports
+    from tests.adapters.storage.governance.witness_server import witness
+
+    log(12)
+    run("audit", "publish")
+    saved = tmp_path / "my-copy-of-audit-log.json"
+    saved.write_text(json.dumps(exports.audit_log()))  # what /transparency/audit-log.json serves
+    code, out = run("audit", "verify", "--json", "--against", str(saved))
+    assert code == 0 and json.loads(out)["ok"] is True and json.loads(out)["witnessed_heads_checked"] >= 1
+
+    cut_tail(10)
+    from famlink.adapters.storage.governance import audit_witness
+
+    audit_witness.witness_file().unlink()  # they found the witness file too: only the saved copy is left
+    code, out = run("audit", "verify", "--json", "--against", str(saved))
+    report = json.loads(out)
+    assert code == 1 and report["ok"] is False and report["first_bad_index"] == 10
+    assert str(saved) in report["problem"] and "from index 10 were removed" in report["problem"]
+    with witness() as server:
+        server.body = saved.read_bytes()
+        code, out = run("audit", "verify", "--json", "--against", server.url + "/transparency/audit-log.json")
+    report = json.loads(out)
+    assert code == 1 and "/transparency/audit-log.json" in report["problem"] and report["first_bad_index"] == 10
+
+
+def test_verify_against_something_that_is_not_a_saved_head_is_a_clear_error(tmp_path: Path) -> None:
+    log(3)
+    run("audit", "publish")
+    junk = tmp_path / "notes.txt"
+    junk.write_text("my shopping list\n")
+    code, out = run("audit", "verify", "--against", str(junk))
+    assert code == 2 and str(junk) in out and "Traceback" not in out
+    code, out = run("audit", "verify", "--against", str(tmp_path / "missing.json"))
+    assert code == 2 and "missing.json" in out and "Traceback" not in out
+
+
+def test_publish_reports_a_witness_url_that_failed_but_keeps_the_head(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.adapters.storage.governance.witness_server import closed_port_url, witness
+
+    log(5)
+    with witness() as good:
+        broken = closed_port_url()
+        monkeypatch.setenv("FAMLINK_AUDIT_WITNESS_URLS", f"{good.url}/heads {broken}")
+        code, out = run("audit", "publish", "--json")
+    report = json.loads(out)
+    assert code == 1  # not swallowed
+    assert json.loads(good.received[0])["tree_head"]["size"] == 5
+    assert [w["ok"] for w in report["witnesses"]] == [True, False] and broken in report["witnesses"][1]["url"]
+    assert audit_log.public_tree_heads()[-1]["tree_head"]["size"] == 5  # the publish was not undone
+    code, out = run("audit", "publish")
+    assert code == 1 and broken in out and "not sent" in out.lower()

@@ -35,6 +35,7 @@ from famlink.core.audit.signing import (
     verify_tree_head,
 )
 from famlink.core.audit.verify import LogVerification, StoredEntry, verify_log
+from famlink.core.audit.witness import WitnessedHead, heads_in_text
 
 __all__ = [
     "EMPTY_ROOT",
@@ -50,7 +51,9 @@ __all__ = [
     "StoredEntry",
     "TreeHead",
     "Verdict",
+    "WitnessedHead",
     "canonical_json",
+    "heads_in_text",
     "leaf_hash",
     "load_private_key",
     "load_public_key",

@@ -23,7 +23,7 @@ one-off verification of a stream.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from famlink.core.errors import InvalidInput
 
@@ -48,6 +48,91 @@ def node_hash(left: bytes, right: bytes) -> bytes:
 def _largest_power_of_two_below(n: int) -> int:
     """k with k < n <= 2k (n >= 2): where RFC 9162 splits a tree of n leaves."""
     return 1 << ((n - 1).bit_length() - 1)
+
+
+#: Leaves ``[start, end)``: the span one hash of a proof covers.
+Span = tuple[int, int]
+#: ``(height, position)``: the complete subtree over leaves ``[position * 2**height, (position + 1) * 2**height)``.
+Node = tuple[int, int]
+
+
+def inclusion_spans(index: int, size: int) -> list[Span]:
+    """The spans whose hashes make the audit path of leaf ``index`` in a tree of ``size`` (RFC 9162 §2.1.3.1).
+
+    Leaf-to-root order. Knowing the spans before any hash lets storage read
+    every hash a proof needs at once (see ``complete_subtrees``).
+    """
+    if not 0 <= index < size:
+        raise InvalidInput(f"entry index {index} is not in a tree of {size} entries")
+    path: list[Span] = []
+    start, end = 0, size
+    # Walk down from the root, collecting siblings; RFC order is leaf-to-root.
+    while end - start > 1:
+        k = _largest_power_of_two_below(end - start)
+        if index < start + k:
+            path.append((start + k, end))
+            end = start + k
+        else:
+            path.append((start, start + k))
+            start += k
+    path.reverse()
+    return path
+
+
+def consistency_spans(old_size: int, new_size: int) -> list[Span]:
+    """The spans whose hashes prove the tree of ``old_size`` is a prefix of ``new_size`` (RFC 9162 §2.1.4.1)."""
+    if not 0 <= old_size <= new_size:
+        raise InvalidInput(
+            f"a consistency proof needs 0 <= old size <= new size, got {old_size} and {new_size}"
+        )
+    if old_size in (0, new_size):
+        return []
+    proof: list[Span] = []
+    start, end, m, complete = 0, new_size, old_size, True
+    while True:
+        n = end - start
+        if m == n:
+            if not complete:
+                proof.append((start, end))
+            break
+        k = _largest_power_of_two_below(n)
+        if m <= k:
+            proof.append((start + k, end))
+            end = start + k
+        else:
+            proof.append((start, start + k))
+            start += k
+            m -= k
+            complete = False
+    proof.reverse()
+    return proof
+
+
+def complete_subtrees(start: int, end: int) -> list[Node]:
+    """The complete subtrees that MTH(D[start:end]) is hashed from, as the RFC recursion splits it.
+
+    ``start`` must be aligned as the RFC recursion leaves it (every span a
+    proof names is). A span ending at the tree's size needs one per set bit
+    of its length; any other span of a proof is one complete subtree.
+    """
+    n = end - start
+    if n <= 0:
+        raise InvalidInput(f"the span {start} to {end} holds no entries")
+    if n & (n - 1) == 0:
+        height = n.bit_length() - 1
+        return [(height, start >> height)]
+    k = _largest_power_of_two_below(n)
+    return complete_subtrees(start, start + k) + complete_subtrees(start + k, end)
+
+
+def span_hash(start: int, end: int, node: Callable[[int, int], bytes]) -> bytes:
+    """MTH(D[start:end]) from the hashes of its complete subtrees, ``node(height, position)``."""
+    n = end - start
+    if n & (n - 1) == 0:
+        height = n.bit_length() - 1
+        return node(height, start >> height)
+    k = _largest_power_of_two_below(n)
+    return node_hash(span_hash(start, start + k, node), span_hash(start + k, end, node))
 
 
 class RootAccumulator:
@@ -145,60 +230,21 @@ class MerkleTree:
         """The audit path for leaf ``index`` in the tree of ``size`` leaves (RFC 9162 §2.1.3.1)."""
         size = self._size if size is None else size
         self._check_size(size)
-        self._check_index(index, size)
-        path: list[bytes] = []
-        start, end = 0, size
-        # Walk down from the root, collecting siblings; RFC order is leaf-to-root.
-        while end - start > 1:
-            k = _largest_power_of_two_below(end - start)
-            if index < start + k:
-                path.append(self._subtree(start + k, end))
-                end = start + k
-            else:
-                path.append(self._subtree(start, start + k))
-                start += k
-        path.reverse()
-        return path
+        return [self._subtree(start, end) for start, end in inclusion_spans(index, size)]
 
     def consistency_proof(self, old_size: int, new_size: int | None = None) -> list[bytes]:
         """Proof that the tree of ``old_size`` is a prefix of ``new_size`` (RFC 9162 §2.1.4.1)."""
         new_size = self._size if new_size is None else new_size
         self._check_size(new_size)
-        if not 0 <= old_size <= new_size:
-            raise InvalidInput(
-                f"a consistency proof needs 0 <= old size <= new size, got {old_size} and {new_size}"
-            )
-        if old_size in (0, new_size):
-            return []
-        proof: list[bytes] = []
-        start, end, m, complete = 0, new_size, old_size, True
-        while True:
-            n = end - start
-            if m == n:
-                if not complete:
-                    proof.append(self._subtree(start, end))
-                break
-            k = _largest_power_of_two_below(n)
-            if m <= k:
-                proof.append(self._subtree(start + k, end))
-                end = start + k
-            else:
-                proof.append(self._subtree(start, start + k))
-                start += k
-                m -= k
-                complete = False
-        proof.reverse()
-        return proof
+        return [self._subtree(start, end) for start, end in consistency_spans(old_size, new_size)]
+
+    def _node(self, height: int, position: int) -> bytes:
+        offset = position * HASH_SIZE
+        return bytes(self._levels[height][offset : offset + HASH_SIZE])
 
     def _subtree(self, start: int, end: int) -> bytes:
         """MTH(D[start:end]); ``start`` is always aligned as the RFC recursion guarantees."""
-        n = end - start
-        if n & (n - 1) == 0:  # a complete subtree: stored
-            height = n.bit_length() - 1
-            offset = (start >> height) * HASH_SIZE
-            return bytes(self._levels[height][offset : offset + HASH_SIZE])
-        k = _largest_power_of_two_below(n)
-        return node_hash(self._subtree(start, start + k), self._subtree(start + k, end))
+        return span_hash(start, end, self._node)
 
     def _check_size(self, size: int) -> None:
         if not 0 <= size <= self._size:

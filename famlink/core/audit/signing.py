@@ -84,6 +84,14 @@ class SignedTreeHead:
     def from_json(cls, text: str | bytes) -> SignedTreeHead:
         try:
             raw = json.loads(text)
+        except (ValueError, RecursionError) as error:
+            raise InvalidInput(f"signed tree head cannot be read: {error!r}") from None
+        return cls.from_dict(raw)
+
+    @classmethod
+    def from_dict(cls, raw: Any) -> SignedTreeHead:
+        """The published form, already parsed; anything else is refused with a reason."""
+        try:
             head = raw["tree_head"]
             if head.get("version") != TREE_HEAD_VERSION:
                 raise InvalidInput(f"tree head version {head.get('version')!r} is not supported")
@@ -96,7 +104,7 @@ class SignedTreeHead:
                 signature=base64.b64decode(raw["signature"], validate=True),
                 key_id=str(raw["key_id"]),
             )
-        except (ValueError, KeyError, TypeError, AttributeError) as error:
+        except (ValueError, KeyError, TypeError, AttributeError, OverflowError) as error:
             raise InvalidInput(f"signed tree head cannot be read: {error!r}") from None
 
 

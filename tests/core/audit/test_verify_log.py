@@ -11,6 +11,7 @@ from famlink.core.audit import (
     AuditEntry,
     SignedTreeHead,
     TreeHead,
+    WitnessedHead,
     leaf_hash,
     verify_log,
 )
@@ -140,8 +141,36 @@ def test_unreadable_entries_are_named(bad: bytes) -> None:
     rows[3] = (3, bad, leaf_hash(bad))
     result = verify_log(rows, HEADS, PUBLIC)
     assert result.first_bad_index == 3 and "cannot be read" in result.problem
+    assert "entry 3 was changed" in result.problem and "moved" not in result.problem
 
 
 def test_storage_memoryviews_are_accepted() -> None:
     rows = [(i, memoryview(d), memoryview(h)) for i, d, h in ROWS]
     assert verify_log(rows, HEADS, PUBLIC).ok
+
+
+def test_a_witnessed_head_catches_a_tail_cut_with_its_stored_head() -> None:
+    witnessed = [WitnessedHead(HEADS[3], "the witness file /w/heads.jsonl, line 4")]
+    result = verify_log(ROWS[:30], HEADS[:3], PUBLIC, witnessed=witnessed)
+    assert not result.ok and result.first_bad_index == 30
+    assert "the witness file /w/heads.jsonl, line 4" in result.problem and "from index 30 were removed" in result.problem
+
+
+def test_a_witnessed_head_catches_a_rewritten_history_and_counts_when_it_holds() -> None:
+    witnessed = [WitnessedHead(head, f"my copy, head {n}") for n, head in enumerate(HEADS)]
+    result = verify_log(ROWS, HEADS, PUBLIC, witnessed=witnessed)
+    assert result.ok and result.tree_heads_checked == 5 and result.witnessed_heads_checked == 5
+    rewritten, _ = build_log(40, [], KEY)
+    rows = list(rewritten)
+    forged = AuditEntry(**{**entry(12).to_dict(), "decision": "deny"})
+    rows[12] = (12, forged.to_bytes(), forged.leaf_hash)
+    result = verify_log(rows, [], PUBLIC, witnessed=witnessed)
+    assert not result.ok and "my copy, head 2" in result.problem and "do not match" in result.problem
+
+
+def test_a_forged_witnessed_head_is_named_with_where_it_was_kept() -> None:
+    head = HEADS[2]
+    forged = SignedTreeHead(TreeHead(head.head.size + 1, head.head.root_hash, head.head.timestamp), head.signature,
+                            head.key_id)
+    result = verify_log(ROWS, HEADS, PUBLIC, witnessed=[WitnessedHead(forged, "line 7 of my copy")])
+    assert not result.ok and "line 7 of my copy" in result.problem and "not signed" in result.problem

@@ -34,6 +34,7 @@ entries of many requests in one commit before answering (``place_ahead``).
 from __future__ import annotations
 
 import atexit
+import contextlib
 import json
 import logging
 import os
@@ -42,14 +43,15 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import psycopg
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from famlink import config
-from famlink.adapters.storage.governance import audit_writer
+from famlink.adapters.storage.governance import audit_proofs, audit_witness, audit_writer
 from famlink.adapters.storage.governance.models import (
     AuditLogCounter,
     AuditLogEntry,
@@ -60,19 +62,20 @@ from famlink.core.audit import (
     READ_EVENTS,
     AuditEntry,
     AuditEvent,
-    InclusionProof,
-    MerkleTree,
-    RootAccumulator,
+    ConsistencyProof,
     SignedTreeHead,
+    TreeHead,
     Verdict,
+    WitnessedHead,
     leaf_hash,
     new_tree_head,
     sign_tree_head,
     signing_key,
     utc_timestamp,
+    verify_consistency,
     verify_log,
 )
-from famlink.core.errors import InvalidInput, NotFound
+from famlink.core.errors import InvalidInput
 from famlink.core.taxonomy import DataCategory, Purpose
 
 log = logging.getLogger(__name__)
@@ -720,50 +723,91 @@ def _rows(limit: int | None = None) -> Iterator[tuple[int, bytes, bytes, tuple[A
         last = batch[-1][0]
 
 
-def _leaf_hashes(start: int, stop: int) -> Iterator[tuple[int, bytes]]:
-    """Stream ``(index, leaf hash)`` for ``start <= index < stop``: 32 bytes a row, not the whole entry."""
-    table = AuditLogEntry._meta.db_table
-    last = start - 1
-    while True:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f'SELECT "index", leaf_hash FROM {table} WHERE "index" > %s AND "index" < %s '
-                f'ORDER BY "index" LIMIT {CHUNK}',
-                [last, stop],
-            )
-            batch = cursor.fetchall()
-        if not batch:
-            return
-        for index, digest in batch:
-            yield index, bytes(digest)
-        last = batch[-1][0]
-
-
 def signed_heads() -> list[SignedTreeHead]:
     return [SignedTreeHead.from_json(text) for text in PublishedTreeHead.objects.values_list("signed_json", flat=True)]
 
 
 def public_tree_heads() -> list[dict[str, Any]]:
-    """Every published signed tree head, oldest first, in the published JSON form."""
+    """Every published signed tree head, oldest first, in the published JSON form.
+
+    Each carries ``consistency_with_previous``: the consistency proof from
+    the head before it (docs/audit.md §3), so that anyone holding an older
+    head can check, with their own code, that the log only grew since.
+    """
     sequence_pending()  # a reader of the log: leave nothing pending behind it
-    return [json.loads(text) for text in PublishedTreeHead.objects.values_list("signed_json", flat=True)]
+    return [
+        {**json.loads(signed), "consistency_with_previous": json.loads(proof) if proof else None}
+        for signed, proof in PublishedTreeHead.objects.values_list("signed_json", "consistency_json")
+    ]
 
 
-def publish(*, at: datetime | None = None) -> SignedTreeHead:
-    """Sign the tree head over every entry committed before the call, pending ones included, and store it.
+@dataclass(frozen=True, slots=True)
+class Publication:
+    """What ``publish`` did: the head it signed, where it kept a copy, and what each witness URL said."""
 
-    Reads only the leaf hashes: checking them against the entries is ``verify``'s job.
+    signed: SignedTreeHead
+    witness_file: Path
+    witnesses: tuple[audit_witness.WitnessReport, ...] = ()
+
+    @property
+    def head(self) -> TreeHead:
+        return self.signed.head
+
+
+def _still_extends(earlier: SignedTreeHead, where: str, size: int, root: bytes) -> list[bytes]:
+    """The consistency proof from an earlier head to the log of ``size`` entries; refuse if there is none."""
+    head = earlier.head
+    if head.size > size:
+        raise InvalidInput(
+            f"the log holds {size} entries, fewer than the {head.size} of the tree head signed at "
+            f"{head.timestamp} ({where}): entries were removed; run 'famlink audit verify'"
+        )
+    proof = audit_proofs.consistency(head.size, size)
+    if not verify_consistency(head.size, size, head.root_hash, root, proof):
+        raise InvalidInput(
+            f"the log no longer matches the tree head signed at {head.timestamp} ({where}), so a new head "
+            "would contradict it; run 'famlink audit verify'"
+        )
+    return proof
+
+
+def publish(*, at: datetime | None = None) -> Publication:
+    """Sign the tree head over every entry committed before the call, store it, and witness it outside the database.
+
+    The root comes from the stored tree (``audit_proofs``), extended first
+    with the leaf hashes it lacks: checking those against the entries is
+    ``verify``'s job. It refuses to sign a head that the latest stored head
+    or the latest witnessed head does not extend (the log was cut or
+    rewritten). The head is kept in the witness file and POSTed to the
+    witness URLs after it is stored; a URL that fails is reported, and the
+    head stays published.
     """
     sequence_pending(wait=True)
     size = committed_size()
-    accumulator = RootAccumulator()
-    for index, digest in _leaf_hashes(0, size):
-        if index != accumulator.size:
-            raise InvalidInput(f"audit entry {accumulator.size} is missing; run 'famlink audit verify'")
-        accumulator.append(digest)
-    if accumulator.size != size:
-        raise InvalidInput(f"the log should hold {size} entries but {accumulator.size} were read; run 'famlink audit verify'")
-    head = new_tree_head(size, accumulator.root(), at or timezone.now())
+    covered = audit_proofs.extend_to(size)
+    if covered > size:
+        raise InvalidInput(
+            f"the log holds {size} entries but its stored tree already covered {covered}: "
+            "entries were removed; run 'famlink audit verify'"
+        )
+    root = audit_proofs.root(size)
+    previous = PublishedTreeHead.objects.order_by("-size", "-id").first()
+    proof: ConsistencyProof | None = None
+    if previous is not None:
+        earlier = SignedTreeHead.from_json(previous.signed_json)
+        proof = ConsistencyProof(earlier.head.size, size, tuple(_still_extends(earlier, "in the database", size, root)))
+    witnessed = audit_witness.witnessed_heads()
+    if witnessed:
+        latest = max(witnessed, key=lambda copy: copy.signed.head.size)
+        try:
+            _still_extends(latest.signed, latest.where, size, root)
+        except InvalidInput as error:
+            raise InvalidInput(
+                f"{error.message}. If the entries were lost for good (a database restored from an older backup), "
+                "keep the witness file as the record of that, move it aside and publish again: the heads "
+                "published from then on start a new witnessed history (docs/audit.md §8)"
+            ) from None
+    head = new_tree_head(size, root, at or timezone.now())
     signed = sign_tree_head(head, signing_key(config.data_dir()))
     PublishedTreeHead.objects.create(
         size=size,
@@ -772,8 +816,10 @@ def publish(*, at: datetime | None = None) -> SignedTreeHead:
         key_id=signed.key_id,
         signed_json=signed.to_json(),
         published_at=timezone.now(),
+        consistency_json="" if proof is None else json.dumps(proof.to_dict()),
     )
-    return signed
+    path = audit_witness.keep(signed)
+    return Publication(signed, path, tuple(audit_witness.send(signed)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -788,6 +834,8 @@ class AuditCheck:
     root_hash: str
     entries_after_last_head: int
     entries_pending: int = 0
+    witnessed_heads_checked: int = 0  # heads kept outside the database (witness file, saved copies) that held
+    witness_file: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -822,28 +870,98 @@ def _unreadable_pending() -> tuple[int, str | None]:
     return count, problem
 
 
-def verify() -> AuditCheck:
+def _rehashed(index: int) -> str:
+    return (
+        f"entry {index} was changed after it was logged, and its stored leaf hash recomputed to hide it: "
+        "the copy of its hash taken into the audit tree when it was published differs"
+    )
+
+
+def _outside_problem(
+    entries: int, counted: tuple[int, int], covered: int, witnessed: list[WitnessedHead], stored: list[SignedTreeHead]
+) -> tuple[int | None, str] | None:
+    """What the database's own counter, stored tree and heads say against a log that otherwise verified.
+
+    ``counted`` is the counter read before and after the log was read: placing
+    moves it in the same transaction as it inserts, so with nobody editing it
+    by hand, before <= entries read <= after.
+    """
+    before, after = counted
+    if entries < before:
+        return entries, (
+            f"the log's counter says {before} entries were placed, but the log holds {entries}: entries from "
+            f"index {entries} were removed, or the counter was changed by hand"
+        )
+    if entries > after:
+        return after, (
+            f"the log holds {entries} entries but its counter says only {after} were placed: the counter was set "
+            f"back by hand, and the next entry would take index {after}, which is already used"
+        )
+    if covered > entries:
+        return entries, (
+            f"the log has {entries} entries but the audit tree kept for proofs already covered {covered}: "
+            f"entries from index {entries} were removed"
+        )
+    kept = set(stored)
+    for copy in witnessed:
+        if copy.signed not in kept:
+            head = copy.signed.head
+            return None, (
+                f"the tree head for {head.size} entries signed at {head.timestamp} ({copy.where}) is no longer in "
+                "the database: it was deleted"
+            )
+    return None
+
+
+def verify(*, against: Iterable[str] = ()) -> AuditCheck:
     """Place pending entries, recompute every leaf and root against the signed heads; name the first bad entry.
+
+    The heads checked are those in the database, those in the witness file
+    (kept outside it by ``publish``) and those in each saved copy named in
+    ``against`` (files or http(s) URLs; one that cannot be read is refused
+    with InvalidInput before anything is checked). Besides the hashes it
+    checks each entry's readable columns, the copy of its leaf hash in the
+    stored tree (so an entry edited and re-hashed is named by its index), the
+    log's counter, and that no witnessed head has gone from the database.
 
     A pending entry that cannot be placed (its bytes were edited into something
     that is not an entry) makes the check fail too: it is an access whose
     entry would otherwise never reach the log.
     """
-    sequence_pending(wait=True)
+    saved = [copy for source in against for copy in audit_witness.saved_heads(source)]
+    with contextlib.suppress(IntegrityError):  # the counter was set back, so placing reused an index: reported below
+        sequence_pending(wait=True)
+    before, covered = committed_size(), audit_proofs.stored_size()
+    witness_problem = None
+    try:
+        witnessed = audit_witness.witnessed_heads()
+    except InvalidInput as error:
+        witnessed, witness_problem = [], error.text
+    stored = signed_heads()
     mismatch: list[tuple[int, str]] = []
+    copies = audit_proofs.leaf_copies()
 
     def rows() -> Iterator[tuple[int, bytes, bytes]]:
+        copy = next(copies, None)
         for index, data, digest, readable in _rows():
             problem = _readable_mismatch(index, data, readable)
+            while copy is not None and copy[0] < index:
+                copy = next(copies, None)
+            if problem is None and copy is not None and copy[0] == index and copy[1] != digest and copy[1] != leaf_hash(data):
+                problem = _rehashed(index)
             if problem:
                 mismatch.append((index, problem))
                 return
             yield index, data, digest
 
-    result = verify_log(rows(), signed_heads(), signing_key(config.data_dir()).public_key())
+    result = verify_log(rows(), stored, signing_key(config.data_dir()).public_key(), [*witnessed, *saved])
     ok, first_bad, problem = result.ok, result.first_bad_index, result.problem
     if mismatch and (ok or first_bad is None or first_bad >= mismatch[0][0]):
         ok, (first_bad, problem) = False, mismatch[0]
+    if ok and witness_problem:
+        ok, problem = False, witness_problem
+    if ok and (found := _outside_problem(result.entries, (before, committed_size()), covered, [*witnessed, *saved], stored)):
+        ok, (first_bad, problem) = False, found
     pending, pending_problem = _unreadable_pending()
     if pending_problem and ok:
         ok, problem = False, pending_problem
@@ -856,51 +974,6 @@ def verify() -> AuditCheck:
         root_hash=result.root_hash.hex(),
         entries_after_last_head=result.entries_after_last_head,
         entries_pending=pending,
+        witnessed_heads_checked=result.witnessed_heads_checked,
+        witness_file=str(audit_witness.witness_file()),
     )
-
-
-class AuditTree:
-    """The Merkle tree over committed entries, kept in memory and extended as the log grows.
-
-    Build once per process (about 2 s per million entries); after that an
-    inclusion proof takes microseconds.
-    """
-
-    def __init__(self) -> None:
-        self.tree = MerkleTree()
-
-    def refresh(self) -> MerkleTree:
-        """Extend the tree to every placed entry (reading leaf hashes only).
-
-        It does not place pending entries: a proof is against a signed head,
-        and a head covers only placed entries (``publish`` places first).
-        """
-        size = committed_size()
-        if size > len(self.tree):
-            for index, digest in _leaf_hashes(len(self.tree), size):
-                if index != len(self.tree):
-                    raise InvalidInput(f"audit entry {len(self.tree)} is missing; run 'famlink audit verify'")
-                self.tree.append(digest)
-        return self.tree
-
-    def prove(self, index: int) -> dict[str, Any]:
-        """An inclusion proof for entry ``index`` against the latest signed tree head."""
-        latest = PublishedTreeHead.objects.order_by("-size", "-id").first()
-        if latest is None:
-            raise NotFound("no tree head has been published yet; run 'famlink audit publish'")
-        if not 0 <= index < latest.size:
-            raise NotFound(
-                f"entry {index} is not covered by the latest signed tree head ({latest.size} entries); "
-                "wait for the next 'famlink audit publish'"
-            )
-        tree = self.refresh()
-        if tree.root(latest.size).hex() != latest.root_hash:
-            raise InvalidInput("the stored log does not match the latest signed tree head; run 'famlink audit verify'")
-        proof = InclusionProof.build(tree, index, latest.size)
-        entry = AuditLogEntry.objects.get(pk=index)
-        return {
-            "entry": bytes(entry.entry_bytes).decode("utf-8"),
-            "proof": proof.to_dict(),
-            "signed_tree_head": json.loads(latest.signed_json),
-        }
-

@@ -213,6 +213,25 @@ class PublishedTreeHead(models.Model):
     key_id = models.CharField(max_length=64)
     signed_json = models.TextField()
     published_at = models.DateTimeField()
+    #: The RFC 9162 consistency proof from the head published before it (JSON, docs/audit.md §3); empty for the first.
+    consistency_json = models.TextField(blank=True, default="")
 
     class Meta:
         ordering = ["size", "id"]
+
+
+class AuditTreeTile(models.Model):
+    """Up to 16 hashes of one band of the audit log's Merkle tree (``famlink.core.audit.tiles``).
+
+    Band 0 holds the leaf hashes as they were when the tree was extended (at
+    publish), band 1 the hash of each complete subtree of 16 leaves, band 2 of
+    256, and so on: a proof reads a few of these rows, whatever the log's size.
+    Full tiles never change; each band's last tile grows.
+    """
+
+    band = models.PositiveSmallIntegerField()
+    number = models.BigIntegerField()
+    hashes = models.BinaryField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["band", "number"], name="audit_tree_tile_once")]

@@ -19,9 +19,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from famlink.adapters.storage.family.models import Person, Relationship
-from famlink.adapters.storage.governance import audit_log, door, holdings
+from famlink.adapters.storage.governance import audit_log, audit_proofs, door, holdings
 from famlink.adapters.storage.governance import consent as consents
-from famlink.adapters.storage.governance.audit_log import AuditTree
 from famlink.adapters.storage.governance.models import (
     AuditLogEntry,
     NotificationWithholding,
@@ -409,7 +408,7 @@ def proof_for(actor: Actor, parent: Person, index: int | str) -> dict[str, Any]:
     shown = disclose(actor, parent, frozenset({Part.ACCESS_LOG}))
     if not any(a.index == int(index) and a.provable for a in shown.access_log):
         raise NotFound("There is no such entry in your family's access log, or it is not in a published log yet.")
-    return AuditTree().prove(int(index))
+    return audit_proofs.prove(int(index))
 
 
 __all__ = ["ALL_PARTS", "AccessView", "Disclosure", "Part", "PersonView", "RecordView", "disclose", "family_of",

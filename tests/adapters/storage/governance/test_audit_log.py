@@ -14,7 +14,7 @@ import pytest
 from django.conf import settings
 from django.db import connection, transaction
 
-from famlink.adapters.storage.governance import audit_log, door
+from famlink.adapters.storage.governance import audit_log, audit_proofs, door
 from famlink.adapters.storage.governance.actors import staff_actor
 from famlink.adapters.storage.governance.models import (
     AuditLogEntry,
@@ -23,6 +23,7 @@ from famlink.adapters.storage.governance.models import (
 )
 from famlink.core.audit import AuditEntry, AuditEvent, InclusionProof, Verdict, verify_inclusion
 from famlink.core.consent import ConsentLevel
+from famlink.core.errors import NotFound
 from famlink.core.taxonomy import DataCategory, Purpose
 from tests.adapters.storage.governance import builders
 from tests.adapters.storage.governance.concurrency import at_once
@@ -57,7 +58,7 @@ def test_publish_verify_and_prove() -> None:
         audit_log.append(facts(i))
     check = audit_log.verify()
     assert check.ok and check.entries == 13 and check.tree_heads_checked == 1 and check.entries_after_last_head == 3
-    found = audit_log.AuditTree().prove(7)
+    found = audit_proofs.prove(7)
     proof = InclusionProof.from_dict(found["proof"])
     assert proof.tree_size == 10
     assert verify_inclusion(proof.leaf_hash, 7, 10, proof.audit_path, signed.head.root_hash)
@@ -292,6 +293,6 @@ def test_a_crash_after_the_read_leaves_neither_access_nor_entry() -> None:
 @pytest.mark.django_db
 def test_no_tree_head_means_no_proof() -> None:
     audit_log.append(facts(0))
-    with pytest.raises(audit_log.NotFound):
-        audit_log.AuditTree().prove(0)
+    with pytest.raises(NotFound):
+        audit_proofs.prove(0)
     assert PublishedTreeHead.objects.count() == 0

@@ -1,0 +1,188 @@
+"""The audit log's Merkle tree stored in the database, so that a proof reads a few rows.
+
+The tree is kept as tiles of 16 hashes (``AuditTreeTile``; the layout is in
+``famlink.core.audit.tiles``). ``publish`` extends it to the size it signs,
+reading only the leaf hashes it lacks; a proof then reads the latest signed
+head, at most two tiles a band (one query) and the proved entry: O(log n)
+rows, in any process, with nothing to build first. Tiles only grow, and
+extending them takes a lock of its own, so readers need none and concurrent
+publishers (or web workers) cannot disagree.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterator
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Q
+
+from famlink.adapters.storage.governance.models import (
+    AuditLogEntry,
+    AuditTreeTile,
+    PublishedTreeHead,
+)
+from famlink.core.audit import EMPTY_ROOT, InclusionProof, leaf_hash
+from famlink.core.audit.merkle import HASH_SIZE, Span, consistency_spans, inclusion_spans
+from famlink.core.audit.tiles import TILE_WIDTH, Tile, TileBuilder, TileSet, tiles_for_spans
+from famlink.core.errors import InvalidInput, NotFound
+
+#: The PostgreSQL advisory lock held while the stored tree is extended ("famtree" in ASCII).
+TREE_LOCK = 0x66616D74726565
+#: Leaf hashes read per query, and full tiles written per batch, while extending.
+CHUNK = 20_000
+TILES_PER_WRITE = 2_000
+
+
+def leaf_hashes(start: int, stop: int) -> Iterator[tuple[int, bytes]]:
+    """Stream ``(index, leaf hash)`` for ``start <= index < stop``: 32 bytes a row, not the whole entry."""
+    table = connection.ops.quote_name(AuditLogEntry._meta.db_table)
+    last = start - 1
+    while True:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f'SELECT "index", leaf_hash FROM {table} WHERE "index" > %s AND "index" < %s '
+                f'ORDER BY "index" LIMIT {CHUNK}',
+                [last, stop],
+            )
+            batch = cursor.fetchall()
+        if not batch:
+            return
+        for index, digest in batch:
+            yield index, bytes(digest)
+        last = batch[-1][0]
+
+
+def stored_size() -> int:
+    """How many entries the stored tree covers (its band 0 holds that many leaf hashes)."""
+    last = AuditTreeTile.objects.filter(band=0).order_by("-number").values_list("number", "hashes").first()
+    return 0 if last is None else last[0] * TILE_WIDTH + len(bytes(last[1])) // HASH_SIZE
+
+
+def _read(tiles: set[Tile]) -> dict[Tile, bytes]:
+    """These tiles, in one query."""
+    if not tiles:
+        return {}
+    by_band: dict[int, list[int]] = defaultdict(list)
+    for band, number in tiles:
+        by_band[band].append(number)
+    where = Q()
+    for band, numbers in by_band.items():
+        where |= Q(band=band, number__in=numbers)
+    rows = AuditTreeTile.objects.filter(where).values_list("band", "number", "hashes")
+    return {(band, number): bytes(hashes) for band, number, hashes in rows}
+
+
+def _write(tiles: dict[Tile, bytes]) -> None:
+    """Insert these tiles, or replace them (a band's last tile grows)."""
+    AuditTreeTile.objects.bulk_create(
+        [AuditTreeTile(band=band, number=number, hashes=hashes) for (band, number), hashes in tiles.items()],
+        update_conflicts=True, unique_fields=["band", "number"], update_fields=["hashes"], batch_size=TILES_PER_WRITE,
+    )
+
+
+def _take_tree() -> None:
+    """Hold the stored tree's lock until this transaction ends (SQLite's IMMEDIATE transaction already does)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [TREE_LOCK])
+
+
+def extend_to(size: int) -> int:
+    """Store the tree over the first ``size`` placed entries, reading only the leaf hashes it lacks.
+
+    Returns how many entries the stored tree covers now: ``size``, or more if
+    it already covered more (the log was cut: ``publish`` refuses then).
+    """
+    with transaction.atomic():
+        _take_tree()
+        start = stored_size()
+        if start >= size:
+            return start
+        builder = TileBuilder(start, {band: hashes for (band, _), hashes in _read(set(TileBuilder.open_tiles(start))).items()})
+        for index, digest in leaf_hashes(start, size):
+            if index != builder.size:
+                break
+            builder.append(digest)
+            if builder.filled() >= TILES_PER_WRITE:
+                _write(builder.drain())
+        if builder.size != size:
+            raise InvalidInput(f"audit entry {builder.size} is missing; run 'famlink audit verify'")
+        _write(builder.changed())
+    return size
+
+
+def hashes(spans: list[Span], size: int) -> list[bytes]:
+    """The hashes of these spans of the first ``size`` entries, from the stored tree: one query.
+
+    If the stored tree does not reach ``size`` yet (a head signed before the
+    tree was kept, on a database upgraded since), it is extended first, once.
+    """
+    wanted = tiles_for_spans(spans)
+    try:
+        return TileSet(_read(wanted)).hashes(spans)
+    except InvalidInput:
+        if stored_size() >= size:
+            raise  # a tile is missing or short inside the tree: not something extending mends
+        extend_to(size)
+        return TileSet(_read(wanted)).hashes(spans)
+
+
+def root(size: int) -> bytes:
+    """The root of the first ``size`` entries, from the stored tree (O(log n) hashes read)."""
+    return hashes([(0, size)], size)[0] if size else EMPTY_ROOT
+
+
+def consistency(old_size: int, new_size: int) -> list[bytes]:
+    """The RFC 9162 consistency proof from the first ``old_size`` entries to the first ``new_size``."""
+    return hashes(consistency_spans(old_size, new_size), new_size)
+
+
+def leaf_copies() -> Iterator[tuple[int, bytes]]:
+    """Stream ``(index, leaf hash as the stored tree holds it)`` in index order: for ``verify``."""
+    last = -1
+    while True:
+        rows = list(
+            AuditTreeTile.objects.filter(band=0, number__gt=last).order_by("number").values_list("number", "hashes")[:1000]
+        )
+        if not rows:
+            return
+        for number, data in rows:
+            data = bytes(data)
+            for offset in range(0, len(data), HASH_SIZE):
+                yield number * TILE_WIDTH + offset // HASH_SIZE, data[offset : offset + HASH_SIZE]
+        last = rows[-1][0]
+
+
+def prove(index: int) -> dict[str, Any]:
+    """An inclusion proof for entry ``index`` against the latest signed tree head: three queries.
+
+    The proof is checked against the signed root, and the entry against the
+    proved leaf hash, before it is handed out: a stored tree or entry changed
+    since it was published gives a refusal, never a proof that does not hold.
+    """
+    latest = PublishedTreeHead.objects.order_by("-size", "-id").first()
+    if latest is None:
+        raise NotFound("no tree head has been published yet; run 'famlink audit publish'")
+    if not 0 <= index < latest.size:
+        raise NotFound(
+            f"entry {index} is not covered by the latest signed tree head ({latest.size} entries); "
+            "wait for the next 'famlink audit publish'"
+        )
+    leaf, *path = hashes([(index, index + 1), *inclusion_spans(index, latest.size)], latest.size)
+    proof = InclusionProof(index, latest.size, leaf, tuple(path))
+    if not proof.verify(bytes.fromhex(latest.root_hash)):
+        raise InvalidInput("the stored log does not match the latest signed tree head; run 'famlink audit verify'")
+    entry = AuditLogEntry.objects.filter(pk=index).values_list("entry_bytes", flat=True).first()
+    if entry is None or leaf_hash(bytes(entry)) != leaf:
+        raise InvalidInput(
+            f"audit entry {index} is missing or no longer matches the hash it was published with; "
+            "run 'famlink audit verify'"
+        )
+    return {
+        "entry": bytes(entry).decode("utf-8"),
+        "proof": proof.to_dict(),
+        "signed_tree_head": json.loads(latest.signed_json),
+    }
