@@ -56,3 +56,21 @@ def test_algorithm_page_shows_a_suspended_model_and_its_failed_assessment(client
     item = data["entries"][0]
     assert item["state"] == "suspended" and item["latest_assessment"]["passed"] is False
     assert item["latest_assessment"]["report_json"].endswith(f"/{row.pk}.json")
+
+
+def test_the_audit_log_page_carries_a_consistency_proof_for_each_later_head(client) -> None:  # type: ignore[no-untyped-def]
+    from famlink.adapters.storage.governance import audit_log
+    from famlink.core.audit import ConsistencyProof
+    from tests.adapters.storage.governance.test_audit_log import facts
+
+    for count in (3, 14):
+        audit_log.append_many([facts(i) for i in range(count)])
+        audit_log.publish()
+    data = json.loads(client.get("/transparency/audit-log.json").content)
+    schema = json.loads(client.get("/registers/schemas/audit-log.schema.json").content)
+    jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker()).validate(data)
+    first, second = data["tree_heads"]
+    assert first["consistency_with_previous"] is None
+    proof = ConsistencyProof.from_dict(second["consistency_with_previous"])
+    assert (proof.old_size, proof.new_size) == (3, 17)
+    assert proof.verify(bytes.fromhex(first["tree_head"]["root_hash"]), bytes.fromhex(second["tree_head"]["root_hash"]))

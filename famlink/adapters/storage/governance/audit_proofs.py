@@ -3,7 +3,7 @@
 The tree is kept as tiles of 16 hashes (``AuditTreeTile``; the layout is in
 ``famlink.core.audit.tiles``). ``publish`` extends it to the size it signs,
 reading only the leaf hashes it lacks; a proof then reads the latest signed
-head, at most two tiles a band (one query) and the proved entry: O(log n)
+head, then at most two tiles a band and the proved entry (one query): O(log n)
 rows, in any process, with nothing to build first. Tiles only grow, and
 extending them takes a lock of its own, so readers need none and concurrent
 publishers (or web workers) cannot disagree.
@@ -17,7 +17,6 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Q
 
 from famlink.adapters.storage.governance.models import (
     AuditLogEntry,
@@ -61,18 +60,30 @@ def stored_size() -> int:
     return 0 if last is None else last[0] * TILE_WIDTH + len(bytes(last[1])) // HASH_SIZE
 
 
-def _read(tiles: set[Tile]) -> dict[Tile, bytes]:
-    """These tiles, in one query."""
-    if not tiles:
-        return {}
+def _read(tiles: set[Tile], *, entry: int | None = None) -> tuple[dict[Tile, bytes], bytes | None]:
+    """These tiles and, if asked, one entry's bytes: one query, one round trip."""
     by_band: dict[int, list[int]] = defaultdict(list)
     for band, number in tiles:
         by_band[band].append(number)
-    where = Q()
-    for band, numbers in by_band.items():
-        where |= Q(band=band, number__in=numbers)
-    rows = AuditTreeTile.objects.filter(where).values_list("band", "number", "hashes")
-    return {(band, number): bytes(hashes) for band, number, hashes in rows}
+    parts, params = [], []
+    for band, numbers in sorted(by_band.items()):
+        parts.append(f"(band = %s AND number IN ({', '.join(['%s'] * len(numbers))}))")
+        params += [band, *numbers]
+    sql = [f"SELECT band, number, hashes FROM {_table(AuditTreeTile)} WHERE {' OR '.join(parts)}"] if parts else []
+    if entry is not None:  # band -1: the entry's bytes
+        sql.append(f'SELECT -1, "index", entry_bytes FROM {_table(AuditLogEntry)} WHERE "index" = %s')
+        params.append(entry)
+    if not sql:
+        return {}, None
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(sql), params)
+        rows = cursor.fetchall()
+    found = {(band, number): bytes(hashes) for band, number, hashes in rows if band >= 0}
+    return found, next((bytes(data) for band, _, data in rows if band < 0), None)
+
+
+def _table(model: type[Any]) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
 
 
 def _write(tiles: dict[Tile, bytes]) -> None:
@@ -101,7 +112,8 @@ def extend_to(size: int) -> int:
         start = stored_size()
         if start >= size:
             return start
-        builder = TileBuilder(start, {band: hashes for (band, _), hashes in _read(set(TileBuilder.open_tiles(start))).items()})
+        open_tiles, _ = _read(set(TileBuilder.open_tiles(start)))
+        builder = TileBuilder(start, {band: hashes for (band, _), hashes in open_tiles.items()})
         for index, digest in leaf_hashes(start, size):
             if index != builder.size:
                 break
@@ -114,30 +126,33 @@ def extend_to(size: int) -> int:
     return size
 
 
-def hashes(spans: list[Span], size: int) -> list[bytes]:
-    """The hashes of these spans of the first ``size`` entries, from the stored tree: one query.
+def hashes(spans: list[Span], size: int, *, entry: int | None = None) -> tuple[list[bytes], bytes | None]:
+    """The hashes of these spans of the first ``size`` entries, from the stored tree, and ``entry``'s bytes if asked.
 
-    If the stored tree does not reach ``size`` yet (a head signed before the
-    tree was kept, on a database upgraded since), it is extended first, once.
+    One query. If the stored tree does not reach ``size`` yet (a head signed
+    before the tree was kept, on a database upgraded since), it is extended
+    first, once.
     """
     wanted = tiles_for_spans(spans)
+    tiles, data = _read(wanted, entry=entry)
     try:
-        return TileSet(_read(wanted)).hashes(spans)
+        return TileSet(tiles).hashes(spans), data
     except InvalidInput:
         if stored_size() >= size:
             raise  # a tile is missing or short inside the tree: not something extending mends
         extend_to(size)
-        return TileSet(_read(wanted)).hashes(spans)
+        tiles, data = _read(wanted, entry=entry)
+        return TileSet(tiles).hashes(spans), data
 
 
 def root(size: int) -> bytes:
     """The root of the first ``size`` entries, from the stored tree (O(log n) hashes read)."""
-    return hashes([(0, size)], size)[0] if size else EMPTY_ROOT
+    return hashes([(0, size)], size)[0][0] if size else EMPTY_ROOT
 
 
 def consistency(old_size: int, new_size: int) -> list[bytes]:
     """The RFC 9162 consistency proof from the first ``old_size`` entries to the first ``new_size``."""
-    return hashes(consistency_spans(old_size, new_size), new_size)
+    return hashes(consistency_spans(old_size, new_size), new_size)[0]
 
 
 def leaf_copies() -> Iterator[tuple[int, bytes]]:
@@ -157,32 +172,37 @@ def leaf_copies() -> Iterator[tuple[int, bytes]]:
 
 
 def prove(index: int) -> dict[str, Any]:
-    """An inclusion proof for entry ``index`` against the latest signed tree head: three queries.
+    """An inclusion proof for entry ``index`` against the latest signed tree head: two queries.
 
-    The proof is checked against the signed root, and the entry against the
+    The first reads the latest head; the second its tiles and the entry. The
+    proof is checked against the signed root, and the entry against the
     proved leaf hash, before it is handed out: a stored tree or entry changed
     since it was published gives a refusal, never a proof that does not hold.
     """
-    latest = PublishedTreeHead.objects.order_by("-size", "-id").first()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT size, root_hash, signed_json FROM {_table(PublishedTreeHead)} ORDER BY size DESC, id DESC LIMIT 1"
+        )
+        latest = cursor.fetchone()
     if latest is None:
         raise NotFound("no tree head has been published yet; run 'famlink audit publish'")
-    if not 0 <= index < latest.size:
+    size, root_hash, signed_json = latest
+    if not 0 <= index < size:
         raise NotFound(
-            f"entry {index} is not covered by the latest signed tree head ({latest.size} entries); "
+            f"entry {index} is not covered by the latest signed tree head ({size} entries); "
             "wait for the next 'famlink audit publish'"
         )
-    leaf, *path = hashes([(index, index + 1), *inclusion_spans(index, latest.size)], latest.size)
-    proof = InclusionProof(index, latest.size, leaf, tuple(path))
-    if not proof.verify(bytes.fromhex(latest.root_hash)):
+    (leaf, *path), entry = hashes([(index, index + 1), *inclusion_spans(index, size)], size, entry=index)
+    proof = InclusionProof(index, size, leaf, tuple(path))
+    if not proof.verify(bytes.fromhex(root_hash)):
         raise InvalidInput("the stored log does not match the latest signed tree head; run 'famlink audit verify'")
-    entry = AuditLogEntry.objects.filter(pk=index).values_list("entry_bytes", flat=True).first()
-    if entry is None or leaf_hash(bytes(entry)) != leaf:
+    if entry is None or leaf_hash(entry) != leaf:
         raise InvalidInput(
             f"audit entry {index} is missing or no longer matches the hash it was published with; "
             "run 'famlink audit verify'"
         )
     return {
-        "entry": bytes(entry).decode("utf-8"),
+        "entry": entry.decode("utf-8"),
         "proof": proof.to_dict(),
-        "signed_tree_head": json.loads(latest.signed_json),
+        "signed_tree_head": json.loads(signed_json),
     }
