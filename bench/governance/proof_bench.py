@@ -5,7 +5,8 @@ Run (uses its own database, created if missing; generating 10M entries takes sev
     .venv/bin/python bench/governance/proof_bench.py --entries 10000000
 The log is written with COPY (real canonical entries, their leaf hashes and readable
 columns, as the sequencer would place them); a later run with the same --entries reuses
-it (--fresh writes it again). Then ``audit_log.publish`` builds the stored tree (once,
+it (--fresh writes it again; --proofs-only keeps its stored tree and heads too, and times
+proofs only). Then ``audit_log.publish`` builds the stored tree (once,
 over every leaf) and signs, and the bench times ``audit_proofs.prove`` (what the portal's
 proof download and ``famlink audit prove`` call) for random entries, checking each proof
 against the signed root. Last, it appends a few entries and publishes again, to time
@@ -94,6 +95,8 @@ def main() -> None:
     parser.add_argument("--entries", type=int, default=10_000_000)
     parser.add_argument("--proofs", type=int, default=2_000)
     parser.add_argument("--fresh", action="store_true", help="write the log again even if it has --entries entries")
+    parser.add_argument("--proofs-only", action="store_true",
+                        help="keep the stored tree and heads of an earlier run with the same --entries: time proofs only")
     args = parser.parse_args()
     ensure_database(os.environ["DATABASE_URL"])
 
@@ -106,23 +109,27 @@ def main() -> None:
 
     from famlink.adapters.storage.governance import audit_log, audit_proofs
     from famlink.adapters.storage.governance.models import AuditTreeTile, PublishedTreeHead
-    from famlink.core.audit import AuditEvent, InclusionProof, Verdict, leaf_hash
+    from famlink.core.audit import AuditEvent, InclusionProof, SignedTreeHead, Verdict, leaf_hash
     from famlink.core.taxonomy import DataCategory, Purpose
 
     call_command("migrate", verbosity=0)
     print(f"database: {connection.vendor} {os.environ['DATABASE_URL'].rsplit('/', 1)[1]}; "
           f"load average before: {os.getloadavg()[0]:.1f}", flush=True)
-    if args.fresh or audit_log.committed_size() != args.entries:
-        write_log(args.entries)
+    latest = PublishedTreeHead.objects.order_by("-size", "-id").first()
+    if args.proofs_only and latest is not None and latest.size >= args.entries:
+        signed = SignedTreeHead.from_json(latest.signed_json)
+        print(f"reusing the stored tree and the head over {signed.head.size:,} entries of an earlier run", flush=True)
     else:
-        print(f"reusing the {args.entries:,} entries already written")
-        PublishedTreeHead.objects.all().delete()
-        AuditTreeTile.objects.all().delete()
-
-    t0 = time.perf_counter()
-    signed = audit_log.publish().signed
-    print(f"first publish over {signed.head.size:,} entries, building the stored tree from every leaf hash: "
-          f"{time.perf_counter() - t0:.1f} s ({AuditTreeTile.objects.count():,} tiles)", flush=True)
+        if args.fresh or audit_log.committed_size() != args.entries:
+            write_log(args.entries)
+        else:
+            print(f"reusing the {args.entries:,} entries already written")
+            PublishedTreeHead.objects.all().delete()
+            AuditTreeTile.objects.all().delete()
+        t0 = time.perf_counter()
+        signed = audit_log.publish().signed
+        print(f"first publish over {signed.head.size:,} entries, building the stored tree from every leaf hash: "
+              f"{time.perf_counter() - t0:.1f} s ({AuditTreeTile.objects.count():,} tiles)", flush=True)
 
     rng = random.Random(7)
     root, size = signed.head.root_hash, signed.head.size
@@ -144,14 +151,16 @@ def main() -> None:
           f"p50 {percentile(samples, 0.5) * 1e3:.2f} ms, p99 {percentile(samples, 0.99) * 1e3:.2f} ms, "
           f"max {samples[-1] * 1e3:.2f} ms; at most {queries} queries a proof", flush=True)
 
-    audit_log.append_many([audit_log.AuditFacts(
-        actor_id="staff-1", actor_role="practitioner", organisation="Exampleshire County Council",
-        purpose=Purpose.DIRECT_SERVICE_DELIVERY, subject_id="P1", data_categories=(DataCategory.HEALTH,),
-        action=AuditEvent.RECORD_VIEWED, decision=Verdict.ALLOW) for _ in range(1_000)])
-    t0 = time.perf_counter()
-    again = audit_log.publish().signed
-    print(f"publish after 1,000 more entries (extends the stored tree by those only): "
-          f"{time.perf_counter() - t0:.2f} s, head {again.head.size:,}")
+    print(f"load average after the proofs: {os.getloadavg()[0]:.1f}", flush=True)
+    if not args.proofs_only:
+        audit_log.append_many([audit_log.AuditFacts(
+            actor_id="staff-1", actor_role="practitioner", organisation="Exampleshire County Council",
+            purpose=Purpose.DIRECT_SERVICE_DELIVERY, subject_id="P1", data_categories=(DataCategory.HEALTH,),
+            action=AuditEvent.RECORD_VIEWED, decision=Verdict.ALLOW) for _ in range(1_000)])
+        t0 = time.perf_counter()
+        again = audit_log.publish().signed
+        print(f"publish after 1,000 more entries (extends the stored tree by those only): "
+              f"{time.perf_counter() - t0:.2f} s, head {again.head.size:,}")
     print(f"load average after: {os.getloadavg()[0]:.1f}; peak RSS "
           f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 

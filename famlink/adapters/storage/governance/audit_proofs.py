@@ -3,7 +3,7 @@
 The tree is kept as tiles of 16 hashes (``AuditTreeTile``; the layout is in
 ``famlink.core.audit.tiles``). ``publish`` extends it to the size it signs,
 reading only the leaf hashes it lacks; a proof then reads the latest signed
-head, then at most two tiles a band and the proved entry (one query): O(log n)
+head's tiles (at most two a band) and the proved entry, in one query: O(log n)
 rows, in any process, with nothing to build first. Tiles only grow, and
 extending them takes a lock of its own, so readers need none and concurrent
 publishers (or web workers) cannot disagree.
@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, transaction
@@ -60,8 +61,19 @@ def stored_size() -> int:
     return 0 if last is None else last[0] * TILE_WIDTH + len(bytes(last[1])) // HASH_SIZE
 
 
-def _read(tiles: set[Tile], *, entry: int | None = None) -> tuple[dict[Tile, bytes], bytes | None]:
-    """These tiles and, if asked, one entry's bytes: one query, one round trip."""
+#: How the latest signed head is chosen (the largest; of equal sizes, the last published).
+_LATEST = "ORDER BY size DESC, id DESC LIMIT 1"
+
+
+@dataclass(frozen=True, slots=True)
+class _Found:
+    tiles: dict[Tile, bytes]
+    entry: bytes | None = None  # the entry's bytes, if asked for
+    latest: tuple[int, int] | None = None  # (id, size) of the latest signed head, if asked for
+
+
+def _read(tiles: set[Tile], *, entry: int | None = None, latest: bool = False) -> _Found:
+    """These tiles and, if asked, one entry's bytes and which head is latest: one query, one round trip."""
     by_band: dict[int, list[int]] = defaultdict(list)
     for band, number in tiles:
         by_band[band].append(number)
@@ -73,13 +85,22 @@ def _read(tiles: set[Tile], *, entry: int | None = None) -> tuple[dict[Tile, byt
     if entry is not None:  # band -1: the entry's bytes
         sql.append(f'SELECT -1, "index", entry_bytes FROM {_table(AuditLogEntry)} WHERE "index" = %s')
         params.append(entry)
+    if latest:  # bands -2 and -3: the latest head's id and size
+        head = f"SELECT id, size FROM {_table(PublishedTreeHead)} {_LATEST}"
+        sql += [f"SELECT -2, id, NULL FROM ({head}) AS h", f"SELECT -3, size, NULL FROM ({head}) AS h"]
     if not sql:
-        return {}, None
+        return _Found({})
     with connection.cursor() as cursor:
         cursor.execute(" UNION ALL ".join(sql), params)
         rows = cursor.fetchall()
-    found = {(band, number): bytes(hashes) for band, number, hashes in rows if band >= 0}
-    return found, next((bytes(data) for band, _, data in rows if band < 0), None)
+    found = {(band, number): bytes(data) for band, number, data in rows if band >= 0}
+    others = {band: (number, data) for band, number, data in rows if band < 0}
+    head_id, head_size = others.get(-2, (None, None))[0], others.get(-3, (None, None))[0]
+    return _Found(
+        found,
+        bytes(others[-1][1]) if -1 in others else None,
+        None if head_id is None or head_size is None else (int(head_id), int(head_size)),
+    )
 
 
 def _table(model: type[Any]) -> str:
@@ -112,7 +133,7 @@ def extend_to(size: int) -> int:
         start = stored_size()
         if start >= size:
             return start
-        open_tiles, _ = _read(set(TileBuilder.open_tiles(start)))
+        open_tiles = _read(set(TileBuilder.open_tiles(start))).tiles
         builder = TileBuilder(start, {band: hashes for (band, _), hashes in open_tiles.items()})
         for index, digest in leaf_hashes(start, size):
             if index != builder.size:
@@ -126,33 +147,33 @@ def extend_to(size: int) -> int:
     return size
 
 
-def hashes(spans: list[Span], size: int, *, entry: int | None = None) -> tuple[list[bytes], bytes | None]:
-    """The hashes of these spans of the first ``size`` entries, from the stored tree, and ``entry``'s bytes if asked.
+def _hashes(spans: list[Span], size: int, *, extend: bool = True, **also: Any) -> tuple[list[bytes], _Found]:
+    """The hashes of these spans of the first ``size`` entries, from the stored tree, in one query (``also``: see ``_read``).
 
-    One query. If the stored tree does not reach ``size`` yet (a head signed
-    before the tree was kept, on a database upgraded since), it is extended
-    first, once.
+    If the stored tree does not reach ``size`` yet (a head signed before the
+    tree was kept, on a database upgraded since), it is extended first, once,
+    unless ``extend`` is false.
     """
     wanted = tiles_for_spans(spans)
-    tiles, data = _read(wanted, entry=entry)
+    found = _read(wanted, **also)
     try:
-        return TileSet(tiles).hashes(spans), data
+        return TileSet(found.tiles).hashes(spans), found
     except InvalidInput:
-        if stored_size() >= size:
+        if not extend or stored_size() >= size:
             raise  # a tile is missing or short inside the tree: not something extending mends
         extend_to(size)
-        tiles, data = _read(wanted, entry=entry)
-        return TileSet(tiles).hashes(spans), data
+        found = _read(wanted, **also)
+        return TileSet(found.tiles).hashes(spans), found
 
 
 def root(size: int) -> bytes:
     """The root of the first ``size`` entries, from the stored tree (O(log n) hashes read)."""
-    return hashes([(0, size)], size)[0][0] if size else EMPTY_ROOT
+    return _hashes([(0, size)], size)[0][0] if size else EMPTY_ROOT
 
 
 def consistency(old_size: int, new_size: int) -> list[bytes]:
     """The RFC 9162 consistency proof from the first ``old_size`` entries to the first ``new_size``."""
-    return hashes(consistency_spans(old_size, new_size), new_size)[0]
+    return _hashes(consistency_spans(old_size, new_size), new_size)[0]
 
 
 def leaf_copies() -> Iterator[tuple[int, bytes]]:
@@ -171,38 +192,72 @@ def leaf_copies() -> Iterator[tuple[int, bytes]]:
         last = rows[-1][0]
 
 
-def prove(index: int) -> dict[str, Any]:
-    """An inclusion proof for entry ``index`` against the latest signed tree head: two queries.
+@dataclass(frozen=True, slots=True)
+class _Head:
+    id: int
+    size: int
+    root_hash: bytes
+    signed_json: str
 
-    The first reads the latest head; the second its tiles and the entry. The
-    proof is checked against the signed root, and the entry against the
-    proved leaf hash, before it is handed out: a stored tree or entry changed
-    since it was published gives a refusal, never a proof that does not hold.
-    """
+
+#: The latest signed head this process has read: a proof checks in its own query that it is still the latest.
+_seen: _Head | None = None
+
+
+def _latest_head() -> _Head | None:
+    global _seen
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT size, root_hash, signed_json FROM {_table(PublishedTreeHead)} ORDER BY size DESC, id DESC LIMIT 1"
+            f"SELECT id, size, root_hash, signed_json FROM {_table(PublishedTreeHead)} {_LATEST}"
         )
-        latest = cursor.fetchone()
-    if latest is None:
-        raise NotFound("no tree head has been published yet; run 'famlink audit publish'")
-    size, root_hash, signed_json = latest
-    if not 0 <= index < size:
-        raise NotFound(
-            f"entry {index} is not covered by the latest signed tree head ({size} entries); "
-            "wait for the next 'famlink audit publish'"
-        )
-    (leaf, *path), entry = hashes([(index, index + 1), *inclusion_spans(index, size)], size, entry=index)
-    proof = InclusionProof(index, size, leaf, tuple(path))
-    if not proof.verify(bytes.fromhex(root_hash)):
+        row = cursor.fetchone()
+    _seen = None if row is None else _Head(int(row[0]), int(row[1]), bytes.fromhex(row[2]), row[3])
+    return _seen
+
+
+def prove(index: int) -> dict[str, Any]:
+    """An inclusion proof for entry ``index`` against the latest signed tree head: one query, O(log n) rows.
+
+    The query reads the tiles and the entry and asks which head is latest;
+    only when that is not the head this process last read (someone
+    published since) does it read the head and ask again. The proof is
+    checked against the signed root, and the entry against the proved leaf
+    hash, before it is handed out: a stored tree or entry changed since it
+    was published gives a refusal, never a proof that does not hold.
+    """
+    head, fresh = _seen, False
+    while True:
+        if head is None or (not fresh and index >= head.size):
+            head, fresh = _latest_head(), True
+        if head is None:
+            raise NotFound("no tree head has been published yet; run 'famlink audit publish'")
+        if not 0 <= index < head.size:
+            raise NotFound(
+                f"entry {index} is not covered by the latest signed tree head ({head.size} entries); "
+                "wait for the next 'famlink audit publish'"
+            )
+        spans = [(index, index + 1), *inclusion_spans(index, head.size)]
+        try:
+            (leaf, *path), found = _hashes(spans, head.size, extend=fresh, entry=index, latest=True)
+        except InvalidInput:
+            if fresh:
+                raise
+            head = None  # the head this process knew has gone (so its tiles may be missing): read it again
+            continue
+        proof = InclusionProof(index, head.size, leaf, tuple(path))
+        if not fresh and (found.latest != (head.id, head.size) or not proof.verify(head.root_hash)):
+            head = None  # published since, or not the head it was: read it and ask again
+            continue
+        break
+    if not proof.verify(head.root_hash):
         raise InvalidInput("the stored log does not match the latest signed tree head; run 'famlink audit verify'")
-    if entry is None or leaf_hash(entry) != leaf:
+    if found.entry is None or leaf_hash(found.entry) != leaf:
         raise InvalidInput(
             f"audit entry {index} is missing or no longer matches the hash it was published with; "
             "run 'famlink audit verify'"
         )
     return {
-        "entry": entry.decode("utf-8"),
+        "entry": found.entry.decode("utf-8"),
         "proof": proof.to_dict(),
-        "signed_tree_head": json.loads(signed_json),
+        "signed_tree_head": json.loads(head.signed_json),
     }

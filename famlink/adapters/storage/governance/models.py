@@ -218,6 +218,7 @@ class PublishedTreeHead(models.Model):
 
     class Meta:
         ordering = ["size", "id"]
+        indexes = [models.Index(fields=["size", "id"], name="published_head_by_size")]  # the latest, for each proof
 
 
 class AuditTreeTile(models.Model):
