@@ -159,6 +159,22 @@ def test_restoring_a_backup_older_than_the_signed_log_says_which_entries_are_gon
 
 
 @with_a_database
+def test_a_restore_without_the_signing_key_says_which_file_to_put_back(tmp_path: Path, data_dir: Path) -> None:
+    populated()
+    out = tmp_path / "famlink.backup"
+    backup.take_backup(out)
+    (data_dir / "audit-signing-key.pem").rename(tmp_path / "kept-elsewhere.pem")  # a new machine's data folder
+    asked: list[RestorePlan] = []
+
+    done = backup.restore(out, confirm=lambda plan: asked.append(plan) or True)
+
+    [note] = asked[0].notes  # said before anything changed
+    assert f"{data_dir / 'audit-signing-key.pem'} holds no signing key" in note and "copy audit-signing-key.pem" in note
+    assert done is not None and not done.ok and note in done.problems
+    assert not done.check.ok  # the signed heads cannot be checked with another key
+
+
+@with_a_database
 def test_declining_changes_nothing(tmp_path: Path) -> None:
     populated()
     out = tmp_path / "famlink.backup"
