@@ -68,6 +68,9 @@ DATABASES = {"default": dj_database_url.parse(config.database_url(), conn_max_ag
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Django's, plus statements sent with the COMMIT (the audit log's write-ahead INSERT)
     DATABASES["default"]["ENGINE"] = "famlink.adapters.storage.postgresql"
+    # a connection kept between requests is checked first (no round trip): one left over from
+    # before a PostgreSQL restart is replaced instead of failing the request
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     DATABASES["default"]["OPTIONS"] = {

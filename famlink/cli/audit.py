@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from famlink.cli.main import cli, setup_django
+
+if TYPE_CHECKING:
+    from famlink.adapters.storage.governance.audit_log import AuditCheck
 
 
 @cli.group()
@@ -58,19 +62,21 @@ def verify(as_json: bool, sources: tuple[str, ...]) -> None:
     from famlink.adapters.storage.governance import audit_log
 
     check = audit_log.verify(against=sources)
-    if as_json:
-        click.echo(json.dumps(check.as_dict()))
-    elif check.ok:
-        click.echo(
-            f"ok: {check.entries:,} entries, {check.tree_heads_checked} signed tree heads checked "
-            f"({check.witnessed_heads_checked} kept outside the database), "
-            f"{check.entries_after_last_head:,} entries not yet under a signed head"
-            + (f", {check.entries_pending:,} written while it ran and not yet placed" if check.entries_pending else "")
-        )
-    else:
-        click.echo(f"NOT OK: {check.problem}")
+    click.echo(json.dumps(check.as_dict()) if as_json else verdict(check))
     if not check.ok:
         raise SystemExit(1)
+
+
+def verdict(check: AuditCheck) -> str:
+    """The result of an audit log check in one line (``famlink audit verify``, ``famlink restore``)."""
+    if not check.ok:
+        return f"NOT OK: {check.problem}"
+    return (
+        f"ok: {check.entries:,} entries, {check.tree_heads_checked} signed tree heads checked "
+        f"({check.witnessed_heads_checked} kept outside the database), "
+        f"{check.entries_after_last_head:,} entries not yet under a signed head"
+        + (f", {check.entries_pending:,} written while it ran and not yet placed" if check.entries_pending else "")
+    )
 
 
 @audit.command()

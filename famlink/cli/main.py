@@ -18,17 +18,21 @@ import click
 from famlink import config
 from famlink.core.errors import FamlinkError
 
-COMMAND_MODULES = ("famlink.cli.data", "famlink.cli.serve", "famlink.cli.linkage", "famlink.cli.audit", "famlink.cli.governance", "famlink.cli.accounts", "famlink.cli.registers")
+COMMAND_MODULES = ("famlink.cli.data", "famlink.cli.serve", "famlink.cli.linkage", "famlink.cli.audit", "famlink.cli.governance", "famlink.cli.accounts", "famlink.cli.registers", "famlink.cli.backup")
 
 
-def setup_django() -> None:
-    """Configure Django and bring the database schema up to date (first use creates it)."""
+def setup_django(*, migrate: bool = True) -> None:
+    """Configure Django and bring the database schema up to date (first use creates it).
+
+    ``migrate=False`` leaves the database as it is: a backup copies it as found.
+    """
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "famlink.settings")
     import django
     from django.core.management import call_command
 
     django.setup()
-    call_command("migrate", verbosity=0, interactive=False)
+    if migrate:
+        call_command("migrate", verbosity=0, interactive=False)
 
 
 class FamlinkGroup(click.Group):

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import time
+
+import psycopg
 import pytest
 from django.conf import settings
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, close_old_connections, connection, transaction
 
 from famlink.adapters.storage.governance.models import AuditLogPending
+from tests.adapters.storage.governance.test_audit_log import database_url
 
 pytestmark = [
     pytest.mark.skipif(not settings.DATABASES["default"]["ENGINE"].endswith("postgresql"), reason="PostgreSQL only"),
@@ -76,3 +80,19 @@ def test_if_it_fails_nothing_in_its_transaction_commits() -> None:
 def test_it_needs_a_transaction() -> None:
     with pytest.raises(RuntimeError):
         send(b"no transaction")
+
+
+def test_a_connection_the_server_ended_while_idle_is_replaced_before_the_next_request_uses_it() -> None:
+    """As after a PostgreSQL restart: the worker's kept connection must not fail its next request."""
+    assert stored() == []  # the connection is open, as a worker keeps it between requests
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    with psycopg.connect(database_url(), autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", [pid])
+        while admin.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", [pid]).fetchone():
+            time.sleep(0.01)  # until it has gone, telling its client so, as every backend has once a restart is done
+    close_old_connections()  # what Django does as the next request starts
+    assert stored() == []  # served on a new connection
+    assert connection.connection is not None and connection.connection.info.backend_pid != pid
+    assert connection.is_usable()  # and an open idle connection is kept

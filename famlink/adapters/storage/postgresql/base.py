@@ -12,10 +12,17 @@ rolls back: the statement and the rest of the transaction commit together
 or not at all. If the transaction rolls back, the statement is dropped with
 it. (psycopg's pipeline mode would also send both at once, but costs more
 CPU than the round trip it saves.)
+
+A connection kept between requests (``CONN_MAX_AGE``) is checked before a
+request reuses it (``CONN_HEALTH_CHECKS``), without a round trip: an idle
+connection receives nothing unless the server is closing it, as it does to
+every connection when it stops. So after PostgreSQL restarts, a worker's
+next request opens a new connection instead of failing on the old one.
 """
 
 from __future__ import annotations
 
+import select
 from collections.abc import Sequence
 from typing import Any
 
@@ -61,6 +68,23 @@ class DatabaseWrapper(base.DatabaseWrapper):  # type: ignore[misc]
                     [value for _, params in deferred for value in params],
                 )
             self.connection.commit()  # nothing is sent: the server has said the transaction is over
+
+    def is_usable(self) -> bool:
+        """Is the connection still open? Asked without a round trip (Django's asks ``SELECT 1``).
+
+        Between requests the server sends nothing on a connection unless it is
+        ending it (a restart, an administrator, a timeout): anything waiting
+        to be read, or the socket closed, means it is gone.
+        """
+        if self.connection is None or self.connection.closed or self.connection.broken:
+            return False
+        if self.connection.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+            return False  # left inside a transaction, or one that failed: not for a new request
+        try:
+            waiting, _, _ = select.select([self.connection.fileno()], [], [], 0)
+        except (OSError, ValueError):
+            return False
+        return not waiting
 
     def _rollback(self) -> None:
         self.with_commit = []
