@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from famlink.adapters.storage.family.models import Person
 from famlink.adapters.storage.governance import audit_log
 from famlink.cli.main import cli
+from famlink.core.errors import InvalidInput
 from tests.adapters.storage.test_backup import holdings, populated, read_records
 
 importlib.import_module("famlink.cli.backup")
@@ -55,13 +56,18 @@ def test_a_restore_that_loses_signed_entries_says_so_and_fails(tmp_path: Path) -
     audit_log.publish()
     code, said, _ = run("restore", str(out), "--yes")
     assert code == 1
-    assert "Audit log: " in said  # the check of the restored log, whatever it found
     assert "NOT OK: the restored audit log holds 2 entries, but a tree head signed at" in said
+    # The witness file outside the database still holds the lost head: the
+    # log check itself fails, and no new head may contradict the old one.
+    assert "Audit log: NOT OK: the log has 2 entries but the tree head signed at" in said
+    assert "kept in the witness file" in said
     read_records(fam)
-    audit_log.publish()  # the same again: the restored database has forgotten the head it lost
+    with pytest.raises(InvalidInput, match="move it aside and publish again"):
+        audit_log.publish()
     code, said, _ = run("restore", str(out), "--yes", "--json")
     report = json.loads(said)
-    assert code == 1 and report["ok"] is False and report["audit_check"]["entries"] == 2 and report["problems"]
+    assert code == 1 and report["ok"] is False and report["audit_check"]["ok"] is False
+    assert report["audit_check"]["entries"] == 2 and report["problems"]
 
 
 def test_a_file_that_is_not_a_backup_is_one_line_naming_it(tmp_path: Path) -> None:
