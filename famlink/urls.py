@@ -2,18 +2,19 @@
 
 Each view is marked ``@public`` (no personal data) or ``@personal_data`` (read
 through the policy door); tests/web/test_route_walk.py fails on any other.
+An id that is a number is ``<number:...>`` (ASCII digits, ``famlink.core.digits``).
 """
 
 from django.urls import include, path
 
 from famlink.api import records
-from famlink.web import views, views_registers
+from famlink.web import converters, views, views_registers  # noqa: F401  (converters: <number:...>)
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("registers/algorithms", views_registers.algorithms, name="register-algorithms"),
     path("registers/algorithms.<str:fmt>", views_registers.algorithms, name="register-algorithms-data"),
-    path("registers/algorithms/<str:model_id>/assessments/<int:pk>.<str:fmt>", views_registers.assessment_report, name="assessment-report"),
+    path("registers/algorithms/<str:model_id>/assessments/<number:pk>.<str:fmt>", views_registers.assessment_report, name="assessment-report"),
     path("registers/contractors", views_registers.contractors, name="register-contractors"),
     path("registers/contractors.<str:fmt>", views_registers.contractors, name="register-contractors-data"),
     path("registers/schemas/<str:name>.schema.json", views_registers.register_schema, name="register-schema"),

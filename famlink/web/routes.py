@@ -2,7 +2,16 @@
 
 from django.urls import path
 
-from famlink.web import corrections, family_data, language, one_login, portal, sign_in, team
+from famlink.web import (
+    converters,  # noqa: F401  (registers <number:...>)
+    corrections,
+    family_data,
+    language,
+    one_login,
+    portal,
+    sign_in,
+    team,
+)
 
 urlpatterns = [
     path("sign-in/", sign_in.sign_in, name="sign-in"),
@@ -15,11 +24,11 @@ urlpatterns = [
     path("portal/", portal.start, name="portal"),
     path("portal/verify/", portal.verify, name="portal-verify"),
     path("portal/records/", family_data.records, name="portal-records"),
-    path("portal/records/<str:public_id>/<str:record_id>/report/", corrections.report, name="portal-report"),
+    path("portal/records/<str:public_id>/<number:record_id>/report/", corrections.report, name="portal-report"),
     path("portal/links/", family_data.links, name="portal-links"),
     path("portal/flags/", family_data.flags, name="portal-flags"),
     path("portal/access-log/", family_data.access_log, name="portal-access-log"),
-    path("portal/access-log/<str:entry>/proof.json", family_data.proof, name="portal-proof"),
+    path("portal/access-log/<number:entry>/proof.json", family_data.proof, name="portal-proof"),
     path("portal/organisations/", family_data.organisations, name="portal-organisations"),
     path("portal/requests/", corrections.requests, name="portal-requests"),
     path("portal/requests/<str:reference>/", corrections.request_detail, name="portal-request"),

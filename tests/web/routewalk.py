@@ -6,6 +6,7 @@ over a deliberately broken urlconf that it must catch.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -40,11 +41,7 @@ def routes(urlconf: str | None = None) -> Iterator[Route]:
 def fill(route: Route, ids: str | dict[str, str]) -> str:
     """The route's path with each URL parameter filled from ``ids`` (a bare id fills them all)."""
     values = {"public_id": ids} if isinstance(ids, str) else ids
-    path = route.path
-    for key in route.keys:
-        value = values.get(key, values["public_id"])
-        path = path.replace(f"<str:{key}>", value).replace(f"<{key}>", value)
-    return path
+    return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: values.get(m[1], values["public_id"]), route.path)
 
 
 def client_for_path(clients: Client | dict[str, Client], path: str) -> Client:

@@ -114,6 +114,15 @@ def test_staff_need_their_security_code(client: CheckingClient, staff: Account) 
     assert client.get("/team/").page.find(".//h1").text.strip() == "Team pages"
 
 
+@pytest.mark.parametrize("code", ["²²²²²²", "١٢٣٤٥٦", "\uff11\uff12\uff13\uff14\uff15\uff16"])
+def test_a_security_code_in_other_digits_is_refused_not_a_crash(client: CheckingClient, staff: Account,
+                                                               code: str) -> None:
+    post_sign_in(client, "dana", PASSWORD)
+    response = client.post("/sign-in/security-code/", {"code": code})
+    assert response.status_code == 400
+    assert "_auth_user_id" not in client.session
+
+
 def test_a_security_code_works_once(client: CheckingClient, staff: Account) -> None:
     code = pyotp.TOTP(staff.totp_secret).now()
     post_sign_in(client, "dana", PASSWORD)

@@ -18,6 +18,7 @@ from famlink.adapters.storage.accounts import lockout
 from famlink.adapters.storage.accounts.errors import SignInRefused
 from famlink.adapters.storage.accounts.models import AccessAttempt, Account
 from famlink.adapters.storage.accounts.signin import client_ip
+from famlink.core.digits import ascii_number
 
 ISSUER = "famlink"
 WRONG_CODE = "The code is not right. Enter the 6 numbers your authenticator app shows now."
@@ -35,7 +36,7 @@ def setup_uri(account: Account, secret: str) -> str:
 def matching_step(secret: str, code: str, *, now: float | None = None) -> int | None:
     """The time step this code belongs to (allowing one step of clock drift), or None."""
     code = "".join(code.split())
-    if not (code.isdigit() and len(code) == 6):
+    if len(code) != 6 or ascii_number(code) is None:  # "²²²²²²" would crash compare_digest
         return None
     totp = pyotp.TOTP(secret)
     moment = timezone.now().timestamp() if now is None else now
