@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Q
+from django.db import connection, transaction
 from django.utils import timezone
 
 from famlink.adapters.storage.accounts.errors import TooManyAttempts
@@ -37,29 +37,59 @@ def _normal(username: str) -> str:
     return username.strip().lower()[:150]
 
 
-def check_allowed(kind: str, username: str, ip: str | None) -> None:
-    """Refuse before checking anything secret if this username or address has failed too often."""
+def attempt(kind: str, username: str, ip: str | None) -> AccessAttempt:
+    """Count one try before anything secret is checked, or refuse it if there have been too many.
+
+    The try is written at once, as a failure, under a lock on its username and
+    its address: tries sent at the same moment are counted one after another,
+    so 12 at once against a limit of 5 are 5 checks, not 12. ``succeeded``
+    turns it into a success once the secret has been checked.
+    """
     rules = limits()
-    since = timezone.now() - rules.window
-    recent = AccessAttempt.objects.filter(kind=kind, at__gte=since)
     name = _normal(username)
-    last_success = (
-        recent.filter(username=name, succeeded=True).order_by("-at").values_list("at", flat=True).first()
-    )
-    by_name = recent.filter(username=name, succeeded=False)
-    if last_success is not None:
-        by_name = by_name.filter(at__gt=last_success)
-    if by_name.count() >= rules.per_username:
-        raise TooManyAttempts(_locked_message(rules))
-    if ip and recent.filter(ip=ip, succeeded=False).count() >= rules.per_ip:
-        raise TooManyAttempts(_locked_message(rules))
+    with transaction.atomic():
+        _one_at_a_time(kind, name, ip)
+        now = timezone.now()
+        recent = AccessAttempt.objects.filter(kind=kind, at__gte=now - rules.window)
+        last_success = (
+            recent.filter(username=name, succeeded=True).order_by("-at").values_list("at", flat=True).first()
+        )
+        by_name = recent.filter(username=name, succeeded=False)
+        if last_success is not None:
+            by_name = by_name.filter(at__gt=last_success)
+        if by_name.count() >= rules.per_username:
+            raise TooManyAttempts(_locked_message(rules))
+        if ip and recent.filter(ip=ip, succeeded=False).count() >= rules.per_ip:
+            raise TooManyAttempts(_locked_message(rules))
+        return AccessAttempt.objects.create(kind=kind, username=name, ip=ip or None, succeeded=False, at=now)
 
 
-def record(kind: str, username: str, ip: str | None, *, succeeded: bool) -> None:
-    now = timezone.now()
-    AccessAttempt.objects.create(kind=kind, username=_normal(username), ip=ip or None, succeeded=succeeded, at=now)
-    if succeeded:
-        AccessAttempt.objects.filter(Q(at__lt=now - limits().keep)).delete()
+def succeeded(attempt: AccessAttempt) -> None:
+    """The secret was right: this try no longer counts against the username."""
+    attempt.succeeded = True
+    attempt.save(update_fields=["succeeded"])
+    AccessAttempt.objects.filter(at__lt=timezone.now() - limits().keep).delete()
+
+
+#: The first key of famlink's two-key PostgreSQL advisory locks on sign-in tries ("try!" in ASCII);
+#: the two-key space never meets the audit log's one-key lock.
+TRIES_LOCK = 0x74727921
+
+
+def _one_at_a_time(kind: str, name: str, ip: str | None) -> None:
+    """Hold, to the end of the transaction, a lock on this username's tries and this address's.
+
+    SQLite needs nothing more: famlink opens its transactions IMMEDIATE, which
+    takes the database's one write lock. On PostgreSQL an advisory lock per
+    username and per address, always taken in the same order, so two tries
+    cannot wait on each other.
+    """
+    if connection.vendor != "postgresql":
+        return
+    keys = sorted({f"{kind}:username:{name}", *([f"{kind}:ip:{ip}"] if ip else [])})
+    with connection.cursor() as cursor:
+        for key in keys:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [TRIES_LOCK, key])
 
 
 def _locked_message(rules: Limits) -> str:

@@ -51,12 +51,11 @@ def verify(request: HttpRequest, account: Account, code: str, *, secret: str | N
     """Accept the code once, within the lock-out limits, or raise ``SignInRefused``."""
     ip = client_ip(request)
     username = account.user.username
-    lockout.check_allowed(AccessAttempt.Kind.SECOND_FACTOR, username, ip)
+    counted = lockout.attempt(AccessAttempt.Kind.SECOND_FACTOR, username, ip)
     step = matching_step(secret or account.totp_secret, code)
     if step is None or step <= account.totp_last_step:
-        lockout.record(AccessAttempt.Kind.SECOND_FACTOR, username, ip, succeeded=False)
         raise SignInRefused(WRONG_CODE)
-    lockout.record(AccessAttempt.Kind.SECOND_FACTOR, username, ip, succeeded=True)
+    lockout.succeeded(counted)
     account.totp_last_step = step
     account.save(update_fields=["totp_last_step"])
 
