@@ -53,7 +53,7 @@ def client_for_path(clients: Client | dict[str, Client], path: str) -> Client:
 
 
 def problems(clients: Client | dict[str, Client], ids: str | dict[str, str], urlconf: str | None = None) -> list[str]:
-    """Every route without a declaration, and every personal-data route that logs nothing.
+    """Every route without a declaration, and every personal-data route that logs nothing or may be cached.
 
     ``clients`` maps path prefixes to a client signed in as someone the page
     lets in (a verified parent for /portal/, the data team for /team/), so the
@@ -70,10 +70,12 @@ def problems(clients: Client | dict[str, Client], ids: str | dict[str, str], url
             continue
         before = AuditLogEntry.objects.filter(subject_id=public_id).count()
         try:
-            client_for_path(clients, route.path).get(fill(route, ids))
+            response = client_for_path(clients, route.path).get(fill(route, ids))
         except Exception as error:  # a guarded view that skipped the door raises here
             found.append(f"{route.path}: {error}")
             continue
         if AuditLogEntry.objects.filter(subject_id=public_id).count() == before:
             found.append(f"{route.path}: personal-data route wrote no audit entry")
+        if "no-store" not in response.get("Cache-Control", ""):
+            found.append(f"{route.path}: personal-data route lets caches keep it (no Cache-Control: no-store)")
     return found
