@@ -15,6 +15,9 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from famlink.core import digits as _digits
+from famlink.core.errors import InvalidInput
+
 
 @dataclass(frozen=True)
 class Setting:
@@ -30,6 +33,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("FAMLINK_DEBUG", "0", "1 shows debug pages. Never in production."),
     Setting("FAMLINK_ALLOWED_HOSTS", "127.0.0.1,localhost", "Comma-separated host names the web app answers to."),
     Setting("FAMLINK_SECURE_COOKIES", "0", "1 marks cookies Secure (set it behind HTTPS)."),
+    Setting("FAMLINK_HTTPS", "0", "1 when people reach famlink over HTTPS only: sends Strict-Transport-Security and marks cookies Secure."),
+    Setting("FAMLINK_HSTS_SECONDS", "31536000", "With FAMLINK_HTTPS=1: how long browsers must use HTTPS only (one year; 0 sends no HSTS)."),
+    Setting("FAMLINK_HSTS_INCLUDE_SUBDOMAINS", "0", "1 adds includeSubDomains to HSTS: only if every name under famlink's host name serves HTTPS."),
     Setting("FAMLINK_FRONTEND_DIR", "<checkout>/node_modules", "Where the npm packages (govuk-frontend) were installed."),
     Setting("FAMLINK_INGEST_BATCH", "5000", "Rows written per transaction during ingest."),
     Setting("FAMLINK_SPARK_MASTER", "local[2]", "Spark master for the Spark linkage engine (spark://HOST:7077 in production)."),
@@ -39,6 +45,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("FAMLINK_OIDC_PRIVATE_KEY_FILE", "", "PEM private key for private_key_jwt; its public key is registered with One Login."),
     Setting("FAMLINK_OIDC_KEY_ID", "", "Optional kid for the client assertion."),
     Setting("FAMLINK_OIDC_VTR", '["Cl.Cm"]', "One Login vector of trust; add P2 for identity proving."),
+    Setting("FAMLINK_API_CALLS_PER_MINUTE", "120", "Calls one signed-in account may make to the API in a minute; more get 429 with Retry-After."),
     Setting("FAMLINK_AUDIT_WRITER_SOCKET", "$FAMLINK_DATA_DIR/audit-writer.sock", "Unix socket where the audit writer (famlink audit writer) listens; a path under 100 characters."),
     Setting("FAMLINK_SETTINGS_FILE", "$FAMLINK_DATA_DIR/famlink.toml", "Optional TOML file holding any of these settings."),
 )
@@ -93,6 +100,15 @@ def secret_key() -> str:
         key_file.write_text(secrets.token_urlsafe(50))
         key_file.chmod(0o600)
     return key_file.read_text().strip()
+
+
+def whole_number(name: str, *, minimum: int = 0) -> int:
+    """A numeric setting, read by the same parser as ids in URLs; its default comes from ``SETTINGS``."""
+    default = next(s.default for s in SETTINGS if s.name == name)
+    value = _digits.whole_number((get(name, default) or "").strip(), where=name)
+    if value < minimum:
+        raise InvalidInput(f"must be at least {minimum}", where=name)
+    return value
 
 
 def flag(name: str, default: str = "0") -> bool:

@@ -40,6 +40,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "famlink.web.caching.NoStoreMiddleware",  # outside everything that answers for a person
+    "famlink.api.gate.ApiGate",  # /api/: signed in and within the rate limit, before any lookup
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -108,8 +109,14 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_SECURE = config.flag("FAMLINK_SECURE_COOKIES")
+# HTTPS (docs/configuration.md): a TLS proxy in front sends X-Forwarded-Proto, which
+# gunicorn trusts from 127.0.0.1, so request.is_secure() is true and HSTS is sent.
+HTTPS = config.flag("FAMLINK_HTTPS")
+SESSION_COOKIE_SECURE = HTTPS or config.flag("FAMLINK_SECURE_COOKIES")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_HSTS_SECONDS = config.whole_number("FAMLINK_HSTS_SECONDS") if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = config.flag("FAMLINK_HSTS_INCLUDE_SUBDOMAINS")
+SECURE_HSTS_PRELOAD = False  # preloading is for the owner of the whole domain, sent from its apex
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -130,6 +137,7 @@ EMAIL_FILE_PATH = DATA_DIR / "outbox"
 DEFAULT_FROM_EMAIL = "famlink@council.example"
 
 LOGIN_URL = "/sign-in/"
+FAMLINK_API_CALLS_PER_MINUTE = config.whole_number("FAMLINK_API_CALLS_PER_MINUTE", minimum=1)
 
 # Accounts (famlink/adapters/storage/accounts, docs/identity.md): local
 # passwords, and GOV.UK One Login over OpenID Connect when FAMLINK_OIDC_ISSUER is set.

@@ -1,4 +1,4 @@
-"""Rate limits and lock-outs for passwords and codes, counted in the database.
+"""Rate limits and lock-outs for passwords, codes and API calls, counted in the database.
 
 Counting rows in the database (not in a worker's memory) means the limits
 hold across every gunicorn worker and survive a restart. A lock-out is a
@@ -8,15 +8,17 @@ parent out for good, only slow everyone down.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
-from famlink.adapters.storage.accounts.errors import TooManyAttempts
-from famlink.adapters.storage.accounts.models import AccessAttempt
+from famlink.adapters.storage.accounts.errors import TooManyAttempts, TooManyCalls
+from famlink.adapters.storage.accounts.models import AccessAttempt, ApiCallCount
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,33 @@ def _one_at_a_time(kind: str, name: str, ip: str | None) -> None:
     with connection.cursor() as cursor:
         for key in keys:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [TRIES_LOCK, key])
+
+
+def count_call(client: str, per_minute: int) -> None:
+    """Count one API call by ``client`` this minute, or refuse it with ``TooManyCalls``.
+
+    A fixed window per minute: simple, and the same on every worker. The
+    count goes up only ``WHERE calls < per_minute``, one statement, so calls
+    arriving at once can never take the count past the limit.
+    """
+    now = timezone.now()
+    minute = now.replace(second=0, microsecond=0)
+    within = ApiCallCount.objects.filter(client=client, minute=minute, calls__lt=per_minute)
+    if within.update(calls=F("calls") + 1):
+        return
+    if per_minute > 0 and not ApiCallCount.objects.filter(client=client, minute=minute).exists():
+        try:
+            with transaction.atomic():
+                ApiCallCount.objects.create(client=client, minute=minute, calls=1)
+        except IntegrityError:  # another worker counted this client's first call of the minute just now
+            if within.update(calls=F("calls") + 1):
+                return
+        else:
+            ApiCallCount.objects.filter(minute__lt=minute - timedelta(hours=1)).delete()
+            return
+    wait = max(1, math.ceil((minute + timedelta(minutes=1) - now).total_seconds()))
+    raise TooManyCalls(f"Too many calls: the limit is {per_minute} a minute. Try again in {wait} seconds.",
+                       retry_after=wait)
 
 
 def _locked_message(rules: Limits) -> str:
