@@ -17,6 +17,7 @@ from pathlib import Path
 
 from famlink.core import digits as _digits
 from famlink.core.errors import InvalidInput
+from famlink.core.private_files import private_folder, write_private
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,7 @@ class Setting:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("FAMLINK_DATA_DIR", "~/.local/share/famlink", "Folder for the embedded database, keys, logs and demo data."),
+    Setting("FAMLINK_DATA_DIR", "~/.local/share/famlink", "Folder for the embedded database, keys, logs and demo data; created 0700, its files 0600."),
     Setting("DATABASE_URL", "sqlite:///$FAMLINK_DATA_DIR/famlink.sqlite3", "Database: sqlite:///PATH or postgresql://USER@HOST:PORT/NAME."),
     Setting("FAMLINK_SECRET_KEY", None, "Django secret key; generated into the data folder on first use when unset."),
     Setting("FAMLINK_DEBUG", "0", "1 shows debug pages. Never in production."),
@@ -39,7 +40,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("FAMLINK_FRONTEND_DIR", "<checkout>/node_modules", "Where the npm packages (govuk-frontend) were installed."),
     Setting("FAMLINK_INGEST_BATCH", "5000", "Rows written per transaction during ingest."),
     Setting("FAMLINK_SPARK_MASTER", "local[2]", "Spark master for the Spark linkage engine (spark://HOST:7077 in production)."),
-    Setting("FAMLINK_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend", "Django email backend used to notify parents."),
+    Setting("FAMLINK_EMAIL_BACKEND", "famlink.adapters.outbox.PrivateOutbox", "Django email backend used to notify parents; the default writes 0600 files to $FAMLINK_DATA_DIR/outbox."),
     Setting("FAMLINK_OIDC_ISSUER", "", "GOV.UK One Login issuer URL (https://oidc.account.gov.uk/); empty turns One Login off."),
     Setting("FAMLINK_OIDC_CLIENT_ID", "", "The client id One Login issued to the council."),
     Setting("FAMLINK_OIDC_PRIVATE_KEY_FILE", "", "PEM private key for private_key_jwt; its public key is registered with One Login."),
@@ -75,9 +76,7 @@ def get(name: str, default: str | None = None) -> str | None:
 
 def data_dir() -> Path:
     raw = get("FAMLINK_DATA_DIR") or str(Path.home() / ".local" / "share" / "famlink")
-    path = Path(raw).expanduser().resolve()
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return private_folder(Path(raw).expanduser().resolve())
 
 
 def database_url() -> str:
@@ -97,8 +96,7 @@ def secret_key() -> str:
         return configured
     key_file = data_dir() / "secret_key"
     if not key_file.exists():
-        key_file.write_text(secrets.token_urlsafe(50))
-        key_file.chmod(0o600)
+        write_private(key_file, secrets.token_urlsafe(50).encode())
     return key_file.read_text().strip()
 
 

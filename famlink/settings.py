@@ -7,6 +7,7 @@ from pathlib import Path
 import dj_database_url
 
 from famlink import config
+from famlink.core.private_files import private_file, private_folder
 
 DATA_DIR = config.data_dir()
 SECRET_KEY = config.secret_key()
@@ -71,7 +72,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Django's, plus statements sent with the COMMIT (the audit log's write-ahead INSERT)
     DATABASES["default"]["ENGINE"] = "famlink.adapters.storage.postgresql"
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+    SQLITE_FILE = Path(DATABASES["default"]["NAME"])
+    if str(SQLITE_FILE) != ":memory:":
+        # made 0600 before SQLite opens it, which would make it under the umask (its -wal and -shm copy its mode)
+        private_file(private_folder(SQLITE_FILE.parent) / SQLITE_FILE.name)
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 30,
@@ -132,7 +136,7 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-EMAIL_BACKEND = config.get("FAMLINK_EMAIL_BACKEND") or "django.core.mail.backends.filebased.EmailBackend"
+EMAIL_BACKEND = config.get("FAMLINK_EMAIL_BACKEND") or "famlink.adapters.outbox.PrivateOutbox"
 EMAIL_FILE_PATH = DATA_DIR / "outbox"
 DEFAULT_FROM_EMAIL = "famlink@council.example"
 
@@ -162,6 +166,6 @@ CSRF_FAILURE_VIEW = "famlink.web.failures.csrf_failure"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"file": {"class": "logging.FileHandler", "filename": str(DATA_DIR / "famlink.log")}},
+    "handlers": {"file": {"class": "logging.FileHandler", "filename": str(private_file(DATA_DIR / "famlink.log"))}},
     "root": {"handlers": ["file"], "level": "WARNING"},
 }
