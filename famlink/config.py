@@ -15,7 +15,9 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from famlink.core import digits as _digits
 from famlink.core.errors import InvalidInput
+from famlink.core.private_files import private_folder, write_private
 
 
 @dataclass(frozen=True)
@@ -26,21 +28,25 @@ class Setting:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("FAMLINK_DATA_DIR", "~/.local/share/famlink", "Folder for the embedded database, keys, logs and demo data."),
+    Setting("FAMLINK_DATA_DIR", "~/.local/share/famlink", "Folder for the embedded database, keys, logs and demo data; created 0700, its files 0600."),
     Setting("DATABASE_URL", "sqlite:///$FAMLINK_DATA_DIR/famlink.sqlite3", "Database: sqlite:///PATH or postgresql://USER@HOST:PORT/NAME."),
     Setting("FAMLINK_SECRET_KEY", None, "Django secret key; generated into the data folder on first use when unset."),
     Setting("FAMLINK_DEBUG", "0", "1 shows debug pages. Never in production."),
     Setting("FAMLINK_ALLOWED_HOSTS", "127.0.0.1,localhost", "Comma-separated host names the web app answers to."),
     Setting("FAMLINK_SECURE_COOKIES", "0", "1 marks cookies Secure (set it behind HTTPS)."),
+    Setting("FAMLINK_HTTPS", "0", "1 when people reach famlink over HTTPS only: sends Strict-Transport-Security and marks cookies Secure."),
+    Setting("FAMLINK_HSTS_SECONDS", "31536000", "With FAMLINK_HTTPS=1: how long browsers must use HTTPS only (one year; 0 sends no HSTS)."),
+    Setting("FAMLINK_HSTS_INCLUDE_SUBDOMAINS", "0", "1 adds includeSubDomains to HSTS: only if every name under famlink's host name serves HTTPS."),
     Setting("FAMLINK_FRONTEND_DIR", "<checkout>/node_modules", "Where the npm packages (govuk-frontend) were installed."),
     Setting("FAMLINK_INGEST_BATCH", "5000", "Rows written per transaction during ingest."),
     Setting("FAMLINK_SPARK_MASTER", "local[2]", "Spark master for the Spark linkage engine (spark://HOST:7077 in production)."),
-    Setting("FAMLINK_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend", "Django email backend used to notify parents."),
+    Setting("FAMLINK_EMAIL_BACKEND", "famlink.adapters.outbox.PrivateOutbox", "Django email backend used to notify parents; the default writes 0600 files to $FAMLINK_DATA_DIR/outbox."),
     Setting("FAMLINK_OIDC_ISSUER", "", "GOV.UK One Login issuer URL (https://oidc.account.gov.uk/); empty turns One Login off."),
     Setting("FAMLINK_OIDC_CLIENT_ID", "", "The client id One Login issued to the council."),
     Setting("FAMLINK_OIDC_PRIVATE_KEY_FILE", "", "PEM private key for private_key_jwt; its public key is registered with One Login."),
     Setting("FAMLINK_OIDC_KEY_ID", "", "Optional kid for the client assertion."),
     Setting("FAMLINK_OIDC_VTR", '["Cl.Cm"]', "One Login vector of trust; add P2 for identity proving."),
+    Setting("FAMLINK_API_CALLS_PER_MINUTE", "120", "Calls one signed-in account may make to the API in a minute; more get 429 with Retry-After."),
     Setting("FAMLINK_AUDIT_WRITER_SOCKET", "$FAMLINK_DATA_DIR/audit-writer.sock", "Unix socket where the audit writer (famlink audit writer) listens; a path under 100 characters."),
     Setting("FAMLINK_AUDIT_WITNESS_FILE", "$FAMLINK_DATA_DIR/audit-witness/tree-heads.jsonl", "Append-only file (JSON lines) where famlink audit publish keeps a copy of every signed tree head, outside the database; put it on other storage than the database's."),
     Setting("FAMLINK_AUDIT_WITNESS_URLS", "", "Witness servers that famlink audit publish POSTs each signed tree head to (JSON), separated by commas or spaces; empty sends none."),
@@ -73,9 +79,7 @@ def get(name: str, default: str | None = None) -> str | None:
 
 def data_dir() -> Path:
     raw = get("FAMLINK_DATA_DIR") or str(Path.home() / ".local" / "share" / "famlink")
-    path = Path(raw).expanduser().resolve()
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return private_folder(Path(raw).expanduser().resolve())
 
 
 def database_url() -> str:
@@ -118,9 +122,17 @@ def secret_key() -> str:
         return configured
     key_file = data_dir() / "secret_key"
     if not key_file.exists():
-        key_file.write_text(secrets.token_urlsafe(50))
-        key_file.chmod(0o600)
+        write_private(key_file, secrets.token_urlsafe(50).encode())
     return key_file.read_text().strip()
+
+
+def whole_number(name: str, *, minimum: int = 0) -> int:
+    """A numeric setting, read by the same parser as ids in URLs; its default comes from ``SETTINGS``."""
+    default = next(s.default for s in SETTINGS if s.name == name)
+    value = _digits.whole_number((get(name, default) or "").strip(), where=name)
+    if value < minimum:
+        raise InvalidInput(f"must be at least {minimum}", where=name)
+    return value
 
 
 def flag(name: str, default: str = "0") -> bool:

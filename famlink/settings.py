@@ -7,6 +7,7 @@ from pathlib import Path
 import dj_database_url
 
 from famlink import config
+from famlink.core.private_files import private_file, private_folder
 
 DATA_DIR = config.data_dir()
 SECRET_KEY = config.secret_key()
@@ -39,6 +40,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "famlink.web.caching.NoStoreMiddleware",  # outside everything that answers for a person
+    "famlink.api.gate.ApiGate",  # /api/: signed in and within the rate limit, before any lookup
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -72,7 +75,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # before a PostgreSQL restart is replaced instead of failing the request
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+    SQLITE_FILE = Path(DATABASES["default"]["NAME"])
+    if str(SQLITE_FILE) != ":memory:":
+        # made 0600 before SQLite opens it, which would make it under the umask (its -wal and -shm copy its mode)
+        private_file(private_folder(SQLITE_FILE.parent) / SQLITE_FILE.name)
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 30,
@@ -110,8 +116,14 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_SECURE = config.flag("FAMLINK_SECURE_COOKIES")
+# HTTPS (docs/configuration.md): a TLS proxy in front sends X-Forwarded-Proto, which
+# gunicorn trusts from 127.0.0.1, so request.is_secure() is true and HSTS is sent.
+HTTPS = config.flag("FAMLINK_HTTPS")
+SESSION_COOKIE_SECURE = HTTPS or config.flag("FAMLINK_SECURE_COOKIES")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_HSTS_SECONDS = config.whole_number("FAMLINK_HSTS_SECONDS") if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = config.flag("FAMLINK_HSTS_INCLUDE_SUBDOMAINS")
+SECURE_HSTS_PRELOAD = False  # preloading is for the owner of the whole domain, sent from its apex
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -127,11 +139,12 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-EMAIL_BACKEND = config.get("FAMLINK_EMAIL_BACKEND") or "django.core.mail.backends.filebased.EmailBackend"
+EMAIL_BACKEND = config.get("FAMLINK_EMAIL_BACKEND") or "famlink.adapters.outbox.PrivateOutbox"
 EMAIL_FILE_PATH = DATA_DIR / "outbox"
 DEFAULT_FROM_EMAIL = "famlink@council.example"
 
 LOGIN_URL = "/sign-in/"
+FAMLINK_API_CALLS_PER_MINUTE = config.whole_number("FAMLINK_API_CALLS_PER_MINUTE", minimum=1)
 
 # Accounts (famlink/adapters/storage/accounts, docs/identity.md): local
 # passwords, and GOV.UK One Login over OpenID Connect when FAMLINK_OIDC_ISSUER is set.
@@ -156,6 +169,6 @@ CSRF_FAILURE_VIEW = "famlink.web.failures.csrf_failure"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"file": {"class": "logging.FileHandler", "filename": str(DATA_DIR / "famlink.log")}},
+    "handlers": {"file": {"class": "logging.FileHandler", "filename": str(private_file(DATA_DIR / "famlink.log"))}},
     "root": {"handlers": ["file"], "level": "WARNING"},
 }

@@ -2,25 +2,27 @@
 
 Each view is marked ``@public`` (no personal data) or ``@personal_data`` (read
 through the policy door); tests/web/test_route_walk.py fails on any other.
+URL parameters are ``<number:...>`` (ASCII digits, ``famlink.core.digits``) or
+``<name:...>`` (ASCII letters, digits, ``._~-``): ``famlink/web/converters.py``.
 """
 
 from django.urls import include, path
 
 from famlink.api import records
-from famlink.web import views, views_registers
+from famlink.web import converters, views, views_registers  # noqa: F401  (converters: <number:...>, <name:...>)
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("registers/algorithms", views_registers.algorithms, name="register-algorithms"),
-    path("registers/algorithms.<str:fmt>", views_registers.algorithms, name="register-algorithms-data"),
-    path("registers/algorithms/<str:model_id>/assessments/<int:pk>.<str:fmt>", views_registers.assessment_report, name="assessment-report"),
+    path("registers/algorithms.<name:fmt>", views_registers.algorithms, name="register-algorithms-data"),
+    path("registers/algorithms/<name:model_id>/assessments/<number:pk>.<name:fmt>", views_registers.assessment_report, name="assessment-report"),
     path("registers/contractors", views_registers.contractors, name="register-contractors"),
-    path("registers/contractors.<str:fmt>", views_registers.contractors, name="register-contractors-data"),
-    path("registers/schemas/<str:name>.schema.json", views_registers.register_schema, name="register-schema"),
+    path("registers/contractors.<name:fmt>", views_registers.contractors, name="register-contractors-data"),
+    path("registers/schemas/<name:name>.schema.json", views_registers.register_schema, name="register-schema"),
     path("transparency/audit-log", views_registers.audit_log, name="transparency-audit-log"),
-    path("transparency/audit-log.<str:fmt>", views_registers.audit_log, name="transparency-audit-log-data"),
+    path("transparency/audit-log.<name:fmt>", views_registers.audit_log, name="transparency-audit-log-data"),
     path("", include("famlink.web.routes")),  # sign-in, portal and team front doors, language
-    path("api/persons/<str:public_id>/records", records.person_records, name="api-person-records"),
+    path("api/persons/<name:public_id>/records", records.person_records, name="api-person-records"),
 ]
 
 handler404 = "famlink.web.failures.not_found"

@@ -22,6 +22,7 @@ from famlink.adapters.storage.registers.early_help import run_early_help
 from famlink.adapters.storage.sources.models import Extract
 from famlink.adapters.storage.sources.store import holdings, ingest_extract
 from famlink.core.errors import FamlinkError
+from famlink.core.private_files import private_folder, write_private
 from famlink.core.synth import generate
 from famlink.core.taxonomy import RecordStatus
 
@@ -51,6 +52,7 @@ class DemoSummary:
 
 def prepare_demo(out_dir: Path, *, families: int, progress: Callable[[int, int], None] | None = None) -> DemoSummary:
     if not (out_dir / "truth.csv").exists():
+        private_folder(out_dir)  # synthetic, but shaped like families' records
         generate(families, DEMO_SEED, out_dir, progress=progress)
     summary = DemoSummary(out_dir)
     for definition in sorted((out_dir / "sources").glob("*.toml")):
@@ -65,8 +67,7 @@ def prepare_demo(out_dir: Path, *, families: int, progress: Callable[[int, int],
     summary.early_help = _early_help(out_dir)
     summary.accounts = demo_accounts(_demo_parents())
     summary.accounts_file = out_dir.parent / "demo-accounts.json"
-    summary.accounts_file.write_text(json.dumps(summary.accounts, indent=2))
-    summary.accounts_file.chmod(0o600)
+    write_private(summary.accounts_file, json.dumps(summary.accounts, indent=2).encode(), replace=True)
     summary.totals = holdings()
     audit_log.publish()  # so every access so far has an inclusion proof parents can download
     return summary

@@ -19,6 +19,7 @@ from famlink.adapters.storage.governance.routes import personal_data
 from famlink.adapters.storage.rights.services import RecordMark, marks_for
 from famlink.adapters.storage.sources.models import Source, SourceRecord
 from famlink.core.audit import AuditEvent
+from famlink.core.digits import whole_number
 from famlink.core.errors import InvalidInput, NotFound
 from famlink.core.policy import Role
 from famlink.core.taxonomy import DataCategory, Purpose, RecordCategory
@@ -53,9 +54,8 @@ def _break_glass(request: HttpRequest) -> BreakGlassAuthorisation | None:
     raw = request.GET.get("break_glass")
     if not raw:
         return None
-    if not raw.isdigit():
-        raise InvalidInput("break_glass must be the number of an authorisation", where="break_glass")
-    return BreakGlassAuthorisation.objects.select_related("practitioner__user", "authoriser__user").filter(pk=int(raw)).first()
+    number = whole_number(raw, where="break_glass", what="the number of an authorisation")
+    return BreakGlassAuthorisation.objects.select_related("practitioner__user", "authoriser__user").filter(pk=number).first()
 
 
 def _record(record: SourceRecord, marks: list[RecordMark]) -> dict[str, Any]:

@@ -17,6 +17,7 @@ import click
 
 from famlink import config
 from famlink.core.errors import FamlinkError
+from famlink.core.private_files import private_file
 
 COMMAND_MODULES = ("famlink.cli.data", "famlink.cli.serve", "famlink.cli.linkage", "famlink.cli.audit", "famlink.cli.governance", "famlink.cli.accounts", "famlink.cli.registers", "famlink.cli.backup")
 
@@ -48,7 +49,7 @@ class FamlinkGroup(click.Group):
             click.echo("famlink: stopped", err=True)
             sys.exit(130)
         except Exception as exc:  # the one catch-all, at the edge
-            log = config.data_dir() / "famlink.log"
+            log = private_file(config.data_dir() / "famlink.log")
             with log.open("a") as fh:
                 fh.write(traceback.format_exc())
             logging.getLogger("famlink").debug("unexpected error", exc_info=True)

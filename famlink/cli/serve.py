@@ -10,6 +10,7 @@ import click
 from famlink import config
 from famlink.cli.main import cli, setup_django
 from famlink.cli.progress import progress_bar
+from famlink.core.private_files import private_file
 
 
 def _serve(port: int, workers: int) -> None:
@@ -21,7 +22,7 @@ def _serve(port: int, workers: int) -> None:
     os.execv(
         gunicorn,
         [gunicorn, "famlink.wsgi:application", "--config", "python:famlink.gunicorn_conf", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-         "--access-logfile", str(config.data_dir() / "access.log"), "--log-level", "warning"],
+         "--access-logfile", str(private_file(config.data_dir() / "access.log")), "--log-level", "warning"],
     )
 
 

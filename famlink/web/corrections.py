@@ -27,10 +27,10 @@ KIND_FROM_QUERY = {"wrong": "request:rectification", "context": "request:context
 @require_http_methods(["GET", "POST"])
 @family_page
 @personal_data(action=AuditEvent.RECORD_VIEWED)
-def report(request: HttpRequest, public_id: str, record_id: str) -> HttpResponse:
+def report(request: HttpRequest, public_id: str, record_id: int) -> HttpResponse:
     actor, me = signed_in_parent(request)
     family = disclose(actor, me, frozenset({Part.RECORDS}))
-    person, record = family.record(public_id, record_id)
+    person, record = family.record(public_id, str(record_id))
     initial = {"kind": KIND_FROM_QUERY.get(request.GET.get("kind", ""))}
     form = ReportForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():

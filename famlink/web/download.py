@@ -31,8 +31,7 @@ def _file(request: HttpRequest, fmt: str) -> HttpResponse:
     actor, parent = signed_in_parent(request)
     made = export.export(actor, request.user, parent, fmt)
     response = HttpResponse(made.content, content_type=made.content_type)
-    response["Content-Disposition"] = f'attachment; filename="{made.filename}"'
-    response["Cache-Control"] = "no-store"
+    response["Content-Disposition"] = f'attachment; filename="{made.filename}"'  # not kept: famlink.web.caching
     return response
 
 

@@ -63,11 +63,11 @@ def access_log(request: HttpRequest) -> HttpResponse:
 @require_GET
 @family_page
 @personal_data(action=AuditEvent.RECORD_VIEWED, subject_kwarg="entry")
-def proof(request: HttpRequest, entry: str) -> HttpResponse:
+def proof(request: HttpRequest, entry: int) -> HttpResponse:
     actor, person = signed_in_parent(request)
     body = json.dumps(proof_for(actor, person, entry), indent=2)
     response = HttpResponse(body, content_type="application/json")
-    response["Content-Disposition"] = f'attachment; filename="famlink-proof-{int(entry)}.json"'
+    response["Content-Disposition"] = f'attachment; filename="famlink-proof-{entry}.json"'
     return response
 
 

@@ -2,7 +2,16 @@
 
 from django.urls import path
 
-from famlink.web import corrections, family_data, language, one_login, portal, sign_in, team
+from famlink.web import (
+    converters,  # noqa: F401  (registers <number:...> and <name:...>)
+    corrections,
+    family_data,
+    language,
+    one_login,
+    portal,
+    sign_in,
+    team,
+)
 
 urlpatterns = [
     path("sign-in/", sign_in.sign_in, name="sign-in"),
@@ -15,21 +24,21 @@ urlpatterns = [
     path("portal/", portal.start, name="portal"),
     path("portal/verify/", portal.verify, name="portal-verify"),
     path("portal/records/", family_data.records, name="portal-records"),
-    path("portal/records/<str:public_id>/<str:record_id>/report/", corrections.report, name="portal-report"),
+    path("portal/records/<name:public_id>/<number:record_id>/report/", corrections.report, name="portal-report"),
     path("portal/links/", family_data.links, name="portal-links"),
     path("portal/flags/", family_data.flags, name="portal-flags"),
     path("portal/access-log/", family_data.access_log, name="portal-access-log"),
-    path("portal/access-log/<str:entry>/proof.json", family_data.proof, name="portal-proof"),
+    path("portal/access-log/<number:entry>/proof.json", family_data.proof, name="portal-proof"),
     path("portal/organisations/", family_data.organisations, name="portal-organisations"),
     path("portal/requests/", corrections.requests, name="portal-requests"),
-    path("portal/requests/<str:reference>/", corrections.request_detail, name="portal-request"),
+    path("portal/requests/<name:reference>/", corrections.request_detail, name="portal-request"),
     path("portal/messages/", corrections.messages_page, name="portal-messages"),
     # the data team
     path("team/", team.start, name="team"),
     path("team/requests/", team.requests, name="team-requests"),
-    path("team/requests/<str:reference>/", team.request_detail, name="team-request"),
+    path("team/requests/<name:reference>/", team.request_detail, name="team-request"),
     path("team/metrics/", team.metrics, name="team-metrics"),
-    path("language/<str:code>/", language.choose_language, name="language"),
+    path("language/<name:code>/", language.choose_language, name="language"),
 ]
 # Consent and download pages are added below by their modules' owners.
 
@@ -38,8 +47,8 @@ from famlink.web import choices, download  # noqa: E402
 urlpatterns += [
     path("portal/consent/", choices.consent, name="portal-consent"),
     path("portal/consent/receipts.json", choices.receipts, name="portal-consent-receipts"),
-    path("portal/consent/<str:public_id>/opt-out/<str:kind>/", choices.opt_out, name="portal-opt-out"),
-    path("portal/consent/<str:public_id>/<str:purpose>/", choices.change, name="portal-consent-change"),
+    path("portal/consent/<name:public_id>/opt-out/<name:kind>/", choices.opt_out, name="portal-opt-out"),
+    path("portal/consent/<name:public_id>/<name:purpose>/", choices.change, name="portal-consent-change"),
     path("portal/download/", download.start, name="portal-download"),
     path("portal/download/family.json", download.family_json, name="portal-download-json"),
     path("portal/download/family.csv", download.family_csv, name="portal-download-csv"),

@@ -6,6 +6,7 @@ over a deliberately broken urlconf that it must catch.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -40,11 +41,7 @@ def routes(urlconf: str | None = None) -> Iterator[Route]:
 def fill(route: Route, ids: str | dict[str, str]) -> str:
     """The route's path with each URL parameter filled from ``ids`` (a bare id fills them all)."""
     values = {"public_id": ids} if isinstance(ids, str) else ids
-    path = route.path
-    for key in route.keys:
-        value = values.get(key, values["public_id"])
-        path = path.replace(f"<str:{key}>", value).replace(f"<{key}>", value)
-    return path
+    return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: values.get(m[1], values["public_id"]), route.path)
 
 
 def client_for_path(clients: Client | dict[str, Client], path: str) -> Client:
@@ -56,7 +53,7 @@ def client_for_path(clients: Client | dict[str, Client], path: str) -> Client:
 
 
 def problems(clients: Client | dict[str, Client], ids: str | dict[str, str], urlconf: str | None = None) -> list[str]:
-    """Every route without a declaration, and every personal-data route that logs nothing.
+    """Every route without a declaration, and every personal-data route that logs nothing or may be cached.
 
     ``clients`` maps path prefixes to a client signed in as someone the page
     lets in (a verified parent for /portal/, the data team for /team/), so the
@@ -73,10 +70,12 @@ def problems(clients: Client | dict[str, Client], ids: str | dict[str, str], url
             continue
         before = AuditLogEntry.objects.filter(subject_id=public_id).count()
         try:
-            client_for_path(clients, route.path).get(fill(route, ids))
+            response = client_for_path(clients, route.path).get(fill(route, ids))
         except Exception as error:  # a guarded view that skipped the door raises here
             found.append(f"{route.path}: {error}")
             continue
         if AuditLogEntry.objects.filter(subject_id=public_id).count() == before:
             found.append(f"{route.path}: personal-data route wrote no audit entry")
+        if "no-store" not in response.get("Cache-Control", ""):
+            found.append(f"{route.path}: personal-data route lets caches keep it (no Cache-Control: no-store)")
     return found

@@ -11,11 +11,12 @@ from famlink.adapters.storage.accounts.provisioning import create_parent
 from famlink.adapters.storage.accounts.signin import SECOND_FACTOR_KEY
 from famlink.adapters.storage.governance import actors
 from famlink.adapters.storage.governance.models import AuditLogEntry
+from famlink.adapters.storage.governance.routes import RouteAccess, declared
 from famlink.adapters.storage.rights import services
 from famlink.core.policy import Role
 from famlink.core.taxonomy import Purpose
 from tests.adapters.storage.governance import builders
-from tests.web.routewalk import problems, routes
+from tests.web.routewalk import client_for_path, fill, problems, routes
 
 pytestmark = pytest.mark.django_db
 
@@ -45,6 +46,22 @@ def test_every_famlink_route_is_declared_and_personal_ones_are_audited() -> None
     assert any("api/persons" in r.path for r in routes()), "the walker must see the personal-data routes"
     assert any(r.path.startswith("/portal/records") for r in routes()), "the walker must see the portal"
     assert any(r.path.startswith("/team/requests/<") for r in routes()), "the walker must see the team pages"
+
+
+def test_every_portal_and_team_page_and_every_personal_answer_is_kept_by_no_cache() -> None:
+    """A shared computer's browser, or a proxy, must not keep a copy a later user could open."""
+    clients, ids = walk_setup("cache")
+    seen = []
+    for route in routes():
+        personal = declared(route.view) is RouteAccess.PERSONAL_DATA
+        if not (personal or route.path.startswith(("/portal/", "/team/"))):
+            continue
+        response = client_for_path(clients, route.path).get(fill(route, ids))
+        seen.append(route.path)
+        assert "no-store" in response.get("Cache-Control", ""), f"{route.path}: {response.status_code}"
+    assert "/portal/records/" in seen and "/team/requests/" in seen and "/portal/" in seen
+    anonymous = Client().get(f"/api/persons/{ids['public_id']}/records")
+    assert "no-store" in anonymous["Cache-Control"]
 
 
 def signed_in_data_team(tag: str) -> Client:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pyotp
@@ -9,8 +10,10 @@ import pytest
 from django.contrib.sessions.models import Session
 from django.utils import timezone
 
+from famlink.adapters.storage.accounts import signin
 from famlink.adapters.storage.accounts.lockout import limits
 from famlink.adapters.storage.accounts.models import AccessAttempt, Account
+from tests.adapters.storage.governance.concurrency import at_once
 from tests.web.checking_client import CheckingClient
 from tests.web.conftest import PASSWORD, sign_in_as
 
@@ -57,6 +60,33 @@ def test_lock_out_after_too_many_wrong_passwords(client: CheckingClient, parent:
     # The lock-out is a window: once it has passed, the right password works again.
     AccessAttempt.objects.update(at=timezone.now() - limits().window - timedelta(seconds=1))
     assert post_sign_in(client, "alex", PASSWORD).status_code == 302
+
+
+@pytest.mark.django_db(transaction=True)
+def test_wrong_passwords_sent_at_once_are_checked_no_more_often_than_the_limit(
+    parent: Account, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """12 wrong passwords at once against a limit of 5: exactly 5 are checked, each on its own connection."""
+    checked: list[str] = []
+    guard = threading.Lock()
+    real_authenticate = signin.authenticate
+
+    def counting(*args: object, **kwargs: object) -> object:
+        with guard:
+            checked.append(str(kwargs.get("username")))
+        return real_authenticate(*args, **kwargs)
+
+    monkeypatch.setattr(signin, "authenticate", counting)
+    statuses: list[int] = []
+
+    def guess(i: int) -> None:
+        response = post_sign_in(CheckingClient(), "alex", f"wrong password {i}")
+        with guard:
+            statuses.append(response.status_code)
+
+    at_once(12, guess)
+    assert len(checked) == limits().per_username == 5
+    assert sorted(statuses) == [400] * 5 + [429] * 7
 
 
 def test_lock_out_counts_usernames_case_blind(client: CheckingClient, parent: Account) -> None:
@@ -112,6 +142,15 @@ def test_staff_need_their_security_code(client: CheckingClient, staff: Account) 
     response = client.post("/sign-in/security-code/", {"code": code})
     assert response["Location"] == "/team/"
     assert client.get("/team/").page.find(".//h1").text.strip() == "Team pages"
+
+
+@pytest.mark.parametrize("code", ["²²²²²²", "١٢٣٤٥٦", "\uff11\uff12\uff13\uff14\uff15\uff16"])
+def test_a_security_code_in_other_digits_is_refused_not_a_crash(client: CheckingClient, staff: Account,
+                                                               code: str) -> None:
+    post_sign_in(client, "dana", PASSWORD)
+    response = client.post("/sign-in/security-code/", {"code": code})
+    assert response.status_code == 400
+    assert "_auth_user_id" not in client.session
 
 
 def test_a_security_code_works_once(client: CheckingClient, staff: Account) -> None:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -30,6 +29,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 from famlink.core.audit.entry import canonical_json, utc_timestamp
 from famlink.core.audit.merkle import HASH_SIZE
 from famlink.core.errors import InvalidInput
+from famlink.core.private_files import private_folder, write_private
 
 TREE_HEAD_VERSION = 1
 SIGNING_KEY_FILENAME = "audit-signing-key.pem"
@@ -178,24 +178,14 @@ def signing_key(data_dir: Path | str) -> Ed25519PrivateKey:
     private_path = directory / SIGNING_KEY_FILENAME
     if private_path.exists():
         return load_private_key(private_path)
-    directory.mkdir(parents=True, exist_ok=True)
+    private_folder(directory)
     key = Ed25519PrivateKey.generate()
     pem = key.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
-    # Write a private temporary file, then hard-link it into place: the link
-    # fails if another process got there first, and nobody reads a half-written key.
-    temporary = directory / f".{SIGNING_KEY_FILENAME}.{os.getpid()}.tmp"
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(pem)
-    try:
-        os.link(temporary, private_path)
-    except FileExistsError:
+    if not write_private(private_path, pem):  # another process got there first: its key is the key
         return load_private_key(private_path)
-    finally:
-        temporary.unlink(missing_ok=True)
     (directory / PUBLIC_KEY_FILENAME).write_bytes(public_key_pem(key.public_key()))
     return key

@@ -21,6 +21,16 @@ class NotSignedIn(FamlinkError):
     status = 401
 
 
+class TooManyCalls(FamlinkError):
+    """An API client over its calls a minute; ``retry_after`` says in how many seconds to try again."""
+
+    status = 429
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class NotAllowed(FamlinkError):
     """Signed in, but this page is not for this kind of account."""
 

@@ -71,6 +71,21 @@ class AccessAttempt(models.Model):
         ]
 
 
+class ApiCallCount(models.Model):
+    """How many calls one client made to the API in one minute (the API's rate limit).
+
+    A row per client per minute, counted up by a conditional UPDATE, so the
+    limit holds across every gunicorn worker on SQLite and PostgreSQL alike.
+    """
+
+    client = models.CharField(max_length=200, help_text="Who is counted: account:<id>.")
+    minute = models.DateTimeField(help_text="The start of the minute counted.")
+    calls = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["client", "minute"], name="api_calls_once_per_client_minute")]
+
+
 class VerificationCode(models.Model):
     """A one-time code the data team gives a parent, bound to one Person.
 

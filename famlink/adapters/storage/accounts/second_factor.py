@@ -18,6 +18,7 @@ from famlink.adapters.storage.accounts import lockout
 from famlink.adapters.storage.accounts.errors import SignInRefused
 from famlink.adapters.storage.accounts.models import AccessAttempt, Account
 from famlink.adapters.storage.accounts.signin import client_ip
+from famlink.core.digits import ascii_number
 
 ISSUER = "famlink"
 WRONG_CODE = "The code is not right. Enter the 6 numbers your authenticator app shows now."
@@ -35,7 +36,7 @@ def setup_uri(account: Account, secret: str) -> str:
 def matching_step(secret: str, code: str, *, now: float | None = None) -> int | None:
     """The time step this code belongs to (allowing one step of clock drift), or None."""
     code = "".join(code.split())
-    if not (code.isdigit() and len(code) == 6):
+    if len(code) != 6 or ascii_number(code) is None:  # "²²²²²²" would crash compare_digest
         return None
     totp = pyotp.TOTP(secret)
     moment = timezone.now().timestamp() if now is None else now
@@ -50,12 +51,11 @@ def verify(request: HttpRequest, account: Account, code: str, *, secret: str | N
     """Accept the code once, within the lock-out limits, or raise ``SignInRefused``."""
     ip = client_ip(request)
     username = account.user.username
-    lockout.check_allowed(AccessAttempt.Kind.SECOND_FACTOR, username, ip)
+    counted = lockout.attempt(AccessAttempt.Kind.SECOND_FACTOR, username, ip)
     step = matching_step(secret or account.totp_secret, code)
     if step is None or step <= account.totp_last_step:
-        lockout.record(AccessAttempt.Kind.SECOND_FACTOR, username, ip, succeeded=False)
         raise SignInRefused(WRONG_CODE)
-    lockout.record(AccessAttempt.Kind.SECOND_FACTOR, username, ip, succeeded=True)
+    lockout.succeeded(counted)
     account.totp_last_step = step
     account.save(update_fields=["totp_last_step"])
 

@@ -31,13 +31,12 @@ def client_ip(request: HttpRequest) -> str | None:
 def check_password(request: HttpRequest, username: str, password: str) -> Account:
     """The account for this username and password, within the lock-out limits."""
     ip = client_ip(request)
-    lockout.check_allowed(AccessAttempt.Kind.PASSWORD, username, ip)
+    counted = lockout.attempt(AccessAttempt.Kind.PASSWORD, username, ip)
     user = authenticate(None, username=username, password=password)
     account = getattr(user, "famlink_account", None) if user is not None else None
     if account is None or not user.is_active:  # type: ignore[union-attr]
-        lockout.record(AccessAttempt.Kind.PASSWORD, username, ip, succeeded=False)
         raise SignInRefused(WRONG_PASSWORD)
-    lockout.record(AccessAttempt.Kind.PASSWORD, username, ip, succeeded=True)
+    lockout.succeeded(counted)
     return account
 
 

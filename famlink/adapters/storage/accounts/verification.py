@@ -92,7 +92,7 @@ def redeem(account: Account, code: str, *, ip: str | None) -> Person:
     if account.person_id is not None:
         return account.person  # type: ignore[return-value]
     username = account.user.username
-    lockout.check_allowed(AccessAttempt.Kind.VERIFICATION, username, ip)
+    counted = lockout.attempt(AccessAttempt.Kind.VERIFICATION, username, ip)
     parsed = _parse(code)
     now = timezone.now()
     with transaction.atomic():
@@ -104,10 +104,9 @@ def redeem(account: Account, code: str, *, ip: str | None) -> Person:
             row.used_at, row.used_by = now, account
             row.save(update_fields=["used_at", "used_by"])
             link_person(account, _following_merges(row.person), method="code")
-    # Outside the transaction so a wrong try is counted even though we refuse.
-    lockout.record(AccessAttempt.Kind.VERIFICATION, username, ip, succeeded=refusal is None)
     if refusal is not None:
-        raise VerificationRefused(refusal)
+        raise VerificationRefused(refusal)  # the try stays counted: it was written before the check
+    lockout.succeeded(counted)
     return account.person  # type: ignore[return-value]
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 from famlink import config
 from famlink.core.audit import SignedTreeHead, WitnessedHead, heads_in_text
 from famlink.core.errors import InvalidInput
+from famlink.core.private_files import private_file, private_folder
 
 #: The most a saved copy fetched from a URL may hold (the public page at years of hourly heads is ~10 MB).
 MOST_BYTES = 64 * 1024 * 1024
@@ -39,25 +40,14 @@ def witness_file() -> Path:
     return config.audit_witness_file()
 
 
-def _private_folder(folder: Path) -> None:
-    """Make ``folder`` and any missing parents, each 0700 whatever the umask; leave existing ones as they are."""
-    missing = []
-    while not folder.exists():
-        missing.append(folder)
-        folder = folder.parent
-    for made in reversed(missing):
-        made.mkdir(mode=0o700)
-        made.chmod(0o700)  # mkdir's mode is cut by the umask
-
-
 def keep(signed: SignedTreeHead) -> Path:
     """Append the signed head to the witness file, as one JSON line, flushed to disk."""
     path = witness_file()
     try:
-        _private_folder(path.parent)
-        descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        private_folder(path.parent)
+        private_file(path)
+        descriptor = os.open(path, os.O_WRONLY | os.O_APPEND)
         try:
-            os.fchmod(descriptor, 0o600)
             fcntl.flock(descriptor, fcntl.LOCK_EX)  # two publishes at once write whole lines
             os.write(descriptor, signed.to_json().encode("utf-8") + b"\n")
             os.fsync(descriptor)

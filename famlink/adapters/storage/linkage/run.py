@@ -41,13 +41,13 @@ from famlink.core.linkage.continuity import carry_over
 from famlink.core.linkage.engine import get_engine
 from famlink.core.linkage.evidence import comparisons_from_json, comparisons_to_json
 from famlink.core.linkage.packed_links import links_array, pack_by_owner, widen
+from famlink.core.private_files import private_folder
 
 BATCH = 5000
 
 
 def models_dir() -> Path:
-    path = config.data_dir() / "linkage" / "models"
-    path.mkdir(parents=True, exist_ok=True)
+    path = private_folder(config.data_dir() / "linkage" / "models")
     return path
 
 

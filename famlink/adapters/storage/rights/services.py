@@ -29,6 +29,7 @@ from famlink.adapters.storage.registers.models import FlagNotice
 from famlink.adapters.storage.rights.models import Message, RightsRequest
 from famlink.adapters.storage.sources.models import SourceRecord
 from famlink.core.audit import AuditEvent
+from famlink.core.digits import ascii_number
 from famlink.core.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from famlink.core.policy import Actor, Role
 from famlink.core.rights import (
@@ -89,9 +90,8 @@ def _categories(record: SourceRecord) -> tuple[DataCategory, ...]:
 
 def record_of(person: Person, record_id: int | str) -> SourceRecord:
     """A record linked to ``person`` (any version in its chain); anything else is 'not found'."""
-    if not str(record_id).isdigit():
-        raise NotFound("There is no such record.")
-    record = SourceRecord.objects.select_related("source__organisation").filter(pk=int(record_id)).first()
+    pk = ascii_number(str(record_id))
+    record = None if pk is None else SourceRecord.objects.select_related("source__organisation").filter(pk=pk).first()
     if record is None:
         raise NotFound("There is no such record.")
     linked = set(holdings.linked_records(person).values_list("pk", flat=True))

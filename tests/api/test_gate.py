@@ -1,0 +1,84 @@
+"""The API's front gate: nobody unknown gets past it, and nobody calls it without limit.
+
+An unauthenticated call used to reach the policy door: 403 for a real
+person, 404 for an unknown id (telling anyone which ids exist), and an entry
+in that family's access log each time. Now it is a 401 before any lookup.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import UTC, datetime
+
+import pytest
+from django.test import Client, override_settings
+from django.utils import timezone
+
+from famlink.adapters.storage.governance.models import AuditLogEntry
+from famlink.core.consent import ConsentLevel
+from famlink.core.taxonomy import Purpose
+from tests.adapters.storage.governance import builders
+from tests.adapters.storage.governance.concurrency import at_once
+from tests.adapters.storage.governance.test_door import give_consent
+
+pytestmark = pytest.mark.django_db
+FIXED_MOMENT = datetime(2030, 1, 1, 12, 0, 30, tzinfo=UTC)
+
+
+def test_an_anonymous_call_is_401_before_any_lookup_and_logs_nothing() -> None:
+    fam = builders.family("gate")
+    before = AuditLogEntry.objects.count()
+    anonymous = Client()
+    real = [anonymous.get(f"/api/persons/{fam.child.public_id}/records") for _ in range(10)]
+    unknown = anonymous.get("/api/persons/PNOSUCHPERSON/records")
+    elsewhere = anonymous.get("/api/no-such-endpoint")
+    for response in [*real, unknown, elsewhere]:
+        assert response.status_code == 401
+        assert response["WWW-Authenticate"].startswith("Cookie ")
+        assert json.loads(response.content) == {"error": "Sign in first: the API answers signed-in accounts only."}
+        assert "no-store" in response["Cache-Control"]
+    assert AuditLogEntry.objects.count() == before  # nobody was asked about, so no family's log shows a call
+
+
+def practitioner(name: str) -> Client:
+    client = Client()
+    client.force_login(builders.staff(name=name).user)
+    return client
+
+
+@override_settings(FAMLINK_API_CALLS_PER_MINUTE=3)
+def test_each_account_has_its_own_limit_and_is_told_when_to_come_back() -> None:
+    fam = builders.family("limit")
+    give_consent(fam.child, ConsentLevel.ACROSS_SERVICES, Purpose.DIRECT_SERVICE_DELIVERY)
+    url = f"/api/persons/{fam.child.public_id}/records"
+    busy, other = practitioner("busy"), practitioner("other")
+    assert [busy.get(url).status_code for _ in range(3)] == [200, 200, 200]
+    logged = AuditLogEntry.objects.count()
+    refused = busy.get(url)
+    assert refused.status_code == 429
+    assert 1 <= int(refused["Retry-After"]) <= 60
+    assert json.loads(refused.content)["error"].startswith("Too many calls: the limit is 3 a minute.")
+    assert AuditLogEntry.objects.count() == logged  # refused at the gate: nothing was read
+    assert other.get(url).status_code == 200  # another account is not slowed by this one
+
+
+@pytest.mark.django_db(transaction=True)
+@override_settings(FAMLINK_API_CALLS_PER_MINUTE=5)
+def test_calls_sent_at_once_never_pass_the_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """12 calls at once, each on its own database connection, against a limit of 5: 5 answered."""
+    fam = builders.family("burst")
+    user = builders.staff(name="burst").user
+    monkeypatch.setattr(timezone, "now", lambda: FIXED_MOMENT)  # all 12 fall in one minute
+    statuses: list[int] = []
+    guard = threading.Lock()
+
+    def call(i: int) -> None:
+        client = Client()
+        client.force_login(user)
+        response = client.get(f"/api/persons/{fam.child.public_id}/records")
+        with guard:
+            statuses.append(response.status_code)
+
+    at_once(12, call)
+    assert sorted(statuses) == [403] * 5 + [429] * 7  # no consent given: the door says no, and logs it
