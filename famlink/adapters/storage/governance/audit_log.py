@@ -783,41 +783,43 @@ def publish(*, at: datetime | None = None) -> Publication:
     head stays published.
     """
     sequence_pending(wait=True)
-    size = committed_size()
-    covered = audit_proofs.extend_to(size)
-    if covered > size:
-        raise InvalidInput(
-            f"the log holds {size} entries but its stored tree already covered {covered}: "
-            "entries were removed; run 'famlink audit verify'"
-        )
-    root = audit_proofs.root(size)
-    previous = PublishedTreeHead.objects.order_by("-size", "-id").first()
-    proof: ConsistencyProof | None = None
-    if previous is not None:
-        earlier = SignedTreeHead.from_json(previous.signed_json)
-        proof = ConsistencyProof(earlier.head.size, size, tuple(_still_extends(earlier, "in the database", size, root)))
-    witnessed = audit_witness.witnessed_heads()
-    if witnessed:
-        latest = max(witnessed, key=lambda copy: copy.signed.head.size)
-        try:
-            _still_extends(latest.signed, latest.where, size, root)
-        except InvalidInput as error:
+    with transaction.atomic():
+        audit_proofs.take_tree()  # one publish at a time: the size is read after any other has stored its head
+        size = committed_size()
+        covered = audit_proofs.extend_to(size)
+        if covered > size:
             raise InvalidInput(
-                f"{error.message}. If the entries were lost for good (a database restored from an older backup), "
-                "keep the witness file as the record of that, move it aside and publish again: the heads "
-                "published from then on start a new witnessed history (docs/audit.md §8)"
-            ) from None
-    head = new_tree_head(size, root, at or timezone.now())
-    signed = sign_tree_head(head, signing_key(config.data_dir()))
-    PublishedTreeHead.objects.create(
-        size=size,
-        root_hash=head.root_hash.hex(),
-        timestamp=head.timestamp,
-        key_id=signed.key_id,
-        signed_json=signed.to_json(),
-        published_at=timezone.now(),
-        consistency_json="" if proof is None else json.dumps(proof.to_dict()),
-    )
+                f"the log holds {size} entries but its stored tree already covered {covered}: "
+                "entries were removed; run 'famlink audit verify'"
+            )
+        root = audit_proofs.root(size)
+        previous = PublishedTreeHead.objects.order_by("-size", "-id").first()
+        proof: ConsistencyProof | None = None
+        if previous is not None:
+            earlier = SignedTreeHead.from_json(previous.signed_json)
+            proof = ConsistencyProof(earlier.head.size, size, tuple(_still_extends(earlier, "in the database", size, root)))
+        witnessed = audit_witness.witnessed_heads()
+        if witnessed:
+            latest = max(witnessed, key=lambda copy: copy.signed.head.size)
+            try:
+                _still_extends(latest.signed, latest.where, size, root)
+            except InvalidInput as error:
+                raise InvalidInput(
+                    f"{error.message}. If the entries were lost for good (a database restored from an older backup), "
+                    "keep the witness file as the record of that, move it aside and publish again: the heads "
+                    "published from then on start a new witnessed history (docs/audit.md §8)"
+                ) from None
+        head = new_tree_head(size, root, at or timezone.now())
+        signed = sign_tree_head(head, signing_key(config.data_dir()))
+        PublishedTreeHead.objects.create(
+            size=size,
+            root_hash=head.root_hash.hex(),
+            timestamp=head.timestamp,
+            key_id=signed.key_id,
+            signed_json=signed.to_json(),
+            published_at=timezone.now(),
+            consistency_json="" if proof is None else json.dumps(proof.to_dict()),
+        )
     path = audit_witness.keep(signed)
     return Publication(signed, path, tuple(audit_witness.send(signed)))
 

@@ -115,7 +115,7 @@ def _write(tiles: dict[Tile, bytes]) -> None:
     )
 
 
-def _take_tree() -> None:
+def take_tree() -> None:
     """Hold the stored tree's lock until this transaction ends (SQLite's IMMEDIATE transaction already does)."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
@@ -129,7 +129,7 @@ def extend_to(size: int) -> int:
     it already covered more (the log was cut: ``publish`` refuses then).
     """
     with transaction.atomic():
-        _take_tree()
+        take_tree()
         start = stored_size()
         if start >= size:
             return start
