@@ -66,6 +66,16 @@ def insert_rows(model: type[Model], fields: tuple[str, ...], rows: Iterable[Sequ
             cursor.cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)
 
 
+def delete_rows(model: type[Model], field: str, value: SQLValue) -> int:
+    """Delete every row of ``model`` whose ``field`` is ``value`` in one statement, in the caller's
+    transaction: ``QuerySet.delete`` would first read every row to look for related ones (the
+    caller deletes those first); how many went."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {table} WHERE {connection.ops.quote_name(_column(model, field))} = %s", [value])
+        return int(cursor.rowcount)
+
+
 def iso_days(moments: pd.Series) -> list[str | None]:
     """A pandas column of datetimes as ISO dates (None where missing), in one call, not one per row.
 

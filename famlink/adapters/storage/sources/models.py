@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 
+from famlink.core.sources.definition import FIELD_MAXIMA
 from famlink.core.taxonomy import (
     LawfulBasis,
     OrganisationType,
@@ -100,22 +101,22 @@ class SourceRecord(models.Model):
     supersedes = models.OneToOneField(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="superseded_by"
     )
-    local_id = models.CharField(max_length=100)
-    person_ref = models.CharField(max_length=100, blank=True)
-    first_name = models.CharField(max_length=100, blank=True)
-    middle_names = models.CharField(max_length=200, blank=True)
-    surname = models.CharField(max_length=100, blank=True)
-    full_name = models.CharField(max_length=300, blank=True)
+    local_id = models.CharField(max_length=FIELD_MAXIMA["local_id"])
+    person_ref = models.CharField(max_length=FIELD_MAXIMA["person_ref"], blank=True)
+    first_name = models.CharField(max_length=FIELD_MAXIMA["first_name"], blank=True)
+    middle_names = models.CharField(max_length=FIELD_MAXIMA["middle_names"], blank=True)
+    surname = models.CharField(max_length=FIELD_MAXIMA["surname"], blank=True)
+    full_name = models.CharField(max_length=FIELD_MAXIMA["full_name"], blank=True)
     date_of_birth = models.DateField(null=True, blank=True)
-    sex = models.CharField(max_length=1, choices=_choices(Sex), blank=True)
-    address = models.CharField(max_length=300, blank=True)
-    postcode = models.CharField(max_length=10, blank=True)
-    nhs_number = models.CharField(max_length=10, blank=True)
-    upn = models.CharField(max_length=13, blank=True)
-    category = models.CharField(max_length=40, choices=_choices(RecordCategory))
+    sex = models.CharField(max_length=FIELD_MAXIMA["sex"], choices=_choices(Sex), blank=True)
+    address = models.CharField(max_length=FIELD_MAXIMA["address"], blank=True)
+    postcode = models.CharField(max_length=FIELD_MAXIMA["postcode"], blank=True)
+    nhs_number = models.CharField(max_length=FIELD_MAXIMA["nhs_number"], blank=True)
+    upn = models.CharField(max_length=FIELD_MAXIMA["upn"], blank=True)
+    category = models.CharField(max_length=FIELD_MAXIMA["category"], choices=_choices(RecordCategory))
     event_date = models.DateField(null=True, blank=True)
-    status = models.CharField(max_length=30, choices=_choices(RecordStatus), blank=True)
-    note = models.TextField(blank=True)
+    status = models.CharField(max_length=FIELD_MAXIMA["status"], choices=_choices(RecordStatus), blank=True)
+    note = models.TextField(blank=True)  # at most FIELD_MAXIMA["note"] characters: ingest quarantines a longer one
     sensitive = models.BooleanField(default=False, help_text="Safeguarding-sensitive: never shown to another household member.")
     attributes = models.JSONField(default=dict)
     received_at = models.DateTimeField()

@@ -13,7 +13,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from famlink import config
-from famlink.adapters.storage.bulk import insert_rows
+from famlink.adapters.storage.bulk import delete_rows, insert_rows
 from famlink.adapters.storage.family.models import Household, Person
 from famlink.adapters.storage.sources.models import (
     Extract,
@@ -25,6 +25,7 @@ from famlink.adapters.storage.sources.models import (
 from famlink.core.ingest.reader import FileScan
 from famlink.core.ingest.service import (
     Batch,
+    ExtractBusy,
     ExtractState,
     IngestReport,
     PreparedBatch,
@@ -107,13 +108,15 @@ class DjangoExtractStore:
     def write_batch(self, state: ExtractState, batch: PreparedBatch) -> ExtractState:
         accepted, quarantined = len(batch.records), len(batch.held)
         with transaction.atomic():
-            updated = Extract.objects.filter(pk=state.extract_id, rows_done=state.rows_done).update(
+            moved = Extract.objects.filter(pk=state.extract_id, rows_done=state.rows_done).update(
                 rows_done=batch.last_row,
                 accepted=F("accepted") + accepted,
                 quarantined=F("quarantined") + quarantined,
             )
-            if updated != 1:
-                raise IntegrityError("the extract was changed by another ingest; rerun to resume")
+            if moved != 1:
+                name = Extract.objects.filter(pk=state.extract_id).values_list("file_name", flat=True).first()
+                raise ExtractBusy(f"another famlink ingest is loading this extract ({name}) at the same time; "
+                                  "let it finish, or run this command again once it has stopped")
             insert_rows(SourceRecord, RECORD_INSERT_FIELDS, batch.records)
             insert_rows(QuarantinedRow, HELD_FIELDS, batch.held)
         return ExtractState(state.extract_id, batch.last_row, state.accepted + accepted, state.quarantined + quarantined, False)
@@ -122,6 +125,17 @@ class DjangoExtractStore:
         Extract.objects.filter(pk=state.extract_id).update(status=Extract.Status.COMPLETE, completed_at=timezone.now())
         extract = Extract.objects.get(pk=state.extract_id)
         return _state(extract)
+
+    def discard(self, state: ExtractState) -> bool:
+        with transaction.atomic():
+            extract = (Extract.objects.select_for_update()
+                       .filter(pk=state.extract_id, status=Extract.Status.LOADING, rows_done=state.rows_done).first())
+            if extract is None:
+                return False
+            for model in (QuarantinedRow, SourceRecord):
+                delete_rows(model, "extract", extract.pk)
+            extract.delete()
+        return True
 
 
 RECORD_INSERT_FIELDS = (

@@ -22,9 +22,14 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from famlink.adapters.storage.sources.models import Extract, QuarantinedRow, SourceRecord
+from famlink.adapters.storage.sources.models import (
+    Extract,
+    QuarantinedRow,
+    SourceRecord,
+)
 from famlink.adapters.storage.sources.store import holdings, ingest_extract
-from famlink.core.errors import InvalidInput
+from famlink.core.errors import FamlinkError, InvalidInput
+from famlink.core.sources.definition import maximum_for
 from tests.conftest import GP_HEADER, gp_row
 
 pytestmark = pytest.mark.django_db
@@ -240,3 +245,127 @@ def test_an_ingest_killed_midway_is_completed_by_a_rerun(gp_definition: Path, wr
     assert SourceRecord.objects.count() == 29_999
     assert SourceRecord.objects.values("row_number").distinct().count() == 29_999  # no duplicates
     assert QuarantinedRow.objects.get().row_number == 124
+
+
+# -- values too long for their field (issue 14, item 4) ---------------------------------------------------------
+
+#: a column for every record field that holds free text (the other fields are checked against a format)
+TEXT_COLUMNS = {"ref": "local_id", "pref": "person_ref", "forename": "first_name", "middle": "middle_names",
+                "surname": "surname", "full": "full_name", "addr": "address", "pc": "postcode", "note": "note",
+                "clinic": "attributes.clinic"}
+EXTRA_HEADER = ["pref", "middle", "full", "addr", "pc", "note", "clinic"]
+
+
+@pytest.fixture
+def every_text_field(gp_definition: Path, tmp_path: Path) -> Path:
+    """The GP definition with a column for every free-text record field."""
+    path = tmp_path / "gp_every_text_field.toml"
+    extra = "".join(f'\n[columns.{column}]\nfield = "{TEXT_COLUMNS[column]}"\n' for column in EXTRA_HEADER)
+    path.write_text(gp_definition.read_text() + extra)
+    return path
+
+
+def _text_row(i: int) -> list[str]:
+    return [*gp_row(i), f"P{i}", "Jo", f"Amy Jo Smith {i}", "1 High Street", "LS6 2AB", "seen", "north"]
+
+
+def _clear() -> None:
+    QuarantinedRow.objects.all().delete()
+    SourceRecord.objects.all().delete()
+    Extract.objects.all().delete()
+
+
+letters = st.characters(codec="utf-8", categories=["L"]).filter(lambda c: len(c.upper()) == 1 and len(c.lower()) == 1)
+
+
+@hsettings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(column=st.sampled_from(sorted(TEXT_COLUMNS)), over=st.integers(1, 300), letter=letters)
+def test_any_over_long_value_is_quarantined_naming_row_and_column(
+    every_text_field: Path, tmp_path_factory: pytest.TempPathFactory, column: str, over: int, letter: str
+) -> None:
+    """On SQLite (which would store it) and PostgreSQL (which would refuse it) alike: the row is quarantined,
+    the reason names row and column but not the value, and a value exactly at the maximum is accepted."""
+    _clear()
+    field = TEXT_COLUMNS[column]
+    limit = maximum_for(field)
+    assert limit is not None
+    at_limit, too_long = ((letter + "q7") * (limit + over))[:limit], ((letter + "q7") * (limit + over))[:limit + over]
+    rows = [_text_row(i) for i in range(3)]
+    header = GP_HEADER + EXTRA_HEADER
+    rows[0][header.index(column)], rows[1][header.index(column)] = at_limit, too_long
+    path = tmp_path_factory.mktemp("long") / "extract.csv"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows([header, *rows])
+    report = ingest_extract(every_text_field, path)
+    assert (report.accepted, report.quarantined) == (2, 1)
+    held = QuarantinedRow.objects.get()
+    assert (held.row_number, held.column) == (2, column)
+    assert held.reason.startswith(f"row 2, column {column!r}: ")
+    assert f"holds at most {limit:,}" in held.reason
+    assert too_long[:9] not in held.reason and too_long[-9:] not in held.reason
+    kept = SourceRecord.objects.get(row_number=1)
+    stored = kept.attributes["clinic"] if field == "attributes.clinic" else getattr(kept, field)
+    assert len(stored) == limit
+
+
+def test_a_ten_megabyte_first_name_is_quarantined(gp_definition: Path, write_csv: Callable[..., Path]) -> None:
+    rows = [gp_row(i) for i in range(5)]
+    rows[2][1] = "Secretname" * 1_048_576
+    report = ingest_extract(gp_definition, write_csv(rows))
+    assert (report.accepted, report.quarantined) == (4, 1)
+    held = QuarantinedRow.objects.get()
+    assert (held.row_number, held.column) == (3, "forename")
+    assert "Secretname" not in held.reason
+    assert held.reason == "row 3, column 'forename': the value has 10,485,760 characters; first_name holds at most 100"
+    assert Extract.objects.get().status == Extract.Status.COMPLETE
+
+
+def test_a_nul_character_in_a_parquet_value_is_quarantined(gp_definition: Path, tmp_path: Path) -> None:
+    """PostgreSQL cannot store a NUL in text; a CSV file with one is refused whole, a Parquet value is quarantined."""
+    rows = [gp_row(i) for i in range(3)]
+    rows[1][2] = "Smi\x00th"
+    path = tmp_path / "extract.parquet"
+    pq.write_table(pa.table({name: [r[i] for r in rows] for i, name in enumerate(GP_HEADER)}), path)
+    report = ingest_extract(gp_definition, path)
+    assert (report.accepted, report.quarantined) == (2, 1)
+    held = QuarantinedRow.objects.get()
+    assert held.column == "surname" and "NUL" in held.reason
+    assert held.raw["surname"] == "Smi\u2400th"  # kept, the NUL shown as the symbol for it
+
+
+def test_a_whole_number_too_large_to_hold_is_quarantined(gp_definition: Path, tmp_path: Path) -> None:
+    definition = tmp_path / "gp_with_visits.toml"
+    definition.write_text(gp_definition.read_text() + '\n[columns.visits]\nfield = "attributes.visits"\ntype = "integer"\n')
+    rows = [[*gp_row(i), "3"] for i in range(3)]
+    rows[1][-1] = "9" * 30
+    report = ingest_extract(definition, _csv(tmp_path, rows, [*GP_HEADER, "visits"]))
+    assert (report.accepted, report.quarantined) == (2, 1)
+    assert QuarantinedRow.objects.get().column == "visits"
+    assert {r.attributes["visits"] for r in SourceRecord.objects.all()} == {3}
+
+
+def _csv(folder: Path, rows: list[list[str]], header: list[str], name: str = "extract.csv") -> Path:
+    path = folder / name
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows([header, *rows])
+    return path
+
+
+def test_an_ingest_the_database_refuses_midway_leaves_nothing_loading(
+    gp_definition: Path, write_csv: Callable[..., Path], refusing_database: Callable[[], None]
+) -> None:
+    """The second batch fails: what the first wrote is taken back, and no extract is left loading."""
+    rows = [gp_row(i) for i in range(30)]
+    rows[14][2] = "Refused"
+    path = write_csv(rows)
+    with pytest.raises(FamlinkError) as caught:
+        ingest_extract(gp_definition, path, batch_size=10)
+    message = caught.value.text
+    assert message.startswith(f"{path}: ") and "data rows 11 to 20" in message and "nothing from this file was kept" in message
+    assert "Refused" not in message
+    assert _nothing_written()
+    refusing_database()  # the cause fixed, the same command completes it
+    report = ingest_extract(gp_definition, path, batch_size=10)
+    assert (report.resumed_after_row, report.accepted) == (0, 30)
+    assert Extract.objects.get().status == Extract.Status.COMPLETE
+
