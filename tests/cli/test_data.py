@@ -105,6 +105,19 @@ def test_an_ingest_that_fails_says_so_in_one_line_without_row_contents(
     assert json.loads(out)["extracts_loading"] == 0
 
 
+def test_an_extract_sent_again_is_already_ingested(famlink, gp_definition: Path, write_csv: Callable[..., Path], tmp_path: Path) -> None:
+    path = write_csv([gp_row(i) for i in range(10)], name="november.csv")
+    again = tmp_path / "resent.csv"
+    again.write_bytes(b"\xef\xbb\xbf" + path.read_bytes().replace(b"\r\n", b"\n"))
+    famlink("ingest", "--source", str(gp_definition), str(path))
+    code, out, _ = famlink("ingest", "--source", str(gp_definition), str(again))
+    assert code == 0
+    assert out.startswith(f"{again}: already ingested as extract ")
+    assert "(received as november.csv)" in out and "nothing new" in out
+    code, out, _ = famlink("ingest", "--source", str(gp_definition), str(again), "--json")
+    assert json.loads(out)["already_ingested"] is True
+
+
 def test_an_unexpected_error_is_named_not_quoted(famlink, gp_definition: Path, write_csv: Callable[..., Path], monkeypatch: pytest.MonkeyPatch) -> None:
     """The words of an error nobody wrote for people (a database's, say) can quote a row: only its type is shown."""
     from famlink.adapters.storage.sources import store

@@ -100,7 +100,9 @@ class RowValidator:
         except RowProblem as problem:
             return RejectedRow(row_number, problem.column, f"row {row_number}, column {problem.column!r}: {problem.reason}", _printable(raw))
         get = raw.get
-        values = ["" if (cell := get(column)) is None else str(cell) for column in self._columns]
+        # the cells as supplied, spaces around them aside (ingest ignores those, so a row that
+        # differs only there is the same record when sent again)
+        values = ["" if (cell := get(column)) is None else str(cell).strip() for column in self._columns]
         return AcceptedRow(row_number, fields, attributes, row_checksum(values))
 
     def _convert(self, raw: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:

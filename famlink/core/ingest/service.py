@@ -1,7 +1,8 @@
 """Ingest one extract: every row accepted or quarantined, counts that reconcile.
 
-The file is scanned first (nothing is written if it is unreadable), then rows
-are validated and written in batches. Each batch and the extract's running counts
+The file is scanned first (nothing is written if it is unreadable, and a
+file whose content is already held is "already ingested"), then rows are
+validated and written in batches. Each batch and the extract's running counts
 are written in one transaction, so a killed ingest leaves a consistent
 database and a rerun resumes after the last batch written. An ingest that
 fails on an error takes back what it wrote for the extract, so that no
@@ -32,6 +33,9 @@ class ExtractState:
     accepted: int
     quarantined: int
     complete: bool
+    repeated: int = 0
+    updated: int = 0
+    file_name: str = ""  # the file it was first received as
 
 
 class ExtractBusy(Conflict):
@@ -93,7 +97,10 @@ class IngestReport:
     rows_in: int
     accepted: int
     quarantined: int
+    repeated: int = 0  # of the accepted: records already held, sent again
+    updated: int = 0  # of the accepted: new versions of records already held
     already_ingested: bool = False
+    first_received_as: str = ""
     resumed_after_row: int = 0
     extract_rows: int = 0
     extract_accepted: int = 0
@@ -133,6 +140,7 @@ def ingest(
         quarantined=0,
         ignored_columns=list(file_scan.ignored_columns),
         extract_rows=file_scan.rows_in,
+        first_received_as=state.file_name,
     )
     if state.complete:
         report.already_ingested = True
@@ -148,10 +156,12 @@ def ingest(
     try:
         for batch in (in_worker_process(batches) if workers > 1 else batches):
             writing = (state.rows_done + 1, batch.last_row)
-            state = store.write_batch(state, batch)
+            before, state = state, store.write_batch(state, batch)
             writing = None
             report.rows_in += len(batch.records) + len(batch.held)
             report.accepted += len(batch.records)
+            report.repeated += state.repeated - before.repeated
+            report.updated += state.updated - before.updated
             report.quarantined += len(batch.held)
             reasons.update(column or "(row shape)" for column in batch.rejected_columns)
             if progress:

@@ -111,3 +111,10 @@ def test_a_reason_never_carries_a_long_value_whole(value: str) -> None:
     assert value not in result.reason and repr(value) not in result.reason
     assert len(result.reason) < 400
 
+
+def test_spaces_around_a_value_do_not_change_its_content() -> None:
+    """The checksum that tells a repeated row from a changed one ignores spaces around a cell, as ingest does."""
+    plain, padded = RowValidator(DEFINITION).check(1, row()), RowValidator(DEFINITION).check(1, row(surname=" Smith  "))
+    assert isinstance(plain, AcceptedRow) and isinstance(padded, AcceptedRow)
+    assert plain.checksum == padded.checksum
+    assert plain.checksum != RowValidator(DEFINITION).check(1, row(surname="Smyth")).checksum  # type: ignore[union-attr]
