@@ -63,3 +63,26 @@ def audit_witness_file(tmp_path_factory: pytest.TempPathFactory, monkeypatch: py
     path = tmp_path_factory.mktemp("audit-witness") / "tree-heads.jsonl"
     monkeypatch.setenv("FAMLINK_AUDIT_WITNESS_FILE", str(path))
     return path
+
+
+@pytest.fixture
+def refusing_database() -> Callable[[], None]:
+    """A database that refuses any record with the surname Refused: a real database error midway through
+    an ingest (PostgreSQL's message even quotes the value). Returns a function that lifts the refusal."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("CREATE FUNCTION refuse_surname() RETURNS trigger AS $$ BEGIN IF NEW.surname = 'Refused' "
+                           "THEN RAISE EXCEPTION 'refused %', NEW.surname; END IF; RETURN NEW; END $$ LANGUAGE plpgsql")
+            cursor.execute("CREATE TRIGGER refuse_surname BEFORE INSERT ON sources_sourcerecord "
+                           "FOR EACH ROW EXECUTE FUNCTION refuse_surname()")
+        else:
+            cursor.execute("CREATE TRIGGER refuse_surname BEFORE INSERT ON sources_sourcerecord "
+                           "WHEN NEW.surname = 'Refused' BEGIN SELECT RAISE(ABORT, 'refused Refused'); END")
+
+    def lift() -> None:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TRIGGER refuse_surname" + (" ON sources_sourcerecord" if connection.vendor == "postgresql" else ""))
+
+    return lift

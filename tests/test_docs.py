@@ -9,6 +9,7 @@ import click
 
 from famlink.cli.main import COMMAND_MODULES, cli
 from famlink.config import SETTINGS
+from famlink.core.sources.definition import ATTRIBUTE_MAXIMUM, FIELD_MAXIMA
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -18,6 +19,15 @@ def test_every_setting_is_documented() -> None:
     text = (DOCS / "configuration.md").read_text()
     missing = [s.name for s in SETTINGS if f"`{s.name}`" not in text]
     assert not missing, f"settings missing from docs/configuration.md: {missing}"
+
+
+def test_every_record_fields_maximum_is_documented() -> None:
+    """docs/sources.md gives each field's maximum in its row of the record fields table, as ingest applies it."""
+    rows = {line.split("|")[1].strip(): line.split("|")[3].strip()
+            for line in (DOCS / "sources.md").read_text().splitlines() if line.startswith("| `")}
+    wanted = {**{f"`{name}`": f"{limit:,}" for name, limit in FIELD_MAXIMA.items()}, "`attributes.NAME`": f"{ATTRIBUTE_MAXIMUM:,}"}
+    wrong = {field: (rows.get(field), limit) for field, limit in wanted.items() if rows.get(field) != limit}
+    assert not wrong, f"record fields whose maximum docs/sources.md does not give as (documented, applied): {wrong}"
 
 
 def _commands(group: click.Group, prefix: str = "famlink") -> list[str]:

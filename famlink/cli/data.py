@@ -43,12 +43,16 @@ def ingest(source_path: Path, file: Path, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(report.as_dict()))
     elif report.already_ingested:
-        click.echo(f"{file}: already ingested as extract {report.extract_id}; nothing new.")
+        click.echo(f"{file}: already ingested as extract {report.extract_id} (received as {report.first_received_as}): "
+                   "the same content, so nothing new.")
     else:
         click.echo(
             f"{file}: {report.rows_in} rows read, {report.accepted} accepted, {report.quarantined} quarantined "
             f"({report.rows_per_second:,.0f} rows/s)."
         )
+        if report.repeated or report.updated:
+            click.echo(f"  of the accepted, {report.repeated} already held (the same record sent again) "
+                       f"and {report.updated} changed (stored as the record's next version)")
         for column, count in report.quarantined_by_column.items():
             click.echo(f"  quarantined {count} for {column}")
 

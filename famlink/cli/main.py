@@ -53,7 +53,8 @@ class FamlinkGroup(click.Group):
             with log.open("a") as fh:
                 fh.write(traceback.format_exc())
             logging.getLogger("famlink").debug("unexpected error", exc_info=True)
-            click.echo(f"famlink: unexpected error ({type(exc).__name__}: {exc}); details in {log}", err=True)
+            # the type only: an error's own words (a database's, say) can quote the data it choked on
+            click.echo(f"famlink: unexpected error ({type(exc).__name__}); details in {log}", err=True)
             sys.exit(1)
 
 

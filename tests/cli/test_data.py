@@ -78,3 +78,54 @@ def test_synth_then_ingest_every_source_reconciles(famlink, tmp_path: Path) -> N
         report = json.loads(out)
         assert report["rows_in"] == report["accepted"] + report["quarantined"]
         assert report["rows_in"] == sum(1 for _ in extract.open()) - 1
+
+
+def test_a_ten_megabyte_first_name_is_quarantined_and_never_printed(famlink, gp_definition: Path, write_csv: Callable[..., Path]) -> None:
+    rows = [gp_row(i) for i in range(5)]
+    rows[2][1] = "Secretname" * 1_048_576
+    code, out, err = famlink("ingest", "--source", str(gp_definition), str(write_csv(rows)))
+    assert code == 0, err[:300]
+    assert "Secretname" not in out + err
+    assert "5 rows read, 4 accepted, 1 quarantined" in out and "quarantined 1 for forename" in out
+
+
+def test_an_ingest_that_fails_says_so_in_one_line_without_row_contents(
+    famlink, gp_definition: Path, write_csv: Callable[..., Path], refusing_database: Callable[[], None], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FAMLINK_INGEST_BATCH", "10")
+    rows = [gp_row(i) for i in range(30)]
+    rows[24][2] = "Refused"
+    path = write_csv(rows)
+    code, _, err = famlink("ingest", "--source", str(gp_definition), str(path))
+    assert code == 2
+    assert err.count("\n") == 1 and "Traceback" not in err and "Refused" not in err
+    assert err.startswith(f"famlink: {path}: the database refused data rows 21 to 30 (")
+    assert "nothing from this file was kept" in err
+    _, out, _ = famlink("status", "--json")
+    assert json.loads(out)["extracts_loading"] == 0
+
+
+def test_an_extract_sent_again_is_already_ingested(famlink, gp_definition: Path, write_csv: Callable[..., Path], tmp_path: Path) -> None:
+    path = write_csv([gp_row(i) for i in range(10)], name="november.csv")
+    again = tmp_path / "resent.csv"
+    again.write_bytes(b"\xef\xbb\xbf" + path.read_bytes().replace(b"\r\n", b"\n"))
+    famlink("ingest", "--source", str(gp_definition), str(path))
+    code, out, _ = famlink("ingest", "--source", str(gp_definition), str(again))
+    assert code == 0
+    assert out.startswith(f"{again}: already ingested as extract ")
+    assert "(received as november.csv)" in out and "nothing new" in out
+    code, out, _ = famlink("ingest", "--source", str(gp_definition), str(again), "--json")
+    assert json.loads(out)["already_ingested"] is True
+
+
+def test_an_unexpected_error_is_named_not_quoted(famlink, gp_definition: Path, write_csv: Callable[..., Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The words of an error nobody wrote for people (a database's, say) can quote a row: only its type is shown."""
+    from famlink.adapters.storage.sources import store
+
+    def fails(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("value too long: 'Amy Secretname'")
+
+    monkeypatch.setattr(store, "ingest_extract", fails)
+    code, _, err = famlink("ingest", "--source", str(gp_definition), str(write_csv([gp_row(1)])))
+    assert code == 1
+    assert err.startswith("famlink: unexpected error (RuntimeError); details in ") and "Secretname" not in err

@@ -7,6 +7,7 @@ SQL per batch. Here rows are plain tuples, streamed; one function serves both.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING
@@ -64,6 +65,32 @@ def insert_rows(model: type[Model], fields: tuple[str, ...], rows: Iterable[Sequ
         else:  # the sqlite3 cursor itself: Django's wrapper rewrites every statement's placeholders
             marks = ", ".join(["?"] * len(fields))
             cursor.cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)
+
+
+def rows_with(model: type[Model], fields: tuple[str, ...], where: dict[str, SQLValue], column: str,
+              values: Sequence[str]) -> list[tuple[SQLValue, ...]]:
+    """The ``fields`` of every row of ``model`` equal to ``where`` whose ``column`` is one of ``values``:
+    one statement however many values (``json_each`` on SQLite, ``= ANY`` on PostgreSQL), where the
+    ORM's ``__in`` takes a parameter for each and SQLite allows only so many."""
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    columns = ", ".join(quote(_column(model, f)) for f in fields)
+    equal = " AND ".join(f"{quote(_column(model, f))} = %s" for f in where)
+    listed = "= ANY(%s)" if connection.vendor == "postgresql" else "IN (SELECT value FROM json_each(%s))"
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {columns} FROM {table} WHERE {equal} AND {quote(_column(model, column))} {listed}",
+                       [*where.values(), list(values) if connection.vendor == "postgresql" else json.dumps(list(values))])
+        return cursor.fetchall()
+
+
+def delete_rows(model: type[Model], field: str, value: SQLValue) -> int:
+    """Delete every row of ``model`` whose ``field`` is ``value`` in one statement, in the caller's
+    transaction: ``QuerySet.delete`` would first read every row to look for related ones (the
+    caller deletes those first); how many went."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {table} WHERE {connection.ops.quote_name(_column(model, field))} = %s", [value])
+        return int(cursor.rowcount)
 
 
 def iso_days(moments: pd.Series) -> list[str | None]:

@@ -28,13 +28,18 @@ _DONE = "__done__"
 _ERROR = "__error__"
 
 
+class WorkerStopped(FamlinkError):
+    """The worker ended without a word (killed, out of memory): what was written is kept for a rerun."""
+
+
 def _produce(items: Iterator[object], out: multiprocessing.Queue, parent: int) -> None:
     try:
         for item in items:
             _put(out, item, parent)
         _put(out, _DONE, parent)
     except Exception as exc:  # handed to the parent, which raises it
-        text = getattr(exc, "text", None) or f"{type(exc).__name__}: {exc}"
+        # a message for people as it is; of anything else only its type, which cannot quote a row
+        text = exc.text if isinstance(exc, FamlinkError) else f"the rows could not be read ({type(exc).__name__})"
         _put(out, (_ERROR, text), parent)
 
 
@@ -77,7 +82,7 @@ def in_worker_process(items: Iterator[T], depth: int = 4) -> Iterator[T]:
                 try:
                     item = out.get(timeout=1)  # what it sent just before it ended
                 except queue.Empty:
-                    raise FamlinkError(
+                    raise WorkerStopped(
                         f"the process reading the file stopped unexpectedly (exit code {worker.exitcode}). "
                         "What was written so far is kept: run the same command again to carry on.") from None
             if isinstance(item, str) and item == _DONE:

@@ -3,7 +3,9 @@
 ``scan`` reads the whole file once before anything is written, so that a
 file-level fault (wrong encoding, binary content, missing columns, no rows, a
 truncated last line) stops the ingest with one clear message and nothing in
-the database. ``rows`` then streams the data rows.
+the database. It also works out what the file says (``content_sha256``), by
+which a file sent again is known however its bytes differ. ``rows`` then
+streams the data rows.
 """
 
 from __future__ import annotations
@@ -12,8 +14,10 @@ import codecs
 import csv
 import hashlib
 import io
-from collections.abc import Iterator
+import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +26,9 @@ from famlink.core.sources.definition import SourceDefinition
 
 CHUNK = 1 << 20
 csv.field_size_limit(1 << 24)
+LINE_END = re.compile(r"\r\n?")
+#: spaces and tabs ending a line that has something else on it (a line of only spaces is a row)
+TRAILING_SPACE = re.compile(r"(?<=[^ \t\n])[ \t]+(?=\n)")
 
 
 @dataclass(frozen=True)
@@ -31,6 +38,7 @@ class FileScan:
     rows_in: int
     header: tuple[str, ...]
     ignored_columns: tuple[str, ...]
+    content_sha256: str = ""
 
 
 @dataclass(frozen=True)
@@ -47,6 +55,40 @@ def file_sha256(path: Path) -> str:
     with path.open("rb") as fh:
         while chunk := fh.read(CHUNK):
             digest.update(chunk)
+    return digest.hexdigest()
+
+
+def normalised_text_sha256(pieces: Iterable[str]) -> str:
+    """SHA-256 of text, read in pieces, as an extract's content (docs/sources.md, extracts sent again):
+    a byte-order mark at the start, which line ends (CR LF, CR or LF), spaces and tabs ending a line
+    and line ends at the very end make no difference."""
+    digest = hashlib.sha256()
+    carry = ""  # the text after the last whole line end: the next piece may go on with it
+    held = ""  # line ends not yet hashed: nothing may follow them
+    first = True
+
+    def add(lines: str) -> None:  # whole lines, each ending with "\n"
+        nonlocal held
+        if " \n" in lines or "\t\n" in lines:  # the search is quick, the regular expression less so
+            lines = TRAILING_SPACE.sub("", lines)
+        kept = lines.rstrip("\n")
+        if kept:
+            digest.update((held + kept).encode("utf-8", "surrogatepass"))
+            held = lines[len(kept):]
+        else:
+            held += lines
+
+    for piece in pieces:
+        if first and piece:
+            piece, first = piece.removeprefix("\ufeff"), False
+        text = carry + piece
+        end = max(text.rfind("\n"), text.rfind("\r"))
+        if text.endswith("\r"):  # may be the first half of a CR LF
+            end = max(text.rfind("\n", 0, end), text.rfind("\r", 0, end))
+        carry, lines = text[end + 1:], text[:end + 1]
+        add(LINE_END.sub("\n", lines) if "\r" in lines else lines)
+    if carry:
+        add(LINE_END.sub("\n", carry) + "\n")
     return digest.hexdigest()
 
 
@@ -132,7 +174,9 @@ def _scan_csv(path: Path, definition: SourceDefinition) -> FileScan:
             "and the file does not end with a new line",
             where=where,
         )
-    return FileScan(path, digest, count, header, ignored)
+    with _open_text(path, definition.encoding) as text:
+        content = normalised_text_sha256(iter(partial(text.read, CHUNK), ""))
+    return FileScan(path, digest, count, header, ignored, content)
 
 
 def _csv_rows(path: Path, definition: SourceDefinition, start_after: int) -> Iterator[tuple[int, dict[str, Any] | MisshapenRow]]:
@@ -167,7 +211,29 @@ def _scan_parquet(path: Path, definition: SourceDefinition) -> FileScan:
     count = parquet.metadata.num_rows
     if count == 0:
         raise InvalidInput("has columns but no data rows", where=where)
-    return FileScan(path, file_sha256(path), count, header, ignored)
+    return FileScan(path, file_sha256(path), count, header, ignored, _parquet_content_sha256(parquet))
+
+
+def _parquet_content_sha256(parquet: Any) -> str:
+    """SHA-256 of a Parquet file's columns and values: its rows as CSV text (Arrow's writer: each
+    value by its type, texts quoted, an empty cell for a missing one), so compression, row groups
+    and how wide a number or text type is make no difference."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    digest = hashlib.sha256()
+    header = True
+    for batch in parquet.iter_batches(batch_size=10_000):
+        text = io.BytesIO()
+        try:
+            pacsv.write_csv(batch, text, pacsv.WriteOptions(include_header=header))
+        except pa.ArrowException:  # a list or struct column: no CSV form, so each row as Python writes it
+            text = io.BytesIO(b"".join(repr(list(row.values())).encode() + b"\n" for row in batch.to_pylist()))
+            if header:
+                digest.update(repr(batch.schema.names).encode() + b"\n")
+        digest.update(text.getvalue())
+        header = False
+    return digest.hexdigest()
 
 
 def _parquet_rows(path: Path, definition: SourceDefinition, start_after: int) -> Iterator[tuple[int, dict[str, Any] | MisshapenRow]]:

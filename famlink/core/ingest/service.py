@@ -1,10 +1,13 @@
 """Ingest one extract: every row accepted or quarantined, counts that reconcile.
 
-The file is scanned first (nothing is written if it is unreadable), then rows
-are validated and written in batches. Each batch and the extract's running
-counts are written in one transaction, so a killed ingest leaves a
-consistent database and a rerun resumes after the last batch written. Records
-of an extract only become visible when the extract is complete.
+The file is scanned first (nothing is written if it is unreadable, and a
+file whose content is already held is "already ingested"), then rows are
+validated and written in batches. Each batch and the extract's running counts
+are written in one transaction, so a killed ingest leaves a consistent
+database and a rerun resumes after the last batch written. An ingest that
+fails on an error takes back what it wrote for the extract, so that no
+extract is left half loaded. Records of an extract only become visible when
+the extract is complete.
 """
 
 from __future__ import annotations
@@ -16,7 +19,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from famlink.core.ingest.pipeline import in_worker_process
+from famlink.core.errors import Conflict, FamlinkError
+from famlink.core.ingest.pipeline import WorkerStopped, in_worker_process
 from famlink.core.ingest.reader import FileScan, MisshapenRow, rows, scan
 from famlink.core.ingest.rows import AcceptedRow, RejectedRow, RowValidator
 from famlink.core.sources.definition import SourceDefinition
@@ -29,6 +33,17 @@ class ExtractState:
     accepted: int
     quarantined: int
     complete: bool
+    repeated: int = 0
+    updated: int = 0
+    file_name: str = ""  # the file it was first received as
+
+
+class ExtractBusy(Conflict):
+    """Another ingest is writing the same extract now: what it wrote is its own, so it stays."""
+
+
+class IngestFailed(FamlinkError):
+    """An ingest stopped on an error; the message says whether what it wrote was taken back."""
 
 
 @dataclass(frozen=True)
@@ -68,6 +83,11 @@ class ExtractStore(Protocol):
 
     def complete(self, state: ExtractState) -> ExtractState: ...
 
+    def discard(self, state: ExtractState) -> bool:
+        """Take back everything written for the extract, if it is still loading at ``state.rows_done``
+        (not if another ingest has carried it on since); whether it did."""
+        ...
+
 
 @dataclass
 class IngestReport:
@@ -77,7 +97,10 @@ class IngestReport:
     rows_in: int
     accepted: int
     quarantined: int
+    repeated: int = 0  # of the accepted: records already held, sent again
+    updated: int = 0  # of the accepted: new versions of records already held
     already_ingested: bool = False
+    first_received_as: str = ""
     resumed_after_row: int = 0
     extract_rows: int = 0
     extract_accepted: int = 0
@@ -117,6 +140,7 @@ def ingest(
         quarantined=0,
         ignored_columns=list(file_scan.ignored_columns),
         extract_rows=file_scan.rows_in,
+        first_received_as=state.file_name,
     )
     if state.complete:
         report.already_ingested = True
@@ -128,20 +152,52 @@ def ingest(
         progress(state.rows_done, file_scan.rows_in)
     prepare = store.preparer(state)
     batches = map(prepare, validated_batches(definition, path, state.rows_done, batch_size))
-    for batch in (in_worker_process(batches) if workers > 1 else batches):
-        state = store.write_batch(state, batch)
-        report.rows_in += len(batch.records) + len(batch.held)
-        report.accepted += len(batch.records)
-        report.quarantined += len(batch.held)
-        reasons.update(column or "(row shape)" for column in batch.rejected_columns)
-        if progress:
-            progress(state.rows_done, file_scan.rows_in)
-    state = store.complete(state)
+    writing = None  # the data rows being written, while they are
+    try:
+        for batch in (in_worker_process(batches) if workers > 1 else batches):
+            writing = (state.rows_done + 1, batch.last_row)
+            before, state = state, store.write_batch(state, batch)
+            writing = None
+            report.rows_in += len(batch.records) + len(batch.held)
+            report.accepted += len(batch.records)
+            report.repeated += state.repeated - before.repeated
+            report.updated += state.updated - before.updated
+            report.quarantined += len(batch.held)
+            reasons.update(column or "(row shape)" for column in batch.rejected_columns)
+            if progress:
+                progress(state.rows_done, file_scan.rows_in)
+        state = store.complete(state)
+    except (WorkerStopped, ExtractBusy):
+        raise  # what was written stays: running the same command again carries on from it
+    except Exception as error:
+        raise _failed(store, state, writing, path, error) from error
     report.extract_accepted, report.extract_quarantined = state.accepted, state.quarantined
     report.quarantined_by_column = dict(reasons.most_common())
     report.seconds = round(time.perf_counter() - started, 3)
     report.rows_per_second = round(report.rows_in / report.seconds, 1) if report.seconds else 0.0
     return report
+
+
+def _failed(store: ExtractStore, state: ExtractState, writing: tuple[int, int] | None, path: Path,
+            error: Exception) -> IngestFailed:
+    """Take back what the ingest wrote, and say what went wrong without quoting any row: a
+    database's own message can carry a row's values, so of an error that is not a message for
+    people only its type is given."""
+    if isinstance(error, FamlinkError):
+        what = error.text.removeprefix(f"{path}: ")
+    elif writing is not None:
+        what = f"the database refused data rows {writing[0]:,} to {writing[1]:,} ({type(error).__name__})"
+    else:
+        what = f"the ingest stopped after data row {state.rows_done:,} ({type(error).__name__})"
+    try:
+        discarded = store.discard(state)
+    except Exception:  # the database may be gone altogether: then a rerun carries on instead
+        discarded = False
+    if discarded:
+        return IngestFailed(f"{what}; nothing from this file was kept: run the same command again once that is put right",
+                            where=str(path))
+    return IngestFailed(f"{what}; what was written so far is kept: run the same command again to carry on",
+                        where=str(path))
 
 
 def validated_batches(definition: SourceDefinition, path: Path, start_after: int, batch_size: int) -> Iterator[Batch]:

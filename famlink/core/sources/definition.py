@@ -32,9 +32,26 @@ RECORD_FIELDS = frozenset(
     }
 )
 DATE_FIELDS = frozenset({"date_of_birth", "event_date"})
+#: The most characters each text field holds: the one place these numbers are written. The
+#: database's columns are made this size (famlink.adapters.storage.sources.models), ingest
+#: quarantines a longer value and docs/sources.md lists them (a test checks it does).
+FIELD_MAXIMA: dict[str, int] = {
+    "local_id": 100, "person_ref": 100, "first_name": 100, "middle_names": 200, "surname": 100,
+    "full_name": 300, "sex": 1, "address": 300, "postcode": 10, "nhs_number": 10, "upn": 13,
+    "category": 40, "status": 30, "note": 10_000,
+}
+#: The most characters one ``attributes.NAME`` value holds.
+ATTRIBUTE_MAXIMUM = 1_000
 COLUMN_TYPES = frozenset({"string", "date", "integer", "boolean"})
 FILE_FORMATS = frozenset({"csv", "parquet"})
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,79}$")
+
+
+def maximum_for(field_name: str) -> int | None:
+    """The most characters ``field_name`` holds; None for a date or yes-or-no field."""
+    if field_name.startswith("attributes."):
+        return ATTRIBUTE_MAXIMUM
+    return FIELD_MAXIMA.get(field_name)
 
 
 @dataclass(frozen=True)
@@ -118,6 +135,11 @@ class SourceDefinition:
             raise InvalidInput("no column or default fills the required field category", where=where)
         if "category" in defaults:
             _enum(RecordCategory, defaults["category"], where, "[defaults] category")
+        for field_name, value in defaults.items():
+            limit = maximum_for(field_name)
+            if limit is not None and len(str(value)) > limit:
+                raise InvalidInput(f"[defaults] {field_name} has {len(str(value)):,} characters; "
+                                   f"{field_name} holds at most {limit:,}", where=where)
         file_format = str(file.get("format", "csv"))
         if file_format not in FILE_FORMATS:
             raise InvalidInput(f"[file] format must be csv or parquet, not {file_format!r}", where=where)

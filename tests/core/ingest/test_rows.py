@@ -16,7 +16,7 @@ from famlink.core.ingest.rows import (
     nhs_number_is_valid,
     normalise_postcode,
 )
-from famlink.core.sources.definition import SourceDefinition
+from famlink.core.sources.definition import FIELD_MAXIMA, SourceDefinition, maximum_for
 from tests.conftest import FIXTURES, valid_nhs_number
 
 DEFINITION = SourceDefinition.load(FIXTURES / "gp_appointments.toml")
@@ -80,3 +80,41 @@ def test_any_row_is_either_accepted_or_rejected_never_an_exception(values: dict[
 
 def test_definition_fixture_exists() -> None:
     assert Path(FIXTURES / "gp_appointments.toml").exists()
+
+
+#: the fields whose values are checked against a format (so cannot be long); the rest hold free text
+FORMATTED = {"sex", "nhs_number", "upn", "category", "status"}
+TEXT_FIELDS = sorted(set(FIELD_MAXIMA) - FORMATTED)
+
+
+@given(field=st.sampled_from([*TEXT_FIELDS, "attributes.clinic"]), over=st.integers(1, 10_000), row_number=st.integers(1, 10**7))
+def test_a_value_over_its_fields_maximum_is_quarantined_without_its_content(field: str, over: int, row_number: int) -> None:
+    column = next((c for c, spec in DEFINITION.raw["columns"].items() if spec["field"] == field), "extra")
+    definition = SourceDefinition.from_dict(
+        {**DEFINITION.raw, "columns": {**DEFINITION.raw["columns"], column: {"field": field}}}, where="test")
+    limit = maximum_for(field)
+    assert limit is not None
+    value = ("Zed" * (limit + over))[:limit + over]
+    result = RowValidator(definition).check(row_number, {**row(), column: value})
+    assert isinstance(result, RejectedRow)
+    assert result.column == column
+    assert result.reason == (f"row {row_number}, column {column!r}: the value has {limit + over:,} characters; "
+                             f"{field} holds at most {limit:,}")
+    assert isinstance(RowValidator(definition).check(row_number, {**row(), column: value[:limit]}), AcceptedRow)
+
+
+@given(st.text(min_size=200, max_size=5000))
+def test_a_reason_never_carries_a_long_value_whole(value: str) -> None:
+    """A long value that is not a date is quarantined saying why, quoting at most its start."""
+    result = RowValidator(DEFINITION).check(1, row(dob=value))
+    assert isinstance(result, RejectedRow)
+    assert value not in result.reason and repr(value) not in result.reason
+    assert len(result.reason) < 400
+
+
+def test_spaces_around_a_value_do_not_change_its_content() -> None:
+    """The checksum that tells a repeated row from a changed one ignores spaces around a cell, as ingest does."""
+    plain, padded = RowValidator(DEFINITION).check(1, row()), RowValidator(DEFINITION).check(1, row(surname=" Smith  "))
+    assert isinstance(plain, AcceptedRow) and isinstance(padded, AcceptedRow)
+    assert plain.checksum == padded.checksum
+    assert plain.checksum != RowValidator(DEFINITION).check(1, row(surname="Smyth")).checksum  # type: ignore[union-attr]

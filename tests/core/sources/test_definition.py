@@ -49,6 +49,7 @@ def test_documented_example_in_docs_loads() -> None:
         (lambda r: r["columns"]["forename"].update(field="surname"), "fills surname, which forename already fills"),
         (lambda r: r.pop("columns"), "missing the [columns] tables"),
         (lambda r: r["defaults"].update(category="gossip"), "[defaults] category 'gossip'"),
+        (lambda r: r["defaults"].update(note="n" * 10_001), "[defaults] note has 10,001 characters; note holds at most 10,000"),
     ],
 )
 def test_bad_definitions_name_the_problem(gp_definition: Path, change, message: str) -> None:

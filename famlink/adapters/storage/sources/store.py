@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from functools import partial
+from itertools import islice
 from pathlib import Path
+from typing import Any
 
 import orjson
 from django.db import IntegrityError, connection, transaction
@@ -13,18 +16,23 @@ from django.db.models import F
 from django.utils import timezone
 
 from famlink import config
-from famlink.adapters.storage.bulk import insert_rows
+from famlink.adapters.storage.bulk import delete_rows, insert_rows, rows_with
 from famlink.adapters.storage.family.models import Household, Person
+from famlink.adapters.storage.linkage.models import RecordAssignment
 from famlink.adapters.storage.sources.models import (
     Extract,
     Organisation,
     QuarantinedRow,
+    RepeatedRow,
     Source,
     SourceRecord,
 )
+from famlink.core.errors import Conflict
 from famlink.core.ingest.reader import FileScan
+from famlink.core.ingest.repeats import HeldVersion, Repeat, SeenIds, Update, fates, held_records
 from famlink.core.ingest.service import (
     Batch,
+    ExtractBusy,
     ExtractState,
     IngestReport,
     PreparedBatch,
@@ -73,21 +81,33 @@ def _state(extract: Extract) -> ExtractState:
         accepted=extract.accepted,
         quarantined=extract.quarantined,
         complete=extract.status == Extract.Status.COMPLETE,
+        repeated=extract.repeated,
+        updated=extract.updated,
+        file_name=extract.file_name,
     )
 
 
 class DjangoExtractStore:
     """Writes extracts, records and quarantined rows through the Django ORM."""
 
+    def __init__(self) -> None:
+        self._seen: SeenIds | None = None  # the local ids the extract being written has had
+
     def open_extract(self, definition: SourceDefinition, scan: FileScan) -> ExtractState:
         with transaction.atomic():
             source = register_source(definition)
+            # the same content; or, for an extract from before contents were compared, the same bytes
+            same = (Extract.objects.filter(source=source, content_sha256=scan.content_sha256).first()
+                    or Extract.objects.filter(source=source, file_sha256=scan.sha256).first())
+            if same is not None:
+                return _state(same)
             try:
                 with transaction.atomic():
                     extract, _ = Extract.objects.get_or_create(
                         source=source,
-                        file_sha256=scan.sha256,
+                        content_sha256=scan.content_sha256,
                         defaults={
+                            "file_sha256": scan.sha256,
                             "file_name": scan.path.name,
                             "file_format": definition.file_format,
                             "rows_in": scan.rows_in,
@@ -96,38 +116,158 @@ class DjangoExtractStore:
                         },
                     )
             except IntegrityError:  # another process opened it first
-                extract = Extract.objects.get(source=source, file_sha256=scan.sha256)
+                extract = Extract.objects.get(source=source, content_sha256=scan.content_sha256)
         return _state(extract)
 
     def preparer(self, state: ExtractState) -> Callable[[Batch], PreparedBatch]:
         extract = Extract.objects.get(pk=state.extract_id)
+        self._seen = SeenIds(extract.rows_in)
+        if state.rows_done:  # resumed: what an earlier run wrote
+            self._seen.add(SourceRecord.objects.filter(extract=extract).values_list("local_id", flat=True).iterator(10_000))
         received = connection.ops.adapt_datetimefield_value(extract.received_at)
         return partial(_prepare, extract.source_id, extract.pk, received)
 
     def write_batch(self, state: ExtractState, batch: PreparedBatch) -> ExtractState:
         accepted, quarantined = len(batch.records), len(batch.held)
         with transaction.atomic():
-            updated = Extract.objects.filter(pk=state.extract_id, rows_done=state.rows_done).update(
+            moved = Extract.objects.filter(pk=state.extract_id, rows_done=state.rows_done).update(
                 rows_done=batch.last_row,
                 accepted=F("accepted") + accepted,
                 quarantined=F("quarantined") + quarantined,
             )
-            if updated != 1:
-                raise IntegrityError("the extract was changed by another ingest; rerun to resume")
-            insert_rows(SourceRecord, RECORD_INSERT_FIELDS, batch.records)
+            if moved != 1:
+                name = Extract.objects.filter(pk=state.extract_id).values_list("file_name", flat=True).first()
+                raise ExtractBusy(f"another famlink ingest is loading this extract ({name}) at the same time; "
+                                  "let it finish, or run this command again once it has stopped")
+            repeated, updated = _write_records(state.extract_id, batch.records, self._seen)
+            if repeated or updated:
+                Extract.objects.filter(pk=state.extract_id).update(
+                    repeated=F("repeated") + repeated, updated=F("updated") + updated)
             insert_rows(QuarantinedRow, HELD_FIELDS, batch.held)
-        return ExtractState(state.extract_id, batch.last_row, state.accepted + accepted, state.quarantined + quarantined, False)
+        return dataclasses.replace(state, rows_done=batch.last_row, accepted=state.accepted + accepted,
+                                   quarantined=state.quarantined + quarantined, repeated=state.repeated + repeated,
+                                   updated=state.updated + updated)
 
     def complete(self, state: ExtractState) -> ExtractState:
-        Extract.objects.filter(pk=state.extract_id).update(status=Extract.Status.COMPLETE, completed_at=timezone.now())
+        with transaction.atomic():
+            if state.updated:
+                _carry_links_to_new_versions(state.extract_id)
+            Extract.objects.filter(pk=state.extract_id).update(status=Extract.Status.COMPLETE, completed_at=timezone.now())
         extract = Extract.objects.get(pk=state.extract_id)
         return _state(extract)
+
+    def discard(self, state: ExtractState) -> bool:
+        with transaction.atomic():
+            extract = (Extract.objects.select_for_update()
+                       .filter(pk=state.extract_id, status=Extract.Status.LOADING, rows_done=state.rows_done).first())
+            if extract is None:
+                return False
+            for model in (RepeatedRow, QuarantinedRow, SourceRecord):
+                delete_rows(model, "extract", extract.pk)
+            extract.delete()
+        return True
 
 
 RECORD_INSERT_FIELDS = (
     "source_id", "extract_id", "row_number", "version", "received_at", "row_checksum", "attributes",
     "correction_reason", "corrected_by", *RECORD_COLUMNS,
 )
+
+
+#: where a prepared record row has what tells a row sent again (row number, checksum, local id)
+ROW_AT, CHECKSUM_AT, LOCAL_ID_AT = (RECORD_INSERT_FIELDS.index(name) for name in ("row_number", "row_checksum", "local_id"))
+VERSION_AT, REASON_AT, BY_AT = (RECORD_INSERT_FIELDS.index(name) for name in ("version", "correction_reason", "corrected_by"))
+REPEAT_FIELDS = ("extract_id", "row_number", "record_id")
+#: records asked for at a time (SQLite allows a few thousand parameters to a statement)
+KEYS_AT_ONCE = 500
+
+
+def _write_records(extract_id: int, records: list[Any], seen: SeenIds | None) -> tuple[int, int]:
+    """Store a batch's accepted rows: new records as they are, a record already held as a repeat of
+    it, a held record with other content as its next version (see famlink.core.ingest.repeats);
+    how many repeats and versions. ``seen`` has the ids this extract has had before the batch."""
+    if not records:
+        return 0, 0
+    source_id, ids = records[0][0], [str(row[LOCAL_ID_AT]) for row in records]
+    ask_about: set[str] | None = None  # the local ids to look up: None for all of them
+    if seen is not None and not Extract.objects.filter(source_id=source_id, status=Extract.Status.COMPLETE).exists():
+        ask_about = set(seen.add(ids))  # the source's first extract: only ids it may have had are looked up
+        if not ask_about or (len(set(ids)) == len(ids) and next(_versions(source_id, extract_id, ask_about), None) is None):
+            insert_rows(SourceRecord, RECORD_INSERT_FIELDS, records)  # the usual case there: every id new
+            return 0, 0
+    repeated = updated = 0
+    while records:
+        keys = [(local_id, row[CHECKSUM_AT]) for local_id, row in zip(ids, records, strict=True)]
+        wanted = set(ids) if ask_about is None else set(ids) & ask_about
+        decided = fates(keys, held_records(_versions(source_id, extract_id, wanted)))
+        done, records, ids = records[:len(decided)], records[len(decided):], ids[len(decided):]
+        versions = _as_versions([(row, fate) for row, fate in zip(done, decided, strict=True) if isinstance(fate, Update)])
+        repeats = [(extract_id, row[ROW_AT], fate.record_id) for row, fate in zip(done, decided, strict=True) if isinstance(fate, Repeat)]
+        insert_rows(SourceRecord, RECORD_INSERT_FIELDS, [row for row, fate in zip(done, decided, strict=True) if fate is None])
+        if versions:
+            insert_rows(SourceRecord, (*RECORD_INSERT_FIELDS, "supersedes_id"), versions)
+        insert_rows(RepeatedRow, REPEAT_FIELDS, repeats)
+        repeated, updated = repeated + len(repeats), updated + len(versions)
+    return repeated, updated
+
+
+def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    it = iter(items)
+    while chunk := list(islice(it, size)):
+        yield chunk
+
+
+def _versions(source_id: int, extract_id: int, local_ids: set[str]) -> Iterator[HeldVersion]:
+    """Every version held under these local ids: in complete extracts of the source, or written
+    earlier from this one (an extract still loading from another file is not held yet)."""
+    found = rows_with(SourceRecord, ("local_id", "id", "version", "row_checksum", "supersedes_id", "extract_id"),
+                      {"source": source_id}, "local_id", list(local_ids))
+    if not found:
+        return
+    held = set(Extract.objects.filter(source_id=source_id, status=Extract.Status.COMPLETE).values_list("pk", flat=True))
+    held.add(extract_id)
+    for *version, in_extract in found:
+        if in_extract in held:
+            yield HeldVersion(*version)  # type: ignore[arg-type]
+
+
+def _as_versions(updates: list[tuple[tuple[Any, ...], Update]]) -> list[tuple[Any, ...]]:
+    """Prepared record rows made the next versions of the records they update (with ``supersedes_id``)."""
+    if not updates:
+        return []
+    replaced = {fate.supersedes_id: row for row, fate in updates}
+    for chunk in _chunks(replaced, KEYS_AT_ONCE):
+        for old, taken_by in SourceRecord.objects.filter(supersedes_id__in=chunk).values_list("supersedes_id", "extract__file_name")[:1]:
+            # only an extract still loading from another file can have changed it since: one at a time
+            raise Conflict(f"data row {replaced[old][ROW_AT]:,} changes a record that {taken_by}, an extract still "
+                           "loading, changes too: run famlink ingest on that file again to finish it first")
+    source = Source.objects.select_related("organisation").get(pk=updates[0][0][0])
+    reason = f"{source.organisation.name} sent this record again with changes."
+    out = []
+    for row, fate in updates:
+        changed = list(row)
+        changed[VERSION_AT], changed[REASON_AT], changed[BY_AT] = fate.version, reason, source.name
+        out.append((*changed, fate.supersedes_id))
+    return out
+
+
+def _carry_links_to_new_versions(extract_id: int) -> None:
+    """A new version belongs to whoever the version it replaces belonged to, until linkage runs
+    again (as a correction does): the family goes on seeing the record, now up to date."""
+    replaced_by = dict(SourceRecord.objects.filter(extract_id=extract_id, supersedes__isnull=False)
+                       .values_list("supersedes_id", "pk"))
+    latest: dict[int, tuple[int, int, float | None]] = {}
+    for chunk in _chunks(replaced_by, KEYS_AT_ONCE):
+        for run, record, person, probability in (RecordAssignment.objects.filter(record_id__in=chunk).order_by("run_id")
+                                                 .values_list("run_id", "record_id", "person_id", "match_probability")):
+            latest[record] = (run, person, probability)
+    carried = []
+    for old, (run, person, probability) in latest.items():
+        new = replaced_by[old]
+        while new in replaced_by:  # changed twice in this one file: the latest version is the one shown
+            new = replaced_by[new]
+        carried.append(RecordAssignment(run_id=run, record_id=new, person_id=person, match_probability=probability))
+    RecordAssignment.objects.bulk_create(carried, batch_size=1000)
 
 
 RECORD_EMPTIES = tuple(

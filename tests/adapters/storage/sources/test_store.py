@@ -18,13 +18,26 @@ import pyarrow.parquet as pq
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.db.models import F
+from django.utils import timezone
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from famlink.adapters.storage.sources.models import Extract, QuarantinedRow, SourceRecord
-from famlink.adapters.storage.sources.store import holdings, ingest_extract
-from famlink.core.errors import InvalidInput
+from famlink.adapters.storage.family.models import Person
+from famlink.adapters.storage.governance.holdings import linked_records
+from famlink.adapters.storage.linkage.models import LinkageRun, RecordAssignment
+from famlink.adapters.storage.sources.models import (
+    Extract,
+    QuarantinedRow,
+    RepeatedRow,
+    SourceRecord,
+)
+from famlink.adapters.storage.sources.store import DjangoExtractStore, holdings, ingest_extract
+from famlink.core.errors import FamlinkError, InvalidInput
+from famlink.core.ingest.pipeline import WorkerStopped
+from famlink.core.ingest.service import ExtractState, PreparedBatch
+from famlink.core.sources.definition import maximum_for
 from tests.conftest import GP_HEADER, gp_row
 
 pytestmark = pytest.mark.django_db
@@ -240,3 +253,274 @@ def test_an_ingest_killed_midway_is_completed_by_a_rerun(gp_definition: Path, wr
     assert SourceRecord.objects.count() == 29_999
     assert SourceRecord.objects.values("row_number").distinct().count() == 29_999  # no duplicates
     assert QuarantinedRow.objects.get().row_number == 124
+
+
+# -- values too long for their field (issue 14, item 4) ---------------------------------------------------------
+
+#: a column for every record field that holds free text (the other fields are checked against a format)
+TEXT_COLUMNS = {"ref": "local_id", "pref": "person_ref", "forename": "first_name", "middle": "middle_names",
+                "surname": "surname", "full": "full_name", "addr": "address", "pc": "postcode", "note": "note",
+                "clinic": "attributes.clinic"}
+EXTRA_HEADER = ["pref", "middle", "full", "addr", "pc", "note", "clinic"]
+
+
+@pytest.fixture
+def every_text_field(gp_definition: Path, tmp_path: Path) -> Path:
+    """The GP definition with a column for every free-text record field."""
+    path = tmp_path / "gp_every_text_field.toml"
+    extra = "".join(f'\n[columns.{column}]\nfield = "{TEXT_COLUMNS[column]}"\n' for column in EXTRA_HEADER)
+    path.write_text(gp_definition.read_text() + extra)
+    return path
+
+
+def _text_row(i: int) -> list[str]:
+    return [*gp_row(i), f"P{i}", "Jo", f"Amy Jo Smith {i}", "1 High Street", "LS6 2AB", "seen", "north"]
+
+
+def _clear() -> None:
+    RepeatedRow.objects.all().delete()
+    QuarantinedRow.objects.all().delete()
+    SourceRecord.objects.all().delete()
+    Extract.objects.all().delete()
+
+
+letters = st.characters(codec="utf-8", categories=["L"]).filter(lambda c: len(c.upper()) == 1 and len(c.lower()) == 1)
+
+
+@hsettings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(column=st.sampled_from(sorted(TEXT_COLUMNS)), over=st.integers(1, 300), letter=letters)
+def test_any_over_long_value_is_quarantined_naming_row_and_column(
+    every_text_field: Path, tmp_path_factory: pytest.TempPathFactory, column: str, over: int, letter: str
+) -> None:
+    """On SQLite (which would store it) and PostgreSQL (which would refuse it) alike: the row is quarantined,
+    the reason names row and column but not the value, and a value exactly at the maximum is accepted."""
+    _clear()
+    field = TEXT_COLUMNS[column]
+    limit = maximum_for(field)
+    assert limit is not None
+    at_limit, too_long = ((letter + "q7") * (limit + over))[:limit], ((letter + "q7") * (limit + over))[:limit + over]
+    rows = [_text_row(i) for i in range(3)]
+    header = GP_HEADER + EXTRA_HEADER
+    rows[0][header.index(column)], rows[1][header.index(column)] = at_limit, too_long
+    path = tmp_path_factory.mktemp("long") / "extract.csv"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows([header, *rows])
+    report = ingest_extract(every_text_field, path)
+    assert (report.accepted, report.quarantined) == (2, 1)
+    held = QuarantinedRow.objects.get()
+    assert (held.row_number, held.column) == (2, column)
+    assert held.reason.startswith(f"row 2, column {column!r}: ")
+    assert f"holds at most {limit:,}" in held.reason
+    assert too_long[:9] not in held.reason and too_long[-9:] not in held.reason
+    kept = SourceRecord.objects.get(row_number=1)
+    stored = kept.attributes["clinic"] if field == "attributes.clinic" else getattr(kept, field)
+    assert len(stored) == limit
+
+
+def test_a_ten_megabyte_first_name_is_quarantined(gp_definition: Path, write_csv: Callable[..., Path]) -> None:
+    rows = [gp_row(i) for i in range(5)]
+    rows[2][1] = "Secretname" * 1_048_576
+    report = ingest_extract(gp_definition, write_csv(rows))
+    assert (report.accepted, report.quarantined) == (4, 1)
+    held = QuarantinedRow.objects.get()
+    assert (held.row_number, held.column) == (3, "forename")
+    assert "Secretname" not in held.reason
+    assert held.reason == "row 3, column 'forename': the value has 10,485,760 characters; first_name holds at most 100"
+    assert Extract.objects.get().status == Extract.Status.COMPLETE
+
+
+def test_a_nul_character_in_a_parquet_value_is_quarantined(gp_definition: Path, tmp_path: Path) -> None:
+    """PostgreSQL cannot store a NUL in text; a CSV file with one is refused whole, a Parquet value is quarantined."""
+    rows = [gp_row(i) for i in range(3)]
+    rows[1][2] = "Smi\x00th"
+    path = tmp_path / "extract.parquet"
+    pq.write_table(pa.table({name: [r[i] for r in rows] for i, name in enumerate(GP_HEADER)}), path)
+    report = ingest_extract(gp_definition, path)
+    assert (report.accepted, report.quarantined) == (2, 1)
+    held = QuarantinedRow.objects.get()
+    assert held.column == "surname" and "NUL" in held.reason
+    assert held.raw["surname"] == "Smi\u2400th"  # kept, the NUL shown as the symbol for it
+
+
+def test_a_whole_number_too_large_to_hold_is_quarantined(gp_definition: Path, tmp_path: Path) -> None:
+    definition = tmp_path / "gp_with_visits.toml"
+    definition.write_text(gp_definition.read_text() + '\n[columns.visits]\nfield = "attributes.visits"\ntype = "integer"\n')
+    rows = [[*gp_row(i), "3"] for i in range(3)]
+    rows[1][-1] = "9" * 30
+    report = ingest_extract(definition, _csv(tmp_path, rows, [*GP_HEADER, "visits"]))
+    assert (report.accepted, report.quarantined) == (2, 1)
+    assert QuarantinedRow.objects.get().column == "visits"
+    assert {r.attributes["visits"] for r in SourceRecord.objects.all()} == {3}
+
+
+def _csv(folder: Path, rows: list[list[str]], header: list[str], name: str = "extract.csv") -> Path:
+    path = folder / name
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows([header, *rows])
+    return path
+
+
+def test_an_ingest_the_database_refuses_midway_leaves_nothing_loading(
+    gp_definition: Path, write_csv: Callable[..., Path], refusing_database: Callable[[], None]
+) -> None:
+    """The second batch fails: what the first wrote is taken back, and no extract is left loading."""
+    rows = [gp_row(i) for i in range(30)]
+    rows[14][2] = "Refused"
+    path = write_csv(rows)
+    with pytest.raises(FamlinkError) as caught:
+        ingest_extract(gp_definition, path, batch_size=10)
+    message = caught.value.text
+    assert message.startswith(f"{path}: ") and "data rows 11 to 20" in message and "nothing from this file was kept" in message
+    assert "Refused" not in message
+    assert _nothing_written()
+    refusing_database()  # the cause fixed, the same command completes it
+    report = ingest_extract(gp_definition, path, batch_size=10)
+    assert (report.resumed_after_row, report.accepted) == (0, 30)
+    assert Extract.objects.get().status == Extract.Status.COMPLETE
+
+
+# -- extracts sent again (issue 14, item 8) ---------------------------------------------------------------------
+
+def test_the_same_extract_sent_again_with_crlf_a_bom_and_trailing_spaces_is_already_ingested(
+    gp_definition: Path, write_csv: Callable[..., Path], tmp_path: Path
+) -> None:
+    first = write_csv([gp_row(i) for i in range(50)], name="november.csv")
+    resent = tmp_path / "november-again.csv"
+    lines = first.read_text(encoding="utf-8").splitlines()
+    resent.write_bytes(b"\xef\xbb\xbf" + "".join(f"{line}  \r\n" for line in lines).encode() + b"\r\n")
+    assert resent.read_bytes() != first.read_bytes()
+    ingested = ingest_extract(gp_definition, first)
+    again = ingest_extract(gp_definition, resent)
+    assert again.already_ingested and again.extract_id == ingested.extract_id
+    assert again.first_received_as == "november.csv"
+    assert (again.rows_in, again.accepted) == (0, 0)
+    assert SourceRecord.objects.count() == 50 and Extract.objects.count() == 1
+
+
+def test_an_extract_from_before_contents_were_compared_is_known_by_its_bytes(
+    gp_definition: Path, write_csv: Callable[..., Path]
+) -> None:
+    path = write_csv([gp_row(i) for i in range(5)])
+    ingest_extract(gp_definition, path)
+    Extract.objects.update(content_sha256=F("file_sha256"))  # as migration sources/0003 leaves it
+    assert ingest_extract(gp_definition, path).already_ingested
+
+
+def _current() -> list[tuple[str, str]]:
+    """(local id, status) of each record linkage, and so a parent, is shown."""
+    from famlink.adapters.storage.linkage.input import current_records
+
+    status = dict(SourceRecord.objects.values_list("pk", "status"))
+    return sorted((local_id, status[pk]) for pk, local_id in zip(current_records()["id"], current_records()["local_id"], strict=True))
+
+
+def test_a_new_extract_repeating_earlier_rows_holds_each_record_once(
+    gp_definition: Path, write_csv: Callable[..., Path]
+) -> None:
+    november = [gp_row(i) for i in range(100)]
+    december = november[40:] + [gp_row(i) for i in range(100, 130)]  # a cumulative extract: 60 old rows, 30 new
+    ingest_extract(gp_definition, write_csv(november, name="november.csv"))
+    report = ingest_extract(gp_definition, write_csv(december, name="december.csv"))
+    assert not report.already_ingested
+    assert (report.rows_in, report.accepted, report.repeated, report.updated, report.quarantined) == (90, 90, 60, 0, 0)
+    assert SourceRecord.objects.count() == 130
+    current = _current()
+    assert len(current) == 130 and len({local_id for local_id, _ in current}) == 130
+    extract = Extract.objects.get(pk=report.extract_id)
+    assert (extract.accepted, extract.repeated, extract.quarantined) == (90, 60, 0)
+    repeats = RepeatedRow.objects.filter(extract=extract).select_related("record__extract")
+    assert sorted(r.row_number for r in repeats) == list(range(1, 61))
+    for repeat in repeats:  # each repeated row is the record november sent
+        assert repeat.record.local_id == december[repeat.row_number - 1][0]
+        assert repeat.record.extract.file_name == "november.csv"
+
+
+def test_a_record_sent_again_with_changes_is_a_new_version_of_it(gp_definition: Path, write_csv: Callable[..., Path]) -> None:
+    november = [gp_row(i, outcome="DNA") for i in range(5)]
+    december = [gp_row(i, outcome="DNA") for i in range(5)]
+    december[2] = gp_row(2, outcome="CANC")  # the hospital cancelled it: the agency's record now says so
+    december[4:] = [gp_row(4, outcome="CANC"), gp_row(4, outcome="ATT")]  # changed twice in one file
+    ingest_extract(gp_definition, write_csv(november, name="november.csv"))
+    child = Person.objects.create(display_name="Child", date_of_birth=date(2015, 3, 3))
+    run = LinkageRun.objects.create(started_at=timezone.now(), status=LinkageRun.Status.COMPLETE, engine="test", model_version="t")
+    RecordAssignment.objects.bulk_create(RecordAssignment(run=run, record=r, person=child) for r in SourceRecord.objects.all())
+    report = ingest_extract(gp_definition, write_csv(december, name="december.csv"))
+    assert (report.accepted, report.repeated, report.updated) == (6, 3, 3)
+    latest = SourceRecord.objects.get(local_id="A2", version=2)
+    assert latest.status == "cancelled_by_provider" and latest.supersedes is not None
+    assert latest.supersedes.status == "did_not_attend"  # the history stays
+    assert latest.correction_reason == "Riverside Health Centre sent this record again with changes."
+    assert ("A2", "cancelled_by_provider") in _current() and ("A2", "did_not_attend") not in _current()
+    assert len(_current()) == 5
+    seen = linked_records(child).filter(superseded_by__isnull=True)  # what the family's page shows, until linkage runs again
+    assert sorted(seen.values_list("local_id", "status")) == [
+        ("A0", "did_not_attend"), ("A1", "did_not_attend"), ("A2", "cancelled_by_provider"), ("A3", "did_not_attend"),
+        ("A4", "attended")]
+    assert list(SourceRecord.objects.filter(local_id="A4").order_by("version").values_list("version", "status")) == [
+        (1, "did_not_attend"), (2, "cancelled_by_provider"), (3, "attended")]
+
+
+def test_a_correction_stands_when_the_agency_sends_the_original_again(
+    gp_definition: Path, write_csv: Callable[..., Path]
+) -> None:
+    rows = [gp_row(i, outcome="DNA") for i in range(3)]
+    ingest_extract(gp_definition, write_csv(rows, name="november.csv"))
+    original = SourceRecord.objects.get(local_id="A1")
+    corrected = SourceRecord.objects.get(pk=original.pk)
+    corrected.pk = None
+    corrected.version, corrected.supersedes, corrected.status = 2, original, "cancelled_by_provider"
+    corrected.correction_reason, corrected.corrected_by = "The hospital cancelled it.", "datateam"
+    corrected.save()
+    report = ingest_extract(gp_definition, write_csv([*rows, gp_row(3)], name="december.csv"))
+    assert (report.accepted, report.repeated, report.updated) == (4, 3, 0)
+    assert RepeatedRow.objects.get(record__local_id="A1").record == corrected
+    assert ("A1", "cancelled_by_provider") in _current() and len(_current()) == 4
+
+
+def test_a_record_twice_in_one_file_is_one_record(gp_definition: Path, write_csv: Callable[..., Path]) -> None:
+    """Within a file too: the same id and content again is the same record; the same id with other content
+    is a later version of it. Rows 3 and 4 share a batch with the rows they repeat, row 7 does not."""
+    rows = [gp_row(0), gp_row(1), gp_row(0), gp_row(1, outcome="DNA"), gp_row(2), gp_row(3), gp_row(2)]
+    report = ingest_extract(gp_definition, write_csv(rows), batch_size=5)
+    assert (report.accepted, report.repeated, report.updated) == (7, 2, 1)
+    assert _current() == [("A0", "attended"), ("A1", "did_not_attend"), ("A2", "attended"), ("A3", "attended")]
+    assert sorted(RepeatedRow.objects.values_list("row_number", "record__row_number")) == [(3, 1), (7, 5)]
+
+
+def test_a_parquet_extract_written_again_differently_is_already_ingested(gp_definition: Path, tmp_path: Path) -> None:
+    """Compression, row groups and string types are how a file is written, not what it says."""
+    rows = [gp_row(i) for i in range(40)]
+    table = pa.table({name: [r[i] for r in rows] for i, name in enumerate(GP_HEADER)})
+    first, again, changed = tmp_path / "a.parquet", tmp_path / "b.parquet", tmp_path / "c.parquet"
+    pq.write_table(table, first, compression="snappy", row_group_size=7)
+    pq.write_table(table.cast(pa.schema([(name, pa.large_string()) for name in GP_HEADER])), again,
+                   compression="zstd", row_group_size=100)
+    rows[39][5] = "DNA"
+    pq.write_table(pa.table({name: [r[i] for r in rows] for i, name in enumerate(GP_HEADER)}), changed)
+    ingest_extract(gp_definition, first)
+    assert ingest_extract(gp_definition, again).already_ingested
+    report = ingest_extract(gp_definition, changed)
+    assert not report.already_ingested and (report.repeated, report.updated) == (39, 1)
+
+
+def test_a_resumed_ingest_knows_the_rows_written_before_it_stopped(
+    gp_definition: Path, write_csv: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Row 13 repeats row 4, which a first run wrote before its row worker died; the rerun carries on."""
+    path = write_csv([*(gp_row(i) for i in range(12)), gp_row(3)])
+    write_batch = DjangoExtractStore.write_batch
+
+    def dies_at_the_third_batch(self: DjangoExtractStore, state: ExtractState, batch: PreparedBatch) -> ExtractState:
+        if state.rows_done == 10:
+            raise WorkerStopped("the process reading the file stopped unexpectedly")
+        return write_batch(self, state, batch)
+
+    monkeypatch.setattr(DjangoExtractStore, "write_batch", dies_at_the_third_batch)
+    with pytest.raises(WorkerStopped):
+        ingest_extract(gp_definition, path, batch_size=5)
+    assert Extract.objects.get().rows_done == 10  # kept, for the rerun
+    monkeypatch.setattr(DjangoExtractStore, "write_batch", write_batch)
+    report = ingest_extract(gp_definition, path, batch_size=5)
+    assert (report.resumed_after_row, report.accepted, report.repeated) == (10, 3, 1)
+    assert SourceRecord.objects.filter(local_id="A3").count() == 1
+    assert RepeatedRow.objects.get().record.row_number == 4
