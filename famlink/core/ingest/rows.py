@@ -13,6 +13,7 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
+from famlink.core.identifiers import nhs_number_is_valid
 from famlink.core.sources.definition import ColumnRule, SourceDefinition, maximum_for
 from famlink.core.taxonomy import RecordCategory, RecordStatus, Sex
 
@@ -52,15 +53,6 @@ class RowProblem(Exception):
         super().__init__(reason)
 
 
-def nhs_number_is_valid(number: str) -> bool:
-    """The NHS number's modulus 11 check digit (NHS Data Dictionary)."""
-    if len(number) != 10 or not number.isdigit():
-        return False
-    total = sum(int(d) * w for d, w in zip(number[:9], range(10, 1, -1), strict=True))
-    check = 11 - total % 11
-    if check == 11:
-        check = 0
-    return check != 10 and check == int(number[9])
 
 
 def normalise_postcode(value: str) -> str:

@@ -14,6 +14,7 @@ from datetime import date
 
 import pandas as pd
 
+from famlink.core.identifiers import nhs_number_is_valid
 from famlink.core.linkage.nicknames import name_group
 
 STANDARD_COLUMNS = (
@@ -130,14 +131,6 @@ def _days_since_1850(iso: str | None) -> int | None:
     return (date.fromisoformat(iso) - date(1850, 1, 1)).days
 
 
-def nhs_number_valid(value: str | None) -> bool:
-    """Modulus 11 check digit of a 10-digit NHS number."""
-    if not isinstance(value, str) or len(value) != 10 or not value.isdigit():
-        return False
-    total = sum(int(digit) * weight for digit, weight in zip(value[:9], range(10, 1, -1), strict=True))
-    check = 11 - total % 11
-    check = 0 if check == 11 else check
-    return check != 10 and check == int(value[9])
 
 
 def clean_identifier(value: object) -> str | None:
@@ -224,7 +217,7 @@ def prepare(records: pd.DataFrame) -> pd.DataFrame:
     out["email_user"] = email.map(lambda e: e.split("@")[0] if isinstance(e, str) else None)
     for name in [*IDENTIFIER_COLUMNS, *other_identifier_columns(records)]:
         out[name] = column(name).map(clean_identifier)
-    out["nhs_number_valid"] = out["nhs_number"].map(nhs_number_valid)
+    out["nhs_number_valid"] = out["nhs_number"].map(nhs_number_is_valid)
     return out.astype(object).where(out.notna(), None)
 
 

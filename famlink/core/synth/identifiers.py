@@ -9,12 +9,8 @@ must not be able to recover households from id order).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from operator import mul
 
-NHS_WEIGHTS = (10, 9, 8, 7, 6, 5, 4, 3, 2)
-
-# DfE check-letter table: remainder mod 23 -> letter (no I, O or S).
-UPN_CHECK_LETTERS = "ABCDEFGHJKLMNPQRTUVWXYZ"
+from famlink.core.identifiers import nhs_check_digit, upn_check_letter
 
 # The synthetic council's DfE local-authority number (first three UPN digits).
 LA_CODE = "383"
@@ -29,24 +25,8 @@ def scramble(value: int, multiplier: int, offset: int, modulus: int) -> int:
     return (value * multiplier + offset) % modulus
 
 
-def nhs_check_digit(first_nine: str) -> int | None:
-    """The NHS number mod-11 check digit, or None where no number is valid."""
-    if len(first_nine) != len(NHS_WEIGHTS):
-        raise ValueError("an NHS number's check digit needs its first nine digits")
-    total = sum(map(mul, map(int, first_nine), NHS_WEIGHTS))
-    check = 11 - total % 11
-    if check == 11:
-        return 0
-    if check == 10:
-        return None
-    return check
 
 
-def nhs_number_is_valid(number: str) -> bool:
-    """True for ten digits whose last digit is the correct check digit."""
-    if len(number) != 10 or not number.isdigit():
-        return False
-    return nhs_check_digit(number[:9]) == int(number[9])
 
 
 def nhs_number(person_index: int) -> str:
@@ -70,17 +50,8 @@ def mistype_nhs_number(number: str, pick: int) -> str:
     return number[:position] + str(digit) + number[position + 1 :]
 
 
-def upn_check_letter(last_twelve: str) -> str:
-    """The DfE check letter: characters 2-13 weighted by position, mod 23."""
-    total = sum(map(mul, map(int, last_twelve), range(2, 2 + len(last_twelve))))
-    return UPN_CHECK_LETTERS[total % 23]
 
 
-def upn_is_valid(upn: str) -> bool:
-    """True for a check letter and twelve digits that agree."""
-    if len(upn) != 13 or not upn[1:].isdigit():
-        return False
-    return upn[0] == upn_check_letter(upn[1:])
 
 
 def upn(child_index: int, year_allocated: int) -> str:

@@ -1,9 +1,10 @@
 """Explanations read as plain English, strongest evidence first."""
 
+from famlink.core.identifiers import nhs_number_is_valid
 from famlink.core.linkage.decision import connected_clusters, household_guard
 from famlink.core.linkage.explain import explain
 from famlink.core.linkage.nicknames import name_group
-from famlink.core.linkage.normalise import nhs_number_valid, parse_date, postcode_parts, soundex
+from famlink.core.linkage.normalise import parse_date, postcode_parts, soundex
 
 LEVELS = [
     {"comparison": "surname", "label": "surnames differ by a letter", "weight": 6.3},
@@ -66,5 +67,5 @@ def test_normalisers():
     assert parse_date("19560409", ("%Y%m%d",)) == "1956-04-09"
     assert parse_date("31/02/2001", ("%d/%m/%Y",)) == "2001-02-31"
     assert parse_date("not a date") is None
-    assert nhs_number_valid("9434765919")
-    assert not nhs_number_valid("9434765918")
+    assert nhs_number_is_valid("9434765919")
+    assert not nhs_number_is_valid("9434765918")

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from famlink.core.errors import InvalidInput
+from famlink.core.identifiers import nhs_number_is_valid, upn_check_letter, upn_is_valid
 from famlink.core.synth import SynthSummary, generate
 from famlink.core.synth.faults import (
     DNA_MISRECORDED_RATE,
@@ -20,13 +21,7 @@ from famlink.core.synth.faults import (
     NHS_MISSING_RATE,
     WRONG_PERSON_RATE,
 )
-from famlink.core.synth.identifiers import (
-    mistype_nhs_number,
-    nhs_number,
-    nhs_number_is_valid,
-    upn_check_letter,
-    upn_is_valid,
-)
+from famlink.core.synth.identifiers import mistype_nhs_number, nhs_number
 from famlink.core.taxonomy import RecordCategory, RecordStatus, Sector
 
 FAMILIES = 1000
