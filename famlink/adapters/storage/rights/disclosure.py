@@ -19,7 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from famlink.adapters.storage.family.models import Person, Relationship
-from famlink.adapters.storage.governance import audit_log, door, holdings
+from famlink.adapters.storage.governance import audit_log, door, holdings, sensitive
 from famlink.adapters.storage.governance import consent as consents
 from famlink.adapters.storage.governance.audit_log import AuditTree
 from famlink.adapters.storage.governance.models import (
@@ -121,6 +121,7 @@ class PersonView:
     date_of_birth: date | None
     relation: str  # "you" or "your child"
     records: list[RecordView] = field(default_factory=list)
+    addresses: list[sensitive.AddressLine] = field(default_factory=list)
     links: list[dict[str, Any]] = field(default_factory=list)
     flags: list[dict[str, Any]] = field(default_factory=list)
     consents: list[dict[str, Any]] = field(default_factory=list)
@@ -137,7 +138,8 @@ class PersonView:
         return {
             "person_id": self.public_id, "name": self.name, "relation": self.relation,
             "date_of_birth": self.date_of_birth.isoformat() if self.date_of_birth else None,
-            "records": [r.as_dict() for r in self.records], "links": self.links, "flags": self.flags,
+            "records": [r.as_dict() for r in self.records],
+            "addresses": [a.as_dict() for a in self.addresses], "links": self.links, "flags": self.flags,
             "consents": self.consents, "opt_outs": self.opt_outs, "consent_receipts": self.receipts,
         }
 
@@ -223,7 +225,7 @@ class _SourceFacts:
 
 #: The record columns a parent's page shows; identifiers and raw attributes stay in the database.
 _SHOWN_FIELDS = ("id", "source_id", "category", "event_date", "status", "note", "sensitive", "received_at",
-                 "version", "supersedes_id", "correction_reason", "corrected_by")
+                 "version", "supersedes_id", "correction_reason", "corrected_by", "address", "postcode")
 
 
 def _source_facts(source_ids: set[int], known: dict[int, _SourceFacts]) -> dict[int, _SourceFacts]:
@@ -258,10 +260,8 @@ def _history(record: SourceRecord) -> list[dict[str, Any]]:
 
 
 def _records(grant: door.Grant, person: Person, sources: dict[int, _SourceFacts]) -> list[RecordView]:
-    rows = [r for r in holdings.linked_records(person).filter(superseded_by__isnull=True)
-            .only(*_SHOWN_FIELDS).order_by("-event_date", "pk")
-            if not r.sensitive or grant.sensitive_visible(
-                (DataCategory.for_record_category(RecordCategory(r.category)),))]
+    rows = sensitive.shown_records(grant, holdings.linked_records(person).filter(superseded_by__isnull=True)
+                                   .only(*_SHOWN_FIELDS).order_by("-event_date", "pk"))
     _source_facts({r.source_id for r in rows}, sources)
     marks = services.marks_for([r.pk for r in rows])
     out = []
@@ -275,6 +275,18 @@ def _records(grant: door.Grant, person: Person, sources: dict[int, _SourceFacts]
             event_date=r.event_date, status=r.status, status_label=STATUS_WORDS.get(status, "") if status else "",
             note=r.note, received_at=r.received_at, retention_ends=_retention_end(r, source.retention_years),
             version=r.version, history=_history(r) if r.supersedes_id else [], marks=marks.get(r.pk, [])))
+    return out
+
+
+def _addresses(grant: door.Grant, person: Person) -> list[sensitive.AddressLine]:
+    """Where the person lived, each home and period once (a child in two households is at one address once)."""
+    seen: set[tuple[str, str, date | None, date | None]] = set()
+    out = []
+    for line in sensitive.shown_addresses(grant, person):
+        key = (line.address, line.postcode, line.from_date, line.to_date)
+        if key not in seen:
+            seen.add(key)
+            out.append(line)
     return out
 
 
@@ -345,7 +357,8 @@ def disclose(actor: Actor, parent: Person, parts: frozenset[Part] = ALL_PARTS, *
     """What ``actor`` (a verified parent) may see of their family, read through the door."""
     now = now or timezone.now()
     result = Disclosure(people=[], generated_at=now)
-    categories = (DataCategory.IDENTITY, DataCategory.DERIVED, *[DataCategory.for_record_category(c) for c in RecordCategory])
+    categories = (DataCategory.IDENTITY, DataCategory.CONTACT, DataCategory.DERIVED,
+                  *[DataCategory.for_record_category(c) for c in RecordCategory])
     people = family_of(parent, timezone.localdate(now))
     sources: dict[int, _SourceFacts] = {}
     disputed = services.disputed_people([p.public_id for p in people])
@@ -357,6 +370,8 @@ def disclose(actor: Actor, parent: Person, parts: frozenset[Part] = ALL_PARTS, *
                                   relation="you" if person.pk == parent.pk else "your child")
                 if parts & {Part.RECORDS, Part.ORGANISATIONS}:
                     view.records = _records(grant, person, sources)
+                if Part.RECORDS in parts:
+                    view.addresses = _addresses(grant, person)
                 if Part.LINKS in parts:
                     view.links = _links(person)
                 if Part.FLAGS in parts:
