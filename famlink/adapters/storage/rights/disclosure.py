@@ -18,6 +18,7 @@ from typing import Any
 from django.db.models import Q
 from django.utils import timezone
 
+from famlink.adapters.storage.accounts.models import Account
 from famlink.adapters.storage.family.models import Person, Relationship
 from famlink.adapters.storage.governance import audit_log, door, holdings, sensitive
 from famlink.adapters.storage.governance import consent as consents
@@ -34,7 +35,7 @@ from famlink.adapters.storage.rights import services
 from famlink.adapters.storage.sources.models import Source, SourceRecord
 from famlink.core.audit import AuditEvent
 from famlink.core.errors import AccessDenied, NotFound
-from famlink.core.policy import Actor
+from famlink.core.policy import Actor, LoggedAccess, LogShowing, Role, access_log_showing
 from famlink.core.registers import load_contractors
 from famlink.core.rights import validate_statement
 from famlink.core.taxonomy import (
@@ -307,26 +308,48 @@ def _withheld(people: list[Person], now: datetime) -> set[str]:
     return set(rows.values_list("subject__public_id", flat=True))
 
 
+def _family_actors(people: dict[str, str]) -> set[str]:
+    """Who counts as family in the access log: these people and anyone tied to them, by account name and id."""
+    persons = Person.objects.filter(public_id__in=list(people))
+    tied = Relationship.objects.filter(Q(from_person__in=persons) | Q(to_person__in=persons))
+    ids = {*persons.values_list("pk", flat=True), *tied.values_list("from_person_id", flat=True),
+           *tied.values_list("to_person_id", flat=True)}
+    return {*Account.objects.filter(person_id__in=ids).values_list("user__username", flat=True),
+            *Person.objects.filter(pk__in=ids).values_list("public_id", flat=True)}
+
+
 def _access_log(actor: Actor, people: dict[str, str], now: datetime) -> list[AccessView]:
-    """Who looked at the family's data; child-protection entries hidden only while a lead says so."""
+    """What staff and systems did with the family's data, as ``access_log_showing`` (core policy) says.
+
+    The viewer's own entries are not read at all (the rule leaves them out anyway).
+    """
     audit_log.sequence_pending()  # entries written ahead are placed first, so none is missing here
     withheld = _withheld(list(Person.objects.filter(public_id__in=people)), now)
+    family = _family_actors(people)
     latest = PublishedTreeHead.objects.order_by("-size").values_list("size", flat=True).first() or 0
     rows = (AuditLogEntry.objects.filter(subject_id__in=list(people)).exclude(actor_id=actor.id)
-            .order_by("-index")[:ACCESS_LOG_LIMIT])
-    out = []
-    for row in rows:
-        if row.subject_id in withheld and row.purpose == Purpose.SAFEGUARDING_CHILD_PROTECTION.value:
-            continue
-        justification = ""
-        if row.purpose == Purpose.SAFEGUARDING_CHILD_PROTECTION.value:
-            justification = json.loads(bytes(row.entry_bytes)).get("justification", "")
+            .order_by("-index"))
+    out: list[AccessView] = []
+    for row in rows.iterator(chunk_size=ACCESS_LOG_LIMIT):
         purpose = Purpose(row.purpose) if row.purpose else None
+        showing = access_log_showing(actor, LoggedAccess(
+            actor_id=row.actor_id, actor_role=Role(row.actor_role), allowed=row.decision == "allow",
+            purpose=purpose, actor_in_family=row.actor_id in family, withheld=row.subject_id in withheld))
+        if showing is LogShowing.NOT_SHOWN:
+            continue
+        full = showing is LogShowing.IN_FULL
+        justification = ""
+        if full and purpose is Purpose.SAFEGUARDING_CHILD_PROTECTION:
+            justification = json.loads(bytes(row.entry_bytes)).get("justification", "")
         out.append(AccessView(
-            index=row.index, when=row.occurred_at, who=row.actor_id, role=row.actor_role.replace("_", " "),
-            organisation=row.organisation, purpose=row.purpose or "", about=people[row.subject_id or ""],
+            index=row.index, when=row.occurred_at, who=row.actor_id if full else "",
+            role=row.actor_role.replace("_", " ") if full else "", organisation=row.organisation if full else "",
+            purpose=row.purpose or "", about=people[row.subject_id or ""],
             purpose_label=PURPOSE_LABELS[purpose] if purpose else "", action=AuditEvent(row.action).value,
-            allowed=row.decision == "allow", justification=justification, provable=row.index < latest))
+            allowed=row.decision == "allow", justification=justification,
+            provable=full and row.index < latest))  # a proof holds the entry, and so who made it
+        if len(out) == ACCESS_LOG_LIMIT:
+            break
     return out
 
 
