@@ -156,9 +156,12 @@ def _birth_dates(lived: pd.DataFrame) -> pd.Series:
 
 def _address_keys(lived: pd.DataFrame) -> pd.Series:
     """Each record's home (``addresses.address_key``), worked out once per distinct address and postcode."""
-    codes, distinct = pd.factorize(pd.MultiIndex.from_frame(lived[["address", "postcode"]].fillna("")))
-    keys = np.array([address_key(address, postcode) for address, postcode in distinct] + [None], dtype=object)
-    return pd.Series(keys[codes], index=lived.index)  # a code of -1 (none found) picks the None
+    address, addresses = pd.factorize(lived["address"].fillna(""))
+    postcode, postcodes = pd.factorize(lived["postcode"].fillna(""))
+    codes, pairs = pd.factorize(address.astype(np.int64) * len(postcodes) + postcode)
+    keys = np.array([address_key(addresses[p // len(postcodes)], postcodes[p % len(postcodes)]) for p in pairs],
+                    dtype=object)
+    return pd.Series(keys[codes], index=lived.index)
 
 
 def _stays(lived: pd.DataFrame) -> pd.DataFrame:
