@@ -21,8 +21,9 @@ Agencies rarely record "this is her son"; they record who lives where. So:
    sensitive (e.g. a refuge tenancy): the period runs from the first to the
    last day of every stay there that overlaps a marked stay (the same year's
    slack), and it protects everyone with such a stay: the mother and the
-   children who lived there, never the parent who did not. Overlapping
-   periods at one address are one. Stored as ``SensitiveAddress``; every
+   children who lived there, never the parent who did not (a marked record
+   without a date marks every stay there). Overlapping periods at one
+   address are one. Stored as ``SensitiveAddress``; every
    membership and record at that address in that period is then sensitive,
    whoever it is about (``governance.sensitive`` reads it).
 
@@ -165,14 +166,20 @@ def _address_keys(lived: pd.DataFrame) -> pd.Series:
 
 
 def _stays(lived: pd.DataFrame) -> pd.DataFrame:
-    """One row per person at an address, in order of first record: from, to, sensitive, address, postcode."""
+    """One row per person at an address, in order of first record: from, to, sensitive, address, postcode.
+
+    A stay is ``sensitive`` when a record in it was marked, or when a marked
+    record at that address has no date (it could be from any time there).
+    """
     keys = _address_keys(lived)
-    usable = keys.notna() & lived["event_date"].notna() & lived["event_date"].astype(bool)
+    dated = lived["event_date"].notna() & lived["event_date"].astype(bool)
+    usable = keys.notna() & dated
     at = lived[usable].assign(when=pd.to_datetime(lived.loc[usable, "event_date"]), key=keys[usable])
     stays = at.groupby(["person_id", "key"], sort=False).agg(
         **{"from": ("when", "min"), "to": ("when", "max"), "sensitive": ("sensitive", "any"),
            "address": ("address", "first"), "postcode": ("postcode", "first")}).reset_index()
-    stays["sensitive"] = stays["sensitive"].astype(bool)
+    undated_marks = set(keys[keys.notna() & ~dated & lived["sensitive"].fillna(False).astype(bool)])
+    stays["sensitive"] = stays["sensitive"].astype(bool) | stays["key"].isin(undated_marks)
     return stays
 
 

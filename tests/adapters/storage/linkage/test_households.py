@@ -50,6 +50,16 @@ def test_the_next_people_to_live_there_years_later_are_not_covered() -> None:
     assert refuge.to_date < fam.left + timedelta(days=3 * 365)
 
 
+def test_a_marked_record_without_a_date_makes_every_stay_there_sensitive() -> None:
+    fam = refuge_family("Undated")
+    tenancy = next(r for r in fam.refuge_records if r.sensitive)
+    tenancy.event_date = None
+    tenancy.save(update_fields=["event_date"])
+    rebuild_households(LinkageRun.objects.get())
+    refuge = SensitiveAddress.objects.get()
+    assert set(refuge.protects.all()) == {fam.mother, *fam.went}  # her other record there, and theirs
+
+
 def test_without_a_marked_record_no_address_is_sensitive() -> None:
     person = Person.objects.create(display_name="Plain Home", date_of_birth=date(1990, 1, 1))
     builders.record(builders.source("housing"), person, category="housing.tenancy", surname="Home",
