@@ -29,6 +29,7 @@ from famlink.adapters.storage.family.models import Person
 from famlink.adapters.storage.governance import actors, audit_log
 from famlink.adapters.storage.governance.models import AuditLogEntry
 from famlink.adapters.storage.governance.routes import RouteAccess, declared
+from famlink.adapters.storage.linkage.models import PairLink
 from famlink.adapters.storage.rights import services
 from tests.adapters.storage.governance import builders
 from tests.adapters.storage.linkage.refuge import RefugeFamily, refuge_family
@@ -74,6 +75,22 @@ def test_a_child_who_stayed_with_their_father_is_not_hidden_from_him() -> None:
     assert stayed not in fam.went
     page = _signed_in(fam.father, "dad-stayed").get("/portal/records/").content.decode()
     assert stayed.display_name in page and "Oak Road" in page
+
+
+def test_the_father_does_not_see_how_a_record_made_at_the_refuge_was_matched() -> None:
+    fam = refuge_family("Links")
+    child = fam.went[0]
+    there = next(r for r in fam.refuge_records if r.assignments.get().person == child)
+    home = next(r for r in fam.records if r not in fam.refuge_records and r.assignments.get().person == child)
+    PairLink.objects.create(run=there.assignments.get().run, record_l=home, record_r=there, match_probability=0.99,
+                            match_weight=8.0, levels=[{"comparison": "dob", "level": 3, "label": "same date of birth",
+                                                       "weight": 6.0}])
+    label = f"{there.source.name} {there.local_id}"
+    assert label in _signed_in(fam.mother, "mum-links").get("/portal/links/").content.decode()
+    dad = _signed_in(fam.father, "dad-links")
+    assert child.display_name in dad.get("/portal/links/").content.decode()
+    assert label not in dad.get("/portal/links/").content.decode()
+    assert label not in dad.get("/portal/download/family.json").content.decode()
 
 
 def _personal_routes() -> list[Route]:

@@ -396,7 +396,7 @@ def disclose(actor: Actor, parent: Person, parts: frozenset[Part] = ALL_PARTS, *
                 if Part.RECORDS in parts:
                     view.addresses = _addresses(grant, person)
                 if Part.LINKS in parts:
-                    view.links = _links(person)
+                    view.links = _links(grant, person)
                 if Part.FLAGS in parts:
                     view.flags = _flags(person, person.public_id in disputed)
                 if Part.CONSENT in parts:
@@ -418,12 +418,14 @@ def disclose(actor: Actor, parent: Person, parts: frozenset[Part] = ALL_PARTS, *
     return result
 
 
-def _links(person: Person) -> list[dict[str, Any]]:
+def _links(grant: door.Grant, person: Person) -> list[dict[str, Any]]:
+    """How the person's records were matched, between records this grant may show (a link names both)."""
     try:
         links = person_links(person.public_id)
     except NotFound:
         return []
-    kept = set(holdings.linked_records(person).values_list("pk", flat=True))
+    kept = {r.pk for r in sensitive.shown_records(grant, holdings.linked_records(person).only(
+        "id", "category", "sensitive", "address", "postcode", "event_date"))}
     return [link for link in links if link["record_id"] in kept and link["other_record_id"] in kept]
 
 
