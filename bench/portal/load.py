@@ -63,11 +63,11 @@ SQL = [
     """INSERT INTO linkage_recordassignment (run_id, record_id, person_id, match_probability)
        SELECT %(run)s, tr.record_id, p.id, 1.0 FROM bench_tr tr JOIN family_person p ON p.public_id = tr.person""",
     """INSERT INTO family_household (public_id, created_at) SELECT DISTINCT household, now() FROM bench_tr""",
-    """INSERT INTO family_householdmembership (household_id, person_id, role, address, postcode, sensitive_address)
+    """INSERT INTO family_householdmembership (household_id, person_id, role, address, postcode)
        SELECT h.id, p.id,
               CASE WHEN p.date_of_birth IS NULL OR p.date_of_birth < now() - interval '18 years'
                    THEN 'adult' ELSE 'child' END,
-              max(tr.address), max(tr.postcode), false
+              max(tr.address), max(tr.postcode)
        FROM bench_tr tr JOIN family_person p ON p.public_id = tr.person
        JOIN family_household h ON h.public_id = tr.household
        GROUP BY h.id, p.id, p.date_of_birth""",

@@ -14,7 +14,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from famlink.adapters.storage.accounts.models import Account
-from famlink.adapters.storage.accounts.provisioning import demo_accounts, demo_parent_candidates
+from famlink.adapters.storage.accounts.provisioning import (
+    demo_accounts,
+    demo_parent_candidates,
+    demo_refuge_parents,
+)
+from famlink.adapters.storage.family.models import Person
 from famlink.adapters.storage.governance import audit_log
 from famlink.adapters.storage.linkage.models import RecordAssignment
 from famlink.adapters.storage.linkage.run import latest_run, link_records
@@ -28,6 +33,10 @@ from famlink.core.taxonomy import RecordStatus
 
 DEMO_SEED = 2026
 DEMO_PARENTS = ("parent1", "parent2")
+#: A mother who stayed in a refuge with her children, and their father, who must never see where.
+REFUGE_PARENTS = ("parent3", "parent4")
+WHO = {"parent3": "stayed in a refuge with her child: sees its address",
+       "parent4": "the father they left: sees the child's records, never the refuge"}
 
 
 @dataclass
@@ -46,7 +55,8 @@ class DemoSummary:
         out.append(f"Early-help model: {self.early_help}")
         if self.accounts:
             out.append("Demo sign-ins (also in " + str(self.accounts_file) + "):")
-            out += [f"  {a['role']:<10} {a['username']:<10} password {a['password']}" for a in self.accounts]
+            out += [f"  {a['role']:<10} {a['username']:<10} password {a['password']}"
+                    + (f"  ({WHO[str(a['username'])]})" if a["username"] in WHO else "") for a in self.accounts]
         return out
 
 
@@ -65,7 +75,8 @@ def prepare_demo(out_dir: Path, *, families: int, progress: Callable[[int, int],
         link_records()
         summary.linked = True
     summary.early_help = _early_help(out_dir)
-    summary.accounts = demo_accounts(_demo_parents())
+    parents = _demo_parents()
+    summary.accounts = demo_accounts([person for _, person in parents], [name for name, _ in parents])
     summary.accounts_file = out_dir.parent / "demo-accounts.json"
     write_private(summary.accounts_file, json.dumps(summary.accounts, indent=2).encode(), replace=True)
     summary.totals = holdings()
@@ -83,12 +94,24 @@ def _early_help(out_dir: Path) -> str:
     return f"assessment {verdict} (AUROC {result['auroc']:.3f}); scoring run: {result['run']}"
 
 
-def _demo_parents() -> list:
-    """The people the demo parent accounts belong to: kept once chosen."""
-    held = [Account.objects.filter(user__username=name).select_related("person").first() for name in DEMO_PARENTS]
-    if all(account and account.person for account in held):
-        return [account.person for account in held]  # type: ignore[union-attr]
-    run = latest_run()
-    missed = set(RecordAssignment.objects.filter(run=run, record__status=RecordStatus.DID_NOT_ATTEND)
-                 .values_list("person_id", flat=True)) if run else set()
-    return demo_parent_candidates(len(DEMO_PARENTS), prefer_children=missed)
+def _held(names: tuple[str, ...]) -> list[Person] | None:
+    """The people these demo sign-ins belong to, if every one was made before."""
+    held = [Account.objects.filter(user__username=name).select_related("person").first() for name in names]
+    people = [account.person for account in held if account is not None and account.person is not None]
+    return people if len(people) == len(names) else None
+
+
+def _demo_parents() -> list[tuple[str, Person]]:
+    """The demo parent sign-ins and the people they belong to: kept once chosen.
+
+    Two parents whose records show the problems parents told us about, then,
+    where linkage found one, a refuge family's mother and father.
+    """
+    refuge = _held(REFUGE_PARENTS) or list(demo_refuge_parents() or ())
+    ordinary = _held(DEMO_PARENTS)
+    if ordinary is None:
+        run = latest_run()
+        missed = set(RecordAssignment.objects.filter(run=run, record__status=RecordStatus.DID_NOT_ATTEND)
+                     .values_list("person_id", flat=True)) if run else set()
+        ordinary = demo_parent_candidates(len(DEMO_PARENTS), prefer_children=missed, taken=refuge)
+    return [*zip(DEMO_PARENTS, ordinary, strict=False), *zip(REFUGE_PARENTS, refuge, strict=False)]

@@ -12,7 +12,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
 
 from famlink.adapters.storage.family.models import Person
-from famlink.adapters.storage.governance import door, holdings
+from famlink.adapters.storage.governance import door, holdings, sensitive
 from famlink.adapters.storage.governance.actors import actor_for
 from famlink.adapters.storage.governance.models import BreakGlassAuthorisation
 from famlink.adapters.storage.governance.routes import personal_data
@@ -34,10 +34,6 @@ def _purpose(request: HttpRequest, role: Role) -> Purpose:
     except ValueError:
         known = ", ".join(p.value for p in Purpose)
         raise InvalidInput(f"unknown purpose '{raw}'; expected one of: {known}", where="purpose") from None
-
-
-def _category(record: SourceRecord) -> DataCategory:
-    return DataCategory.for_record_category(RecordCategory(record.category))
 
 
 def _categories(request: HttpRequest, present: set[DataCategory]) -> set[DataCategory]:
@@ -90,13 +86,9 @@ def person_records(request: HttpRequest, public_id: str) -> JsonResponse:
             body["identity"] = {"name": person.display_name,
                                 "date_of_birth": person.date_of_birth.isoformat() if person.date_of_birth else None}
         if DataCategory.CONTACT in categories:
-            body["addresses"] = [
-                {"address": m.address, "postcode": m.postcode, "household": m.household.public_id}
-                for m in person.memberships.select_related("household").order_by("from_date")
-                if not m.sensitive_address or grant.sensitive_visible((DataCategory.CONTACT,), (person.public_id,))
-            ]
-        shown = [r for r in records.order_by("source_id", "local_id", "version")
-                 if not r.sensitive or grant.sensitive_visible((_category(r),))]
+            body["addresses"] = [{"address": a.address, "postcode": a.postcode, "household": a.household}
+                                 for a in sensitive.shown_addresses(grant, person)]
+        shown = sensitive.shown_records(grant, records.order_by("source_id", "local_id", "version"))
         marks = marks_for([r.pk for r in shown])
         body["records"] = [_record(r, marks.get(r.pk, [])) for r in shown]
     return JsonResponse(body)

@@ -9,6 +9,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.utils import timezone
 
+from famlink.adapters import pdf
 from famlink.adapters.storage.accounts.models import Account
 from famlink.adapters.storage.accounts.provisioning import create_parent
 from famlink.adapters.storage.governance import actors, audit_log, holdings
@@ -130,3 +131,38 @@ def test_a_child_protection_check_is_hidden_only_while_a_lead_withholds_it(famil
     withheld.save()
     page = mum.get("/portal/access-log/").content.decode()
     assert "sw-quiet" in page and "Telling now would put the child at risk" in page
+
+
+def test_a_parents_access_log_never_shows_another_parents_own_activity(
+    family: builders.Family, mum: CheckingClient, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Issue 14, item 2: what staff and systems did, never the other parent's visits, downloads or refusals."""
+    create_parent("page-dad", family.father, password="not-a-real-password-1")
+    dad = sign_in_as(CheckingClient(), Account.objects.get(user__username="page-dad"))
+    assert dad.get("/portal/records/").status_code == 200  # his visit to the child's records
+    assert dad.get("/portal/download/family.json").status_code == 200  # his download
+    assert dad.get(f"/api/persons/{family.mother.public_id}/records").status_code == 403  # refused: her own records
+    outsider = builders.family("Outside")
+    create_parent("outside-mum", outsider.mother, password="not-a-real-password-1")
+    stranger = sign_in_as(CheckingClient(), Account.objects.get(user__username="outside-mum"))
+    assert stranger.get(f"/api/persons/{family.child.public_id}/records").status_code == 403
+    audit_log.append(audit_log.AuditFacts(
+        actor_id="sw-jones", actor_role="practitioner", organisation="Children's Services",
+        purpose=Purpose.DIRECT_SERVICE_DELIVERY, subject_id=family.child.public_id, data_categories=(),
+        action=AuditEvent.RECORD_VIEWED, decision=Verdict.ALLOW))
+    audit_log.publish()
+    monkeypatch.setattr(pdf, "render", lambda html: html.encode())  # the PDF's text, before it is laid out
+
+    page = mum.get("/portal/access-log/").content.decode()
+    document = json.loads(mum.get("/portal/download/family.json").content)
+    files = {"page": page, "json": json.dumps(document), "csv": mum.get("/portal/download/family.csv").content.decode(),
+             "pdf": mum.get("/portal/download/family.pdf").content.decode()}
+    for name, body in files.items():
+        assert "page-dad" not in body and "outside-mum" not in body, f"the {name} shows another parent"
+    assert "sw-jones" in page and "sw-jones" in files["pdf"]  # staff answer for what they did
+    assert "A request we refused" in page and "A request we refused" in files["pdf"]
+    refused = [a for a in document["access_log"] if not a["who"]]
+    assert refused and all(not a["allowed"] and not a["role"] and not a["organisation"] for a in refused)
+    assert {a["about"] for a in refused} == {family.child.display_name}  # the outsider's try, not the father's
+    anonymous = AuditLogEntry.objects.get(actor_id="outside-mum", subject_id=family.child.public_id)
+    assert mum.get(f"/portal/access-log/{anonymous.index}/proof.json").status_code == 404  # a proof names who

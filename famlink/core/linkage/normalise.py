@@ -15,6 +15,7 @@ from datetime import date
 import pandas as pd
 
 from famlink.core.identifiers import nhs_number_is_valid
+from famlink.core.linkage.addresses import clean_text
 from famlink.core.linkage.nicknames import name_group
 
 STANDARD_COLUMNS = (
@@ -38,15 +39,6 @@ def clean_name(value: object) -> str | None:
     text = _NOT_LETTERS.sub(" ", text.lower().replace("-", " ").replace("'", ""))
     words = [w for w in _SPACES.split(text.strip()) if w and w not in _TITLES]
     return " ".join(words) or None
-
-
-def clean_text(value: object) -> str | None:
-    """Lower case, punctuation to spaces, single spaces: for addresses and towns."""
-    if value is None or (isinstance(value, float) and pd.isna(value)):
-        return None
-    text = unicodedata.normalize("NFKD", str(value)).encode("ascii", "ignore").decode()
-    text = _SPACES.sub(" ", re.sub(r"[^a-z0-9 ]+", " ", text.lower())).strip()
-    return text or None
 
 
 _SOUNDEX_CODES = {c: d for d, letters in {

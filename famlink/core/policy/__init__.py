@@ -6,6 +6,8 @@ from famlink.core.policy.model import (
     BreakGlass,
     Context,
     Decision,
+    LoggedAccess,
+    LogShowing,
     NotificationWithholding,
     Obligation,
     ObligationKind,
@@ -20,6 +22,7 @@ from famlink.core.policy.rules import (
     MIN_JUSTIFICATION_CHARS,
     PURPOSE_RULES,
     PurposeRule,
+    access_log_showing,
     decide,
 )
 
@@ -33,6 +36,8 @@ __all__ = [
     "BreakGlass",
     "Context",
     "Decision",
+    "LogShowing",
+    "LoggedAccess",
     "NotificationWithholding",
     "Obligation",
     "ObligationKind",
@@ -41,5 +46,6 @@ __all__ = [
     "Relation",
     "Role",
     "Subject",
+    "access_log_showing",
     "decide",
 ]

@@ -95,6 +95,32 @@ class Context:
     withholding: NotificationWithholding | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class LoggedAccess:
+    """One audit-log entry about someone in a parent's family, as the access-log rule sees it.
+
+    ``actor_in_family``: the actor is one of the family, or tied to them (the
+    children's other parent, a partner, a child with their own account).
+    ``withheld``: a safeguarding lead is, for now, withholding notification
+    about the entry's subject.
+    """
+
+    actor_id: str
+    actor_role: Role
+    allowed: bool
+    purpose: Purpose | None = None
+    actor_in_family: bool = False
+    withheld: bool = False
+
+
+class LogShowing(StrEnum):
+    """How an entry appears in a parent's access log."""
+
+    IN_FULL = "in_full"  # who, their role and organisation, why, what
+    REFUSAL_ONLY = "refusal_only"  # "a request we refused": when, what and about whom, never who
+    NOT_SHOWN = "not_shown"
+
+
 class ObligationKind(StrEnum):
     AUDIT = "audit"
     SHOW_DISPUTES = "show_disputes"

@@ -20,6 +20,8 @@ from famlink.core.policy.model import (
     Actor,
     Context,
     Decision,
+    LoggedAccess,
+    LogShowing,
     Obligation,
     ObligationKind,
     ReasonCode,
@@ -35,6 +37,8 @@ MIN_JUSTIFICATION_CHARS = 20
 
 ALL_CATEGORIES = frozenset(DataCategory)
 _STAFF = frozenset({Role.PRACTITIONER, Role.SAFEGUARDING_LEAD})
+#: People acting for themselves, not for the council: what they do is their own business.
+_PEOPLE = frozenset({Role.PARENT, Role.PUBLIC})
 _O = ObligationKind
 
 
@@ -204,6 +208,29 @@ def _decide_for_parent(actor: Actor, purpose: Purpose, subject: Subject) -> Deci
     if subject.safeguarding_sensitive and protects_actor:
         allowed.append(ReasonCode.SENSITIVE_PROTECTS_ACTOR)
     return Decision(True, tuple(allowed), _obligations(_O.AUDIT, _O.SHOW_DISPUTES))
+
+
+def access_log_showing(viewer: Actor, entry: LoggedAccess) -> LogShowing:
+    """How a parent's access log shows one entry about their family: the one rule for every format.
+
+    The log answers "what did staff and systems do with our data?". Staff and
+    systems are named in full: they answer for what they did. A person acting
+    for themselves is not: the viewer's own visits are left out (they know
+    them), another parent's own visits, downloads and refusals are left out
+    (they are that parent's business, and in a refuge they would say where
+    the mother is and when), and someone outside the family who was refused
+    is shown as a request we refused, never who made it. A child-protection
+    entry is left out while a safeguarding lead withholds notification.
+    """
+    if entry.actor_id == viewer.id:
+        return LogShowing.NOT_SHOWN
+    if entry.withheld and entry.purpose is Purpose.SAFEGUARDING_CHILD_PROTECTION:
+        return LogShowing.NOT_SHOWN
+    if entry.actor_role not in _PEOPLE:
+        return LogShowing.IN_FULL
+    if entry.allowed or entry.actor_in_family:
+        return LogShowing.NOT_SHOWN
+    return LogShowing.REFUSAL_ONLY
 
 
 def _needed_level(actor: Actor, context: Context) -> ConsentLevel:

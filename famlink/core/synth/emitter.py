@@ -164,6 +164,7 @@ class Emitter:
         elif (
             index > 0
             and day - person.address_days[index] < STALE_WINDOW_DAYS
+            and values.get("sensitive") != "true"  # a refuge tenancy is never written at the old home
             and random_() < STALE_ADDRESS_RATE
         ):
             index -= 1

@@ -40,6 +40,11 @@ CHILD_DISABILITY_RATE = 0.08
 PARENT_DISABILITY_RATE = 0.12
 MOVE_RATE_PER_YEAR = 0.09
 REFUGE_RATE = 0.04  # of lone-mother households: a stay in a refuge
+#: One family in 50 (the 8th, the 58th, ...) is a couple who part after domestic abuse: the mother takes
+#: the children to a refuge and the father stays at home, still holding parental responsibility. Fixed by
+#: position, not drawn, so every run of 8 or more families has one for the demo and the tests to show.
+FLED_EVERY = 50
+FLED_AT = 7
 
 
 @dataclass(slots=True)
@@ -196,6 +201,19 @@ def _address_history(rng: random.Random, decile: int, formed: int, lone_mother: 
     return moves, refuge
 
 
+def _fled_history(rng: random.Random, decile: int, formed: int, first_birth: int):
+    """A couple's homes until the mother leaves with the children for a refuge, then hers; and the father's.
+
+    The flight comes after the first child's first birthday, from 2019 on,
+    and the stay lasts three to ten months; the father stays where they lived.
+    """
+    together, _ = _address_history(rng, decile, formed, False)
+    start = rng.randint(max(first_birth + 365, date(2019, 1, 1).toordinal()), DATA_END - 500)
+    end = start + rng.randint(90, 300)
+    his = [m for m in together if m[0] < start]
+    return [*his, (start, draw_refuge(rng)), (end, draw_address(rng, decile))], his
+
+
 def _place(person: Person, prior: Address | None, moves: list[tuple[int, Address]]) -> None:
     """Give a person their own earlier address, then the household's from joining."""
     start = person.joined
@@ -231,7 +249,10 @@ def poisson(rng: random.Random, mean: float) -> int:
 def build_household(rng: random.Random, family_index: int) -> Household:
     """Draw one whole family history."""
     b = _Builder(rng, family_index)
+    fled = family_index % FLED_EVERY == FLED_AT
     kind = rng.choices(("couple", "lone_parent", "step"), (58, 27, 15))[0]
+    if fled:
+        kind = "couple"
     decile = rng.choices(range(1, 11), _DECILE_WEIGHTS)[0]
     lone = kind == "lone_parent"
     income_score = decile + rng.gauss(0, 2) - 2.5 * lone
@@ -242,6 +263,8 @@ def build_household(rng: random.Random, family_index: int) -> Household:
     social_tenant = rng.random() < 0.5 - 0.045 * (decile - 1)
 
     first_birth = rng.randint(date(1990, 1, 1).toordinal(), date(2024, 6, 30).toordinal())
+    if fled:  # children still at home now, who lived with their father for years first
+        first_birth = rng.randint(date(2011, 1, 1).toordinal(), date(2017, 12, 31).toordinal())
     mother_age = min(44.0, max(16.5, rng.gauss(29, 5.5)))
     formed = max(first_birth - _years(rng, 0, 3), first_birth - int((mother_age - 16) * YEAR))
     mother_eth = _ethnicity(rng)
@@ -261,11 +284,11 @@ def build_household(rng: random.Random, family_index: int) -> Household:
         partner = b.person("parent", "M", partner_dob, other_eth, formed)
         partner_surname = _surname(rng, other_eth)
         _set_surnames(partner, [(partner.dob, partner_surname)])
-        married = rng.random() < 0.55
+        married = rng.random() < 0.55 or fled
         if married:
             wedding = min(DATA_END - 1, first_birth + _years(rng, -4, 6))
             wedding = max(wedding, main.dob + int(18 * YEAR))
-            if rng.random() < 0.9:
+            if rng.random() < 0.9 or fled:
                 history.append((wedding, partner_surname))
         child_surname = partner_surname if married or rng.random() < 0.75 else maiden
         child_eth = "mixed" if other_eth != mother_eth and rng.random() < 0.8 else mother_eth
@@ -322,11 +345,16 @@ def build_household(rng: random.Random, family_index: int) -> Household:
                 same_name = True
                 break
 
-    moves, refuge = _address_history(rng, decile, formed, kind == "lone_parent" and not lone_father)
+    if fled:
+        moves, fathers = _fled_history(rng, decile, formed, first_birth)
+        refuge = True
+    else:
+        moves, refuge = _address_history(rng, decile, formed, kind == "lone_parent" and not lone_father)
+        fathers = moves
     child_number = 0  # children are numbered densely (at most 9 a family) for the UPN space
     for person in b.members:
         prior = draw_address(rng, rng.randint(1, 10)) if person.joined > person.dob else None
-        _place(person, prior, moves)
+        _place(person, prior, fathers if person is partner else moves)
         if person.role == "child":
             start = date.fromordinal(person.dob)
             entry_year = start.year + 4 + (start.month >= 9)

@@ -91,6 +91,8 @@ def police(hh: Household, rng: random.Random, out: Emitter) -> list[int]:
         day = max(parents[0].joined, fled - rng.randint(1, 30))
         values = {"incident": numbers.next(), "incident_type": "domestic", "involvement": "victim"}
         out.emit(POLICE, parents[0], day, values)
+        for partner in parents[1:]:  # the partner she fled, where he is in the family
+            out.emit(POLICE, partner, day, {**values, "involvement": "suspect"})
         domestic.append(day)
     for child in hh.children:
         start = max(_age_day(child, 13), child.joined, DATA_START)
@@ -101,6 +103,11 @@ def police(hh: Household, rng: random.Random, out: Emitter) -> list[int]:
                 values = {"incident": numbers.next(), "incident_type": "youth", "involvement": role}
                 out.emit(POLICE, child, rng.randint(start, end), values)
     return domestic
+
+
+def _lives_at(person: Person, day: int, address: object) -> bool:
+    """Whether ``person`` lives at ``address`` on ``day`` (a father a family fled from stays behind)."""
+    return person.address_values[person.address_index_at(day)] == address
 
 
 def housing(hh: Household, rng: random.Random, out: Emitter) -> list[int]:
@@ -114,7 +121,7 @@ def housing(hh: Household, rng: random.Random, out: Emitter) -> list[int]:
             continue
         tenancy = "temporary" if address.sensitive else rng.choice(("secure", "introductory"))
         sensitive = "true" if address.sensitive else "false"
-        holders = [p for p in hh.parents if p.joined <= start] or [lead]
+        holders = [p for p in hh.parents if p.joined <= start and _lives_at(p, start, address)] or [lead]
         common = {"property": address.property_ref, "sensitive": sensitive}
         for holder in holders:
             values = {**common, "category": "TEN", "tenancy_type": tenancy}

@@ -39,12 +39,12 @@ def window(person: Person) -> tuple[int, int]:
 
 
 def gp_registrations(hh: Household, rng: random.Random, out: Emitter) -> None:
-    """A registration when a person arrives and, usually, after each move."""
+    """A registration when a person arrives and, usually, after each move (at a refuge always, within a month)."""
     for person in hh.members:
         starts = [max(person.joined, person.dob) + rng.randint(7, 90)]
-        for day in person.address_days[1:]:
-            if day > starts[0] and rng.random() < REREGISTER_AFTER_MOVE:
-                starts.append(day + rng.randint(7, 180))
+        for day, address in zip(person.address_days[1:], person.address_values[1:], strict=True):
+            if day > starts[0] and (rng.random() < REREGISTER_AFTER_MOVE or address.sensitive):
+                starts.append(day + rng.randint(7, 30 if address.sensitive else 180))
         for day in starts:
             if day > DATA_END:
                 continue

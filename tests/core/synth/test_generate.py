@@ -13,6 +13,7 @@ import pytest
 from famlink.core.errors import InvalidInput
 from famlink.core.identifiers import nhs_number_is_valid, upn_check_letter, upn_is_valid
 from famlink.core.synth import SynthSummary, generate
+from famlink.core.synth.families import FLED_AT, FLED_EVERY
 from famlink.core.synth.faults import (
     DNA_MISRECORDED_RATE,
     DUPLICATE_RATE,
@@ -318,3 +319,36 @@ def test_identifier_check_digits() -> None:
 def test_bad_arguments_are_refused_clearly(tmp_path: Path, families, seed) -> None:
     with pytest.raises(InvalidInput):
         generate(families, seed, tmp_path)
+
+
+@pytest.mark.parametrize("families", [100, 300])
+def test_every_demo_size_has_a_mother_who_took_the_children_to_a_refuge(tmp_path: Path, families: int) -> None:
+    """The demo's sizes (issue 14): a couple part; she and the children go to a refuge, he stays at home."""
+    generate(families, 2026, tmp_path)
+    people = {p["person_id"]: p for p in read(tmp_path / "people.csv")}
+    truth = {(t["source"], t["record_key"]): t for t in read(tmp_path / "truth.csv")}
+    column = {name: {spec["field"]: c for c, spec in d["columns"].items()} for name, d in definitions(tmp_path).items()}
+    at: dict[str, set[str]] = defaultdict(set)  # person -> the addresses on their rows
+    refuges: set[str] = set()
+    for name, rows in extracts(tmp_path).items():
+        of = column[name]
+        for row in rows:
+            address = row[of["address"]].upper() if "address" in of else ""
+            if truth[(name, row[of["local_id"]])]["wrong_person"] == "0":
+                at[truth[(name, row[of["local_id"]])]["person_id"]].add(address)
+            if "sensitive" in of and row[of["sensitive"]] == "true":
+                refuges.add(address)
+    fled = [h for h in {p["household_id"] for p in people.values()}
+            if int(h[1:]) % FLED_EVERY == FLED_AT]
+    assert fled and len(fled) == len(range(FLED_AT, families, FLED_EVERY))
+    shown = 0
+    for household in fled:
+        members = [p for p in people.values() if p["household_id"] == household]
+        mother = next(p for p in members if p["role"] == "parent" and p["sex"] == "F")
+        father = next(p for p in members if p["role"] == "parent" and p["sex"] == "M")
+        children = [p for p in members if p["role"] == "child"]
+        assert children and all(c["surname"] == father["surname"] == mother["surname"] for c in children)
+        assert at[mother["person_id"]] & refuges
+        assert not at[father["person_id"]] & refuges  # he never lived there
+        shown += any(at[c["person_id"]] & refuges for c in children)
+    assert shown  # at least one child has a record made at the refuge, so its address is in their history

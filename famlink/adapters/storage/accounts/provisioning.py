@@ -13,6 +13,7 @@ import hmac
 import secrets
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from datetime import date
 from typing import Any
 
 from django.conf import settings
@@ -21,12 +22,13 @@ from django.contrib.auth.models import User
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from famlink.adapters.storage.accounts.access import STAFF_ROLES
 from famlink.adapters.storage.accounts.models import Account
 from famlink.adapters.storage.accounts.verification import link_person
-from famlink.adapters.storage.family.models import Person, Relationship
+from famlink.adapters.storage.family.models import Person, Relationship, SensitiveAddress
 from famlink.adapters.storage.governance.models import StaffActor
 from famlink.adapters.storage.sources.models import Organisation
 from famlink.core.errors import Conflict, InvalidInput, NotFound
@@ -146,20 +148,32 @@ def create_staff(
     return Credentials(role, username, password, None)
 
 
-def demo_parent_candidates(count: int = 2, *, prefer_children: set[int] | None = None) -> list[Person]:
+def _adult_born_by() -> date:
+    """Anyone born on or before this day is 18 or over today."""
+    today = timezone.localdate()
+    return today.replace(year=today.year - 18) if (today.month, today.day) != (2, 29) else \
+        today.replace(year=today.year - 18, day=28)
+
+
+def _children_of(person: Person) -> set[int]:
+    return set(Relationship.objects.filter(kind=Relationship.Kind.PARENT_OF, from_person=person)
+               .values_list("to_person_id", flat=True))
+
+
+def demo_parent_candidates(count: int = 2, *, prefer_children: set[int] | None = None,
+                           taken: Sequence[Person] = ()) -> list[Person]:
     """Adults with parental responsibility for a child, each from a different family.
 
     Parents of ``prefer_children`` (person pks) come first: the demo prefers
-    families whose records show the problems parents told us about.
+    families whose records show the problems parents told us about. Families
+    of ``taken`` (parents given another demo sign-in) are left out.
     """
     chosen: list[Person] = []
-    seen_children: set[int] = set()
+    seen_children: set[int] = set().union(*(_children_of(p) for p in taken))
     ties = list(Relationship.objects.filter(kind=Relationship.Kind.PARENT_OF, parental_responsibility=True)
                 .select_related("from_person", "to_person").order_by("from_person__public_id"))
     preferred = prefer_children or set()
-    today = timezone.localdate()
-    adult_born_by = today.replace(year=today.year - 18) if (today.month, today.day) != (2, 29) else \
-        today.replace(year=today.year - 18, day=28)
+    adult_born_by = _adult_born_by()
 
     def child_is_minor(tie: Relationship) -> bool:  # a parent sees a child's records only under 18
         born = tie.to_person.date_of_birth
@@ -167,8 +181,7 @@ def demo_parent_candidates(count: int = 2, *, prefer_children: set[int] | None =
 
     ties.sort(key=lambda tie: (not child_is_minor(tie), tie.to_person_id not in preferred))
     for tie in ties:
-        children = set(Relationship.objects.filter(kind=Relationship.Kind.PARENT_OF, from_person=tie.from_person)
-                       .values_list("to_person_id", flat=True))
+        children = _children_of(tie.from_person)
         if children & seen_children or Account.objects.filter(person=tie.from_person).exists():
             continue
         chosen.append(tie.from_person)
@@ -178,6 +191,30 @@ def demo_parent_candidates(count: int = 2, *, prefer_children: set[int] | None =
     return chosen
 
 
+def demo_refuge_parents() -> tuple[Person, Person] | None:
+    """A mother who lived in a refuge with a child under 18, and that child's father who did not.
+
+    Both hold parental responsibility and neither has a sign-in yet, so the
+    demo can show both sides: she sees the refuge in her child's addresses,
+    he sees the child's records without it. None when linkage found no such
+    family (a very small demo).
+    """
+    current = Q(to_date__isnull=True) | Q(to_date__gte=timezone.localdate())
+    for refuge in SensitiveAddress.objects.order_by("from_date", "pk"):
+        protected = {p.pk: p for p in refuge.protects.all()}
+        children = Person.objects.filter(pk__in=protected, date_of_birth__gt=_adult_born_by()).order_by("public_id")
+        for child in children:
+            ties = (Relationship.objects.filter(current, to_person=child, kind=Relationship.Kind.PARENT_OF,
+                                                parental_responsibility=True)
+                    .select_related("from_person").order_by("from_person__public_id"))
+            parents = [t.from_person for t in ties if not Account.objects.filter(person=t.from_person).exists()]
+            inside = [p for p in parents if p.pk in protected]
+            outside = [p for p in parents if p.pk not in protected]
+            if inside and outside:
+                return inside[0], outside[0]
+    return None
+
+
 def _demo_password(username: str) -> str:
     """Stable for this installation (so re-running the demo changes nothing), secret outside it."""
     digest = hmac.new(settings.SECRET_KEY.encode(), f"demo:{username}".encode(), hashlib.sha256).hexdigest()
@@ -185,16 +222,21 @@ def _demo_password(username: str) -> str:
 
 
 @transaction.atomic
-def demo_accounts(parents: Sequence[Person]) -> list[dict[str, str | None]]:
+def demo_accounts(parents: Sequence[Person], usernames: Sequence[str] = ()) -> list[dict[str, str | None]]:
     """Demo sign-ins: one parent account per Person given, and one data-team member. Idempotent.
+
+    Parents are signed in as ``usernames`` (by default parent1, parent2, ...).
 
     The data-team member is a records officer: role ``data_team``, authorised
     for the purposes the policy gives that role (subject access, linkage,
     planning and research), so they can answer a parent's request through the door.
     """
     users = get_user_model()
+    names = list(usernames) or [f"parent{i}" for i in range(1, len(parents) + 1)]
+    if len(names) != len(parents):
+        raise InvalidInput("give one username for each demo parent", where="usernames")
     wanted: list[tuple[str, Role, Person | None]] = [
-        (f"parent{i}", Role.PARENT, person) for i, person in enumerate(parents, start=1)
+        (name, Role.PARENT, person) for name, person in zip(names, parents, strict=True)
     ]
     wanted.append(("datateam", Role.DATA_TEAM, None))
     out: list[dict[str, str | None]] = []

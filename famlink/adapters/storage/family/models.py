@@ -52,7 +52,6 @@ class HouseholdMembership(models.Model):
     role = models.CharField(max_length=20, choices=[("adult", "adult"), ("child", "child")])
     address = models.CharField(max_length=300, blank=True)
     postcode = models.CharField(max_length=10, blank=True)
-    sensitive_address = models.BooleanField(default=False)
     from_date = models.DateField(null=True, blank=True)
     to_date = models.DateField(null=True, blank=True)
 
@@ -60,6 +59,30 @@ class HouseholdMembership(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["household", "person", "from_date"], name="membership_once"),
         ]
+
+
+class SensitiveAddress(models.Model):
+    """A safeguarding-sensitive address over the period people lived there (a refuge), found by linkage.
+
+    Sensitivity belongs to the address and the period, not to one record or
+    one membership: an agency marks one record (the refuge tenancy), and every
+    membership, record and address-history line at ``key`` within
+    ``from_date``..``to_date`` is then sensitive, whoever it is about. It is
+    shown only to people in ``protects`` (who lived there in the period, such
+    as the mother and the children she took) whom the policy also lets see the
+    item, never to the parent they left. Rebuilt with households at every run;
+    read through ``famlink.adapters.storage.governance.sensitive``.
+    """
+
+    key = models.TextField(db_index=True, help_text="Postcode and cleaned address, as linkage compares homes.")
+    address = models.CharField(max_length=300, blank=True)
+    postcode = models.CharField(max_length=10, blank=True)
+    from_date = models.DateField()
+    to_date = models.DateField()
+    protects = models.ManyToManyField(Person, related_name="sensitive_addresses")
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.from_date}..{self.to_date}"
 
 
 class Relationship(models.Model):

@@ -17,8 +17,15 @@ Agencies rarely record "this is her son"; they record who lives where. So:
    the child on any record. ``partner_of`` for adults who lived together and
    are less than 15 years apart in age. Step-parents with another surname and
    parents recorded as such by an agency are not found yet.
-5. An address is **sensitive** when any record there was marked sensitive
-   (e.g. a refuge): the membership carries ``sensitive_address``.
+5. An address is **sensitive** over a period when a record there was marked
+   sensitive (e.g. a refuge tenancy): the period runs from the first to the
+   last day of every stay there that overlaps a marked stay (the same year's
+   slack), and it protects everyone with such a stay: the mother and the
+   children who lived there, never the parent who did not (a marked record
+   without a date marks every stay there). Overlapping periods at one
+   address are one. Stored as ``SensitiveAddress``; every
+   membership and record at that address in that period is then sensitive,
+   whoever it is about (``governance.sensitive`` reads it).
 
 Household ids carry over between runs by shared adult members (as persons do).
 """
@@ -41,11 +48,13 @@ from famlink.adapters.storage.family.models import (
     Household,
     HouseholdMembership,
     Relationship,
+    SensitiveAddress,
     new_household_id,
 )
 from famlink.adapters.storage.linkage.models import LinkageRun, RecordAssignment
+from famlink.core.linkage.addresses import address_key
 from famlink.core.linkage.continuity import carry_over
-from famlink.core.linkage.normalise import clean_name, clean_text
+from famlink.core.linkage.normalise import clean_name
 
 SLACK = timedelta(days=365)
 ADULT_AGE = 18
@@ -111,12 +120,12 @@ def rebuild_households(run: LinkageRun, lived: pd.DataFrame | None = None) -> di
 
     HouseholdMembership.objects.all().delete()
     Relationship.objects.filter(evidence__startswith=EVIDENCE).delete()
-    _insert(HouseholdMembership, ("household", "person", "role", "address", "postcode", "sensitive_address",
-                                  "from_date", "to_date"),
+    _insert(HouseholdMembership, ("household", "person", "role", "address", "postcode", "from_date", "to_date"),
             zip(members["household_id"].tolist(), members["person_id"].tolist(), members["role"].tolist(),
                 members["address"].str.slice(0, 300).tolist(), members["postcode"].tolist(),
-                members["sensitive"].tolist(), iso_days(members["from"]),
-                iso_days(members["to"]), strict=True))
+                iso_days(members["from"]), iso_days(members["to"]), strict=True))
+    periods, residents = _sensitive_addresses(stays)
+    _store_sensitive_addresses(periods, residents)
     relationship = ("from_person", "to_person", "kind", "parental_responsibility", "from_date", "to_date",
                     "evidence")
     _insert(Relationship, relationship, zip(
@@ -131,7 +140,8 @@ def rebuild_households(run: LinkageRun, lived: pd.DataFrame | None = None) -> di
     return {"households": len(set(household_of_group.values())),
             "household_memberships": len(members),
             "parent_of": len(parents), "partner_of": len(partners),
-            "sensitive_memberships": int(members["sensitive"].sum())}
+            "sensitive_addresses": len(periods),
+            "sensitive_memberships": int(members["stay"].isin(residents["stay"]).sum())}
 
 
 def _birth_dates(lived: pd.DataFrame) -> pd.Series:
@@ -145,18 +155,83 @@ def _birth_dates(lived: pd.DataFrame) -> pd.Series:
     return pd.Series(pd.to_datetime(best["date_of_birth"]).to_numpy(), index=best["person_id"].to_numpy())
 
 
+def _address_keys(lived: pd.DataFrame) -> pd.Series:
+    """Each record's home (``addresses.address_key``), worked out once per distinct address and postcode."""
+    address, addresses = pd.factorize(lived["address"].fillna(""))
+    postcode, postcodes = pd.factorize(lived["postcode"].fillna(""))
+    codes, pairs = pd.factorize(address.astype(np.int64) * len(postcodes) + postcode)
+    keys = np.array([address_key(addresses[p // len(postcodes)], postcodes[p % len(postcodes)]) for p in pairs],
+                    dtype=object)
+    return pd.Series(keys[codes], index=lived.index)
+
+
 def _stays(lived: pd.DataFrame) -> pd.DataFrame:
-    """One row per person at an address, in order of first record: from, to, sensitive, address, postcode."""
-    where = _cleaned(lived["address"], clean_text)
-    usable = where.notna() & lived["postcode"].astype(bool) & lived["event_date"].notna() \
-        & lived["event_date"].astype(bool)
-    at = lived[usable].assign(when=pd.to_datetime(lived.loc[usable, "event_date"]))
-    at["key"] = at["postcode"].str.replace(" ", "").str.upper() + "|" + where[usable]
+    """One row per person at an address, in order of first record: from, to, sensitive, address, postcode.
+
+    A stay is ``sensitive`` when a record in it was marked, or when a marked
+    record at that address has no date (it could be from any time there).
+    """
+    keys = _address_keys(lived)
+    dated = lived["event_date"].notna() & lived["event_date"].astype(bool)
+    usable = keys.notna() & dated
+    at = lived[usable].assign(when=pd.to_datetime(lived.loc[usable, "event_date"]), key=keys[usable])
     stays = at.groupby(["person_id", "key"], sort=False).agg(
         **{"from": ("when", "min"), "to": ("when", "max"), "sensitive": ("sensitive", "any"),
            "address": ("address", "first"), "postcode": ("postcode", "first")}).reset_index()
-    stays["sensitive"] = stays["sensitive"].astype(bool)
+    undated_marks = set(keys[keys.notna() & ~dated & lived["sensitive"].fillna(False).astype(bool)])
+    stays["sensitive"] = stays["sensitive"].astype(bool) | stays["key"].isin(undated_marks)
     return stays
+
+
+def _chained(key: pd.Series, start: pd.Series, end: pd.Series) -> pd.Series:
+    """A group number per row: rows at one key whose spans overlap, directly or through others, share one.
+
+    Rows must be sorted by key, then start.
+    """
+    reach = end.groupby(key, sort=False).cummax().groupby(key, sort=False).shift()
+    return (key.ne(key.shift()) | (start > reach)).cumsum()
+
+
+def _sensitive_addresses(stays: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Sensitive periods (``key``, ``start``, ``end``, ``address``, ``postcode``) and their residents.
+
+    A marked stay opens a window a year either side; the residents are the
+    stays at that address overlapping the window, and the period runs over
+    all of them. ``residents`` has ``period``, ``stay`` and ``person_id``.
+    """
+    seeds = stays.loc[stays["sensitive"], ["key", "from", "to"]].sort_values(["key", "from"], kind="stable")
+    seeds = seeds.assign(lo=seeds["from"] - SLACK, hi=seeds["to"] + SLACK)
+    seeds["window"] = _chained(seeds["key"], seeds["lo"], seeds["hi"])
+    windows = seeds.groupby("window").agg(key=("key", "first"), lo=("lo", "min"), hi=("hi", "max")).reset_index()
+    at = stays.reset_index(names="stay").merge(windows, on="key")
+    at = at[(at["from"] <= at["hi"]) & (at["to"] >= at["lo"])]
+    spans = (at.groupby("window").agg(key=("key", "first"), start=("from", "min"), end=("to", "max"))
+             .sort_values(["key", "start"], kind="stable"))
+    spans["period"] = _chained(spans["key"], spans["start"], spans["end"])  # windows whose residents overlap: one
+    at = at.assign(period=at["window"].map(spans["period"]))
+    marked = at[at["sensitive"]].sort_values("stay").drop_duplicates("period").set_index("period")
+    periods = spans.groupby("period").agg(key=("key", "first"), start=("start", "min"), end=("end", "max"))
+    periods = periods.join(marked[["address", "postcode"]])
+    residents = at[["period", "stay", "person_id"]].drop_duplicates(["period", "stay"])
+    return periods, residents
+
+
+def _store_sensitive_addresses(periods: pd.DataFrame, residents: pd.DataFrame) -> None:
+    """Replace every ``SensitiveAddress`` with ``periods``, each protecting its residents.
+
+    Through the ORM: a council has a few refuges, so there are tens of these, not millions.
+    """
+    SensitiveAddress.objects.all().delete()  # its ties to the people it protects go with it
+    made = SensitiveAddress.objects.bulk_create(
+        SensitiveAddress(key=key, address=str(address)[:300], postcode=postcode, from_date=start.date(),
+                         to_date=end.date())
+        for key, address, postcode, start, end in zip(
+            periods["key"], periods["address"], periods["postcode"], periods["start"], periods["end"], strict=True))
+    pk_of = dict(zip(periods.index.tolist(), (m.pk for m in made), strict=True))
+    protects = residents.drop_duplicates(["period", "person_id"])
+    SensitiveAddress.protects.through.objects.bulk_create(
+        SensitiveAddress.protects.through(sensitiveaddress_id=pk_of[period], person_id=int(person))
+        for period, person in zip(protects["period"], protects["person_id"], strict=True))
 
 
 def _lived_together(stays: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:

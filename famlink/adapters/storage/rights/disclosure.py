@@ -18,8 +18,9 @@ from typing import Any
 from django.db.models import Q
 from django.utils import timezone
 
+from famlink.adapters.storage.accounts.models import Account
 from famlink.adapters.storage.family.models import Person, Relationship
-from famlink.adapters.storage.governance import audit_log, audit_proofs, door, holdings
+from famlink.adapters.storage.governance import audit_log, audit_proofs, door, holdings, sensitive
 from famlink.adapters.storage.governance import consent as consents
 from famlink.adapters.storage.governance.models import (
     AuditLogEntry,
@@ -33,7 +34,7 @@ from famlink.adapters.storage.rights import services
 from famlink.adapters.storage.sources.models import Source, SourceRecord
 from famlink.core.audit import AuditEvent
 from famlink.core.errors import AccessDenied, NotFound
-from famlink.core.policy import Actor
+from famlink.core.policy import Actor, LoggedAccess, LogShowing, Role, access_log_showing
 from famlink.core.registers import load_contractors
 from famlink.core.rights import validate_statement
 from famlink.core.taxonomy import (
@@ -120,6 +121,7 @@ class PersonView:
     date_of_birth: date | None
     relation: str  # "you" or "your child"
     records: list[RecordView] = field(default_factory=list)
+    addresses: list[sensitive.AddressLine] = field(default_factory=list)
     links: list[dict[str, Any]] = field(default_factory=list)
     flags: list[dict[str, Any]] = field(default_factory=list)
     consents: list[dict[str, Any]] = field(default_factory=list)
@@ -136,7 +138,8 @@ class PersonView:
         return {
             "person_id": self.public_id, "name": self.name, "relation": self.relation,
             "date_of_birth": self.date_of_birth.isoformat() if self.date_of_birth else None,
-            "records": [r.as_dict() for r in self.records], "links": self.links, "flags": self.flags,
+            "records": [r.as_dict() for r in self.records],
+            "addresses": [a.as_dict() for a in self.addresses], "links": self.links, "flags": self.flags,
             "consents": self.consents, "opt_outs": self.opt_outs, "consent_receipts": self.receipts,
         }
 
@@ -222,7 +225,7 @@ class _SourceFacts:
 
 #: The record columns a parent's page shows; identifiers and raw attributes stay in the database.
 _SHOWN_FIELDS = ("id", "source_id", "category", "event_date", "status", "note", "sensitive", "received_at",
-                 "version", "supersedes_id", "correction_reason", "corrected_by")
+                 "version", "supersedes_id", "correction_reason", "corrected_by", "address", "postcode")
 
 
 def _source_facts(source_ids: set[int], known: dict[int, _SourceFacts]) -> dict[int, _SourceFacts]:
@@ -257,10 +260,8 @@ def _history(record: SourceRecord) -> list[dict[str, Any]]:
 
 
 def _records(grant: door.Grant, person: Person, sources: dict[int, _SourceFacts]) -> list[RecordView]:
-    rows = [r for r in holdings.linked_records(person).filter(superseded_by__isnull=True)
-            .only(*_SHOWN_FIELDS).order_by("-event_date", "pk")
-            if not r.sensitive or grant.sensitive_visible(
-                (DataCategory.for_record_category(RecordCategory(r.category)),))]
+    rows = sensitive.shown_records(grant, holdings.linked_records(person).filter(superseded_by__isnull=True)
+                                   .only(*_SHOWN_FIELDS).order_by("-event_date", "pk"))
     _source_facts({r.source_id for r in rows}, sources)
     marks = services.marks_for([r.pk for r in rows])
     out = []
@@ -274,6 +275,18 @@ def _records(grant: door.Grant, person: Person, sources: dict[int, _SourceFacts]
             event_date=r.event_date, status=r.status, status_label=STATUS_WORDS.get(status, "") if status else "",
             note=r.note, received_at=r.received_at, retention_ends=_retention_end(r, source.retention_years),
             version=r.version, history=_history(r) if r.supersedes_id else [], marks=marks.get(r.pk, [])))
+    return out
+
+
+def _addresses(grant: door.Grant, person: Person) -> list[sensitive.AddressLine]:
+    """Where the person lived, each home and period once (a child in two households is at one address once)."""
+    seen: set[tuple[str, str, date | None, date | None]] = set()
+    out = []
+    for line in sensitive.shown_addresses(grant, person):
+        key = (line.address, line.postcode, line.from_date, line.to_date)
+        if key not in seen:
+            seen.add(key)
+            out.append(line)
     return out
 
 
@@ -294,26 +307,48 @@ def _withheld(people: list[Person], now: datetime) -> set[str]:
     return set(rows.values_list("subject__public_id", flat=True))
 
 
+def _family_actors(people: dict[str, str]) -> set[str]:
+    """Who counts as family in the access log: these people and anyone tied to them, by account name and id."""
+    persons = Person.objects.filter(public_id__in=list(people))
+    tied = Relationship.objects.filter(Q(from_person__in=persons) | Q(to_person__in=persons))
+    ids = {*persons.values_list("pk", flat=True), *tied.values_list("from_person_id", flat=True),
+           *tied.values_list("to_person_id", flat=True)}
+    return {*Account.objects.filter(person_id__in=ids).values_list("user__username", flat=True),
+            *Person.objects.filter(pk__in=ids).values_list("public_id", flat=True)}
+
+
 def _access_log(actor: Actor, people: dict[str, str], now: datetime) -> list[AccessView]:
-    """Who looked at the family's data; child-protection entries hidden only while a lead says so."""
+    """What staff and systems did with the family's data, as ``access_log_showing`` (core policy) says.
+
+    The viewer's own entries are not read at all (the rule leaves them out anyway).
+    """
     audit_log.sequence_pending()  # entries written ahead are placed first, so none is missing here
     withheld = _withheld(list(Person.objects.filter(public_id__in=people)), now)
+    family = _family_actors(people)
     latest = PublishedTreeHead.objects.order_by("-size").values_list("size", flat=True).first() or 0
     rows = (AuditLogEntry.objects.filter(subject_id__in=list(people)).exclude(actor_id=actor.id)
-            .order_by("-index")[:ACCESS_LOG_LIMIT])
-    out = []
-    for row in rows:
-        if row.subject_id in withheld and row.purpose == Purpose.SAFEGUARDING_CHILD_PROTECTION.value:
-            continue
-        justification = ""
-        if row.purpose == Purpose.SAFEGUARDING_CHILD_PROTECTION.value:
-            justification = json.loads(bytes(row.entry_bytes)).get("justification", "")
+            .order_by("-index"))
+    out: list[AccessView] = []
+    for row in rows.iterator(chunk_size=ACCESS_LOG_LIMIT):
         purpose = Purpose(row.purpose) if row.purpose else None
+        showing = access_log_showing(actor, LoggedAccess(
+            actor_id=row.actor_id, actor_role=Role(row.actor_role), allowed=row.decision == "allow",
+            purpose=purpose, actor_in_family=row.actor_id in family, withheld=row.subject_id in withheld))
+        if showing is LogShowing.NOT_SHOWN:
+            continue
+        full = showing is LogShowing.IN_FULL
+        justification = ""
+        if full and purpose is Purpose.SAFEGUARDING_CHILD_PROTECTION:
+            justification = json.loads(bytes(row.entry_bytes)).get("justification", "")
         out.append(AccessView(
-            index=row.index, when=row.occurred_at, who=row.actor_id, role=row.actor_role.replace("_", " "),
-            organisation=row.organisation, purpose=row.purpose or "", about=people[row.subject_id or ""],
+            index=row.index, when=row.occurred_at, who=row.actor_id if full else "",
+            role=row.actor_role.replace("_", " ") if full else "", organisation=row.organisation if full else "",
+            purpose=row.purpose or "", about=people[row.subject_id or ""],
             purpose_label=PURPOSE_LABELS[purpose] if purpose else "", action=AuditEvent(row.action).value,
-            allowed=row.decision == "allow", justification=justification, provable=row.index < latest))
+            allowed=row.decision == "allow", justification=justification,
+            provable=full and row.index < latest))  # a proof holds the entry, and so who made it
+        if len(out) == ACCESS_LOG_LIMIT:
+            break
     return out
 
 
@@ -344,7 +379,8 @@ def disclose(actor: Actor, parent: Person, parts: frozenset[Part] = ALL_PARTS, *
     """What ``actor`` (a verified parent) may see of their family, read through the door."""
     now = now or timezone.now()
     result = Disclosure(people=[], generated_at=now)
-    categories = (DataCategory.IDENTITY, DataCategory.DERIVED, *[DataCategory.for_record_category(c) for c in RecordCategory])
+    categories = (DataCategory.IDENTITY, DataCategory.CONTACT, DataCategory.DERIVED,
+                  *[DataCategory.for_record_category(c) for c in RecordCategory])
     people = family_of(parent, timezone.localdate(now))
     sources: dict[int, _SourceFacts] = {}
     disputed = services.disputed_people([p.public_id for p in people])
@@ -356,8 +392,10 @@ def disclose(actor: Actor, parent: Person, parts: frozenset[Part] = ALL_PARTS, *
                                   relation="you" if person.pk == parent.pk else "your child")
                 if parts & {Part.RECORDS, Part.ORGANISATIONS}:
                     view.records = _records(grant, person, sources)
+                if Part.RECORDS in parts:
+                    view.addresses = _addresses(grant, person)
                 if Part.LINKS in parts:
-                    view.links = _links(person)
+                    view.links = _links(grant, person)
                 if Part.FLAGS in parts:
                     view.flags = _flags(person, person.public_id in disputed)
                 if Part.CONSENT in parts:
@@ -379,12 +417,14 @@ def disclose(actor: Actor, parent: Person, parts: frozenset[Part] = ALL_PARTS, *
     return result
 
 
-def _links(person: Person) -> list[dict[str, Any]]:
+def _links(grant: door.Grant, person: Person) -> list[dict[str, Any]]:
+    """How the person's records were matched, between records this grant may show (a link names both)."""
     try:
         links = person_links(person.public_id)
     except NotFound:
         return []
-    kept = set(holdings.linked_records(person).values_list("pk", flat=True))
+    kept = {r.pk for r in sensitive.shown_records(grant, holdings.linked_records(person).only(
+        "id", "category", "sensitive", "address", "postcode", "event_date"))}
     return [link for link in links if link["record_id"] in kept and link["other_record_id"] in kept]
 
 

@@ -6,8 +6,13 @@ from datetime import date
 
 import pytest
 
-from famlink.adapters.storage.accounts.provisioning import demo_parent_candidates
+from famlink.adapters.storage.accounts.provisioning import (
+    create_parent,
+    demo_parent_candidates,
+    demo_refuge_parents,
+)
 from famlink.adapters.storage.family.models import Person, Relationship
+from tests.adapters.storage.linkage.refuge import refuge_family
 
 pytestmark = pytest.mark.django_db
 
@@ -26,3 +31,12 @@ def test_parents_of_children_under_18_with_a_missed_appointment_come_first() -> 
     chosen = demo_parent_candidates(2, prefer_children={missed_child.pk, grown_child.pk})
     assert chosen == [missed, plain]
     assert grown_up not in chosen  # a parent who would see no child's records
+
+
+def test_the_demo_finds_a_refuge_mother_and_the_father_she_left() -> None:
+    fam = refuge_family("Demo")
+    assert demo_refuge_parents() == (fam.mother, fam.father)
+    others = demo_parent_candidates(2, taken=[fam.mother, fam.father])
+    assert not {fam.mother, fam.father} & set(others)  # their family is not signed in twice
+    create_parent("refuge-mum", fam.mother, password="not-a-real-password-1")
+    assert demo_refuge_parents() is None  # she has a sign-in already

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.utils import timezone
@@ -14,10 +15,12 @@ from famlink.adapters.storage.family.models import (
     HouseholdMembership,
     Person,
     Relationship,
+    SensitiveAddress,
 )
 from famlink.adapters.storage.governance.models import StaffActor
 from famlink.adapters.storage.linkage.models import LinkageRun, RecordAssignment
 from famlink.adapters.storage.sources.models import Extract, Organisation, Source, SourceRecord
+from famlink.core.linkage.addresses import address_key
 from famlink.core.policy import Role
 from famlink.core.taxonomy import Purpose
 
@@ -40,7 +43,8 @@ def source(sector: str = "health", purposes: list[str] | None = None) -> Source:
 
 
 def record(src: Source, person: Person, *, category: str = "health.appointment", note: str = "",
-           sensitive: bool = False) -> SourceRecord:
+           sensitive: bool = False, **fields: Any) -> SourceRecord:
+    """One record linked to ``person`` in the current run; ``fields`` sets any other column (address, dates)."""
     extract, _ = Extract.objects.get_or_create(
         source=src, file_sha256=f"{src.pk:064d}",
         defaults={"file_name": "x.csv", "file_format": "csv", "status": Extract.Status.COMPLETE,
@@ -48,7 +52,8 @@ def record(src: Source, person: Person, *, category: str = "health.appointment",
     n = next(_n)
     made = SourceRecord.objects.create(
         source=src, extract=extract, row_number=n, local_id=f"L{n}", first_name=person.display_name,
-        category=category, note=note, sensitive=sensitive, received_at=timezone.now(), row_checksum="0" * 64)
+        category=category, note=note, sensitive=sensitive, received_at=timezone.now(), row_checksum="0" * 64,
+        **fields)
     run = LinkageRun.objects.filter(status=LinkageRun.Status.COMPLETE).first() or LinkageRun.objects.create(
         started_at=timezone.now(), status=LinkageRun.Status.COMPLETE, engine="test", model_version="test")
     RecordAssignment.objects.create(run=run, record=made, person=person)
@@ -92,8 +97,10 @@ def family(tag: str, src: Source | None = None) -> Family:
         HouseholdMembership.objects.create(household=home, person=person, role=role,
                                            address=f"1 {tag} Street", postcode="AB1 2CD")
     HouseholdMembership.objects.create(household=Household.objects.create(), person=mother, role="adult",
-                                       address=f"Refuge {tag}", postcode="ZZ9 9ZZ", sensitive_address=True,
-                                       from_date=date(2024, 1, 1))
+                                       address=f"Refuge {tag}", postcode="ZZ9 9ZZ", from_date=date(2024, 1, 1))
+    refuge = SensitiveAddress.objects.create(key=address_key(f"Refuge {tag}", "ZZ9 9ZZ"), address=f"Refuge {tag}",
+                                             postcode="ZZ9 9ZZ", from_date=date(2024, 1, 1), to_date=date.max)
+    refuge.protects.add(mother)  # as linkage marks it: she lived there, alone
     for parent in (mother, father):
         Relationship.objects.create(from_person=parent, to_person=child, kind="parent_of", parental_responsibility=True)
     fam = Family(mother, father, child, home)

@@ -73,6 +73,8 @@ def linked_family(tag: str, *, children: int = 1, records_per_person: int = 3, s
     for person, role in ((mother, "adult"), (father, "adult"), *((k, "child") for k in kids)):
         HouseholdMembership.objects.create(household=home, person=person, role=role,
                                            address=f"1 {tag} Street", postcode="AB1 2CD")
+    HouseholdMembership.objects.create(household=Household.objects.create(), person=father, role="adult",
+                                       address=f"Father's flat {tag}", postcode="AB9 9CD")  # his alone
     for parent in (mother, father):
         for kid in kids:
             Relationship.objects.create(from_person=parent, to_person=kid, kind="parent_of",
@@ -98,7 +100,7 @@ def linked_family(tag: str, *, children: int = 1, records_per_person: int = 3, s
                                             {"comparison": "surname", "level": 2, "label": "surnames differ by a letter",
                                              "weight": 2.9}])
     fam.records.append(builders.record(sources[0], father, note=f"father's own note {tag}"))
-    fam.secrets = [father.display_name, f"father's own note {tag}", f"1 {tag} Street"]
+    fam.secrets = [father.display_name, f"father's own note {tag}", f"Father's flat {tag}"]
     actor = actor_for(user)
     if kids:
         child_records = [r for r in fam.records if r.assignments.filter(person=kids[0]).exists()]

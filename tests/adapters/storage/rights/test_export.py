@@ -47,6 +47,8 @@ def test_the_json_export_matches_its_schema_and_holds_everything() -> None:
     assert child["flags"][0]["based_on_disputed_records"] is True
     assert child["consents"][0]["state"] == "given" and child["consent_receipts"]
     assert people[fam.parent.public_id]["opt_outs"] == {"linkage": False, "sharing": True}
+    assert [a["address"] for a in child["addresses"]] == ["1 Json Street"]  # where the records place them
+    assert not child["addresses"][0]["safe_address"]
     assert {a["who"] for a in document["access_log"]} == {"practitioner-Json"}
     assert document["organisations"] and all(o["datasets"] for o in document["organisations"])
     body = made.content.decode()
