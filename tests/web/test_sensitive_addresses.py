@@ -128,8 +128,8 @@ words = st.text(alphabet=string.ascii_lowercase, min_size=4, max_size=9)
        fled_days_ago=st.integers(400, 1500), stay_days=st.integers(60, 365), note=st.booleans(),
        stale=st.booleans())
 def test_no_route_shows_a_refuge_address_to_an_adult_it_does_not_protect(
-    monkeypatch: pytest.MonkeyPatch, number: int, street: str, kind: str, district: int, children: int, went: int,
-    fled_days_ago: int, stay_days: int, note: bool, stale: bool,
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory, number: int, street: str, kind: str,
+    district: int, children: int, went: int, fled_days_ago: int, stay_days: int, note: bool, stale: bool,
 ) -> None:
     """Any family with a refuge, any route: nothing the father or a stranger gets holds its text.
 
@@ -137,6 +137,8 @@ def test_no_route_shows_a_refuge_address_to_an_adult_it_does_not_protect(
     inside the PDF file), by standing in for the renderer.
     """
     monkeypatch.setattr(pdf, "render", lambda html: html.encode())
+    # Each example's log is rolled back, so each keeps its signed heads in a witness file of its own.
+    monkeypatch.setenv("FAMLINK_AUDIT_WITNESS_FILE", str(tmp_path_factory.mktemp("witness") / "tree-heads.jsonl"))
     with transaction.atomic():
         tag = "".join(c for c in street if c.isalpha()).title()
         fam = refuge_family(tag, refuge_line=f"{number} {street.title()} {kind}", refuge_postcode=f"ZZ{district} 9QQ",
