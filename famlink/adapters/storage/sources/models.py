@@ -107,7 +107,7 @@ class SourceRecord(models.Model):
     # Indexes: every one is a B-tree each ingested row updates, so there are
     # only those a query uses. Records are read by id, by extract (the unique
     # constraint's leading column), by what supersedes them and, for each
-    # batch ingested, by key (source, local id: is the row a record already
+    # batch ingested, by key (local id, source: is the row a record already
     # held?); linkage reads them all at once. Add an index with the query that needs it.
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="records", db_index=False)
     extract = models.ForeignKey(Extract, on_delete=models.PROTECT, related_name="records", db_index=False)
@@ -145,7 +145,9 @@ class SourceRecord(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["extract", "row_number", "version"], name="record_row_version_once"),
         ]
-        indexes = [models.Index(fields=["source", "local_id"], name="record_key")]
+        # local id first: a lookup names a few ids, and PostgreSQL, its statistics behind a table
+        # growing under an ingest, took the index for the source alone and read every record
+        indexes = [models.Index(fields=["local_id", "source"], name="record_key")]
 
     def __str__(self) -> str:
         return f"{self.source_id}:{self.local_id} v{self.version}"

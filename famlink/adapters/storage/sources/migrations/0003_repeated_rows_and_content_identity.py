@@ -61,7 +61,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='sourcerecord',
-            index=models.Index(fields=['source', 'local_id'], name='record_key'),
+            index=models.Index(fields=['local_id', 'source'], name='record_key'),
         ),
         migrations.AddConstraint(
             model_name='extract',
