@@ -81,7 +81,7 @@ def run_one(extract: Path, database_url: str, data_dir: Path, first: Path | None
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return {"rows": report["rows_in"], "seconds": seconds, "rows_per_second": report["rows_in"] / seconds,
             "ingest_rows_per_second": report["rows_per_second"], "peak_mib": after.ru_maxrss / 1024,
-            "cpu_us_per_row": cpu / report["rows_in"] * 1e6, "repeated": report["repeated"], "updated": report["updated"]}
+            "cpu_us_per_row": cpu / report["rows_in"] * 1e6, "repeated": report.get("repeated", 0), "updated": report.get("updated", 0)}
 
 
 def main() -> None:

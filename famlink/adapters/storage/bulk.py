@@ -69,18 +69,25 @@ def insert_rows(model: type[Model], fields: tuple[str, ...], rows: Iterable[Sequ
 
 def rows_with(model: type[Model], fields: tuple[str, ...], where: dict[str, SQLValue], column: str,
               values: Sequence[str]) -> list[tuple[SQLValue, ...]]:
-    """The ``fields`` of every row of ``model`` equal to ``where`` whose ``column`` is one of ``values``:
-    one statement however many values (``json_each`` on SQLite, ``= ANY`` on PostgreSQL), where the
-    ORM's ``__in`` takes a parameter for each and SQLite allows only so many."""
+    """The ``fields`` of every row of ``model`` equal to ``where`` whose ``column`` is one of ``values``,
+    through an index on ``column``, in the caller's transaction: one statement however many values
+    (``json_each`` on SQLite, ``= ANY`` on PostgreSQL), where the ORM's ``__in`` takes a parameter
+    for each and SQLite allows only so many."""
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
     columns = ", ".join(quote(_column(model, f)) for f in fields)
     equal = " AND ".join(f"{quote(_column(model, f))} = %s" for f in where)
-    listed = "= ANY(%s)" if connection.vendor == "postgresql" else "IN (SELECT value FROM json_each(%s))"
+    postgresql = connection.vendor == "postgresql"
+    listed = "= ANY(%s)" if postgresql else "IN (SELECT value FROM json_each(%s))"
     with connection.cursor() as cursor:
+        if postgresql:  # costing each of a few thousand lookups as a random read, PostgreSQL would rather
+            cursor.execute("SET LOCAL enable_seqscan = off")  # read the whole table: 4 times slower at 300,000 rows
         cursor.execute(f"SELECT {columns} FROM {table} WHERE {equal} AND {quote(_column(model, column))} {listed}",
-                       [*where.values(), list(values) if connection.vendor == "postgresql" else json.dumps(list(values))])
-        return cursor.fetchall()
+                       [*where.values(), list(values) if postgresql else json.dumps(list(values))])
+        found = cursor.fetchall()
+        if postgresql:
+            cursor.execute("SET LOCAL enable_seqscan TO DEFAULT")
+        return found
 
 
 def delete_rows(model: type[Model], field: str, value: SQLValue) -> int:

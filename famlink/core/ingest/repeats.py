@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class HeldVersion:
+class HeldVersion(NamedTuple):  # a tuple: made for each row of a batch that a source already holds
     """One version of a record held under a local id, as storage has it."""
 
     local_id: str
@@ -32,7 +32,7 @@ class HeldRecord:
 
     current_id: int
     current_version: int
-    checksums: frozenset[str]
+    checksums: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -57,16 +57,20 @@ Fate = Repeat | Update | None
 def held_records(versions: Iterable[HeldVersion]) -> dict[str, HeldRecord]:
     """Each local id's current version (the one nothing supersedes; the latest if, from before
     repeats were recognised, there are several) and every checksum its versions have."""
-    by_id: dict[str, list[HeldVersion]] = {}
-    for version in versions:
-        by_id.setdefault(version.local_id, []).append(version)
-    superseded = {v.supersedes_id for chain in by_id.values() for v in chain if v.supersedes_id is not None}
-    held = {}
-    for local_id, chain in by_id.items():
-        current = max((v for v in chain if v.record_id not in superseded), key=lambda v: v.record_id,
-                      default=max(chain, key=lambda v: v.record_id))
-        held[local_id] = HeldRecord(current.record_id, current.version, frozenset(v.checksum for v in chain))
-    return held
+    versions = list(versions)
+    superseded = {v.supersedes_id for v in versions if v.supersedes_id is not None}
+    found: dict[str, tuple[HeldVersion, tuple[str, ...]]] = {}
+    for version in versions:  # one pass: this runs for every row of a batch a source already holds
+        known = found.get(version.local_id)
+        if known is None:
+            found[version.local_id] = (version, (version.checksum,))
+            continue
+        current, checksums = known
+        if (version.record_id not in superseded, version.record_id) > (current.record_id not in superseded, current.record_id):
+            current = version
+        found[version.local_id] = (current, (*checksums, version.checksum))
+    return {local_id: HeldRecord(current.record_id, current.version, checksums)
+            for local_id, (current, checksums) in found.items()}
 
 
 def fates(rows: Sequence[tuple[str, str]], held: Mapping[str, HeldRecord]) -> list[Fate]:

@@ -192,7 +192,7 @@ def _write_records(extract_id: int, records: list[Any], seen: SeenIds | None) ->
     ask_about: set[str] | None = None  # the local ids to look up: None for all of them
     if seen is not None and not Extract.objects.filter(source_id=source_id, status=Extract.Status.COMPLETE).exists():
         ask_about = set(seen.add(ids))  # the source's first extract: only ids it may have had are looked up
-        if not ask_about or (len(set(ids)) == len(ids) and next(_versions(source_id, extract_id, ask_about), None) is None):
+        if not ask_about or (len(set(ids)) == len(ids) and not _versions(source_id, extract_id, ask_about)):
             insert_rows(SourceRecord, RECORD_INSERT_FIELDS, records)  # the usual case there: every id new
             return 0, 0
     repeated = updated = 0
@@ -217,18 +217,16 @@ def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
         yield chunk
 
 
-def _versions(source_id: int, extract_id: int, local_ids: set[str]) -> Iterator[HeldVersion]:
+def _versions(source_id: int, extract_id: int, local_ids: set[str]) -> list[HeldVersion]:
     """Every version held under these local ids: in complete extracts of the source, or written
     earlier from this one (an extract still loading from another file is not held yet)."""
     found = rows_with(SourceRecord, ("local_id", "id", "version", "row_checksum", "supersedes_id", "extract_id"),
                       {"source": source_id}, "local_id", list(local_ids))
     if not found:
-        return
+        return []
     held = set(Extract.objects.filter(source_id=source_id, status=Extract.Status.COMPLETE).values_list("pk", flat=True))
     held.add(extract_id)
-    for *version, in_extract in found:
-        if in_extract in held:
-            yield HeldVersion(*version)  # type: ignore[arg-type]
+    return [HeldVersion(*row[:5]) for row in found if row[5] in held]  # type: ignore[arg-type]
 
 
 def _as_versions(updates: list[tuple[tuple[Any, ...], Update]]) -> list[tuple[Any, ...]]:
