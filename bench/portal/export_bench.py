@@ -4,7 +4,7 @@ A parent with 4 children under their parental responsibility, 60 records
 each (300 in all, from three organisations, with a dispute, a statement, a
 correction-free history, links and a flag) and 500 staff looks in the access
 log. Each timing is the whole download as the view runs it
-(``famlink.adapters.storage.rights.export.export``): every person read
+(``famlink.services.rights.export.export``): every person read
 through the policy door, the file built, the subject access request logged.
 
 Run (uses its own database, created and migrated if missing; SQLite in a
@@ -62,9 +62,9 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)
     from famlink.adapters.storage.governance.actors import actor_for
-    from famlink.adapters.storage.rights import export
-    from famlink.adapters.storage.rights.disclosure import disclose
-    from tests.adapters.storage.rights.export_family import linked_family
+    from famlink.services.rights import export
+    from famlink.services.rights.disclosure import disclose
+    from tests.services.rights.export_family import linked_family
 
     started = time.perf_counter()
     fam = linked_family(f"Bench{int(time.time())}", children=args.children, records_per_person=args.records,

@@ -109,8 +109,8 @@ def link_from_truth(out: Path) -> None:
 def accounts(count: int) -> Path:
     from famlink import config
     from famlink.adapters.storage.accounts.models import Account
-    from famlink.adapters.storage.accounts.provisioning import create_parent
     from famlink.adapters.storage.family.models import Person, Relationship
+    from famlink.services.accounts.provisioning import create_parent
 
     path = config.data_dir() / "bench-accounts.json"
     made = [a.user.username for a in Account.objects.filter(user__username__startswith="bench-parent-")]

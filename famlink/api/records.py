@@ -12,17 +12,18 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
 
 from famlink.adapters.storage.family.models import Person
-from famlink.adapters.storage.governance import door, holdings, sensitive
+from famlink.adapters.storage.governance import holdings
 from famlink.adapters.storage.governance.actors import actor_for
 from famlink.adapters.storage.governance.models import BreakGlassAuthorisation
-from famlink.adapters.storage.governance.routes import personal_data
-from famlink.adapters.storage.rights.services import RecordMark, marks_for
 from famlink.adapters.storage.sources.models import Source, SourceRecord
 from famlink.core.audit import AuditEvent
 from famlink.core.digits import whole_number
 from famlink.core.errors import InvalidInput, NotFound
 from famlink.core.policy import Role
 from famlink.core.taxonomy import DataCategory, Purpose, RecordCategory
+from famlink.services.governance import door, sensitive
+from famlink.services.rights.requests import RecordMark, marks_for
+from famlink.web.marks import personal_data
 
 
 def _purpose(request: HttpRequest, role: Role) -> Purpose:

@@ -34,8 +34,8 @@ def _show(credentials: dict[str, str | None], as_json: bool) -> None:
 def create_parent(person_id: str, username: str, as_json: bool) -> None:
     """Make a parent's sign-in, already linked to PERSON because the team has checked who they are."""
     setup_django()
-    from famlink.adapters.storage.accounts.provisioning import create_parent as make
-    from famlink.adapters.storage.accounts.provisioning import find_person
+    from famlink.services.accounts.provisioning import create_parent as make
+    from famlink.services.accounts.provisioning import find_person
 
     _show(make(username, find_person(person_id)).as_dict(), as_json)
 
@@ -50,8 +50,8 @@ def create_parent(person_id: str, username: str, as_json: bool) -> None:
 def create_staff(role: str, username: str, organisation: str | None, purposes: tuple[str, ...], as_json: bool) -> None:
     """Make a staff sign-in and what the policy door knows of them; they set up security codes at first sign-in."""
     setup_django()
-    from famlink.adapters.storage.accounts.provisioning import create_staff as make
     from famlink.adapters.storage.governance.models import StaffActor
+    from famlink.services.accounts.provisioning import create_staff as make
 
     made = make(username, role, organisation=organisation, purposes=list(purposes) or None).as_dict()
     staff = StaffActor.objects.select_related("organisation").get(user__username=username)
@@ -69,8 +69,8 @@ def create_staff(role: str, username: str, organisation: str | None, purposes: t
 def issue_code(person_id: str, issued_by: str) -> None:
     """Print a one-time code for the parent's letter; it ties their account to PERSON once."""
     setup_django()
-    from famlink.adapters.storage.accounts.provisioning import find_person
-    from famlink.adapters.storage.accounts.verification import MAX_TRIES, VALID_FOR, issue
+    from famlink.services.accounts.provisioning import find_person
+    from famlink.services.accounts.verification import MAX_TRIES, VALID_FOR, issue
 
     code = issue(find_person(person_id), issued_by=issued_by)
     click.echo(f"code: {code}")

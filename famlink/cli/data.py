@@ -36,7 +36,7 @@ def synth(families: int, seed: int, out_dir: Path, as_json: bool) -> None:
 def ingest(source_path: Path, file: Path, as_json: bool) -> None:
     """Ingest an extract FILE (CSV or Parquet) with its source definition."""
     setup_django()
-    from famlink.adapters.storage.sources.store import ingest_extract
+    from famlink.services.sources.ingest import ingest_extract
 
     with progress_bar(f"Ingesting {file.name}", enabled=not as_json) as progress:
         report = ingest_extract(source_path, file, progress=progress)

@@ -20,7 +20,7 @@ def consent() -> None:
 def consent_show(person: str, as_json: bool) -> None:
     """Show PERSON's consents and opt-outs (no records)."""
     setup_django()
-    from famlink.adapters.storage.governance.consent import (
+    from famlink.services.governance.consent import (
         consent_summary,
         opt_outs,
         person_by_public_id,
@@ -46,9 +46,9 @@ def consent_show(person: str, as_json: bool) -> None:
 def optout(person: str, kinds: tuple[str, ...], clear: bool, recorded_by: str) -> None:
     """Record that PERSON opts out of linkage and/or sharing (audited)."""
     setup_django()
-    from famlink.adapters.storage.governance.consent import person_by_public_id, set_opt_out
     from famlink.core.errors import InvalidInput
     from famlink.core.policy import Actor, Role
+    from famlink.services.governance.consent import person_by_public_id, set_opt_out
 
     if not kinds:
         raise InvalidInput("say what to opt out of: --linkage, --sharing or both")

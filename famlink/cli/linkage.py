@@ -29,11 +29,11 @@ def link(engine: str, threshold: float | None, retrain: bool, incremental: bool,
     if incremental:
         if retrain:
             raise click.UsageError("--incremental reuses the last run's model; --retrain needs a full re-link")
-        from famlink.adapters.storage.linkage.incremental import link_new_records
+        from famlink.services.linkage.incremental import link_new_records
 
         summary = link_new_records(engine, threshold, say=say)
     else:
-        from famlink.adapters.storage.linkage.run import link_records
+        from famlink.services.linkage.run import link_records
 
         summary = link_records(engine, threshold, retrain=retrain, say=say)
     if as_json:

@@ -22,8 +22,8 @@ def assess_command(model: str, synth_dir: Path | None, out_dir: Path | None, as_
     """Independently assess MODEL against the criteria in its register entry; a fail suspends it."""
     setup_django()
     from famlink import config
-    from famlink.adapters.storage.registers.early_help import assess_from_synth
     from famlink.core.registers.algorithms import find_algorithm
+    from famlink.services.registers.early_help import assess_from_synth
 
     entry = find_algorithm(model)
     synth_dir = synth_dir or config.data_dir() / "demo"
@@ -50,9 +50,9 @@ def assess_command(model: str, synth_dir: Path | None, out_dir: Path | None, as_
 def score_command(model: str) -> None:
     """Run MODEL over the database's children, within its service's capacity (if it may run at all)."""
     setup_django()
-    from famlink.adapters.storage.registers.early_help import model_dir
-    from famlink.adapters.storage.registers.scoring import score_database
     from famlink.core.registers.algorithms import find_algorithm
+    from famlink.services.registers.early_help import model_dir
+    from famlink.services.registers.scoring import score_database
 
     entry = find_algorithm(model)
     outcome, _ = score_database(entry, model_dir(entry))
@@ -65,7 +65,7 @@ def score_command(model: str) -> None:
 def registers_command(name: str, as_csv: bool) -> None:
     """Print a public register exactly as the website publishes it."""
     setup_django()
-    from famlink.adapters.storage.registers import exports
+    from famlink.services.registers import exports
 
     data = exports.build(name)
     click.echo(exports.as_csv(name, data) if as_csv else json.dumps(data, indent=2))

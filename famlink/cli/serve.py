@@ -42,7 +42,7 @@ def serve(port: int, workers: int) -> None:
 def demo(port: int, families: int, no_serve: bool) -> None:
     """Generate, ingest and link a demo dataset, then serve it. Safe to run again."""
     setup_django()
-    from famlink.adapters.demo import prepare_demo
+    from famlink.services.demo import prepare_demo
 
     with progress_bar("Preparing the demo") as progress:
         summary = prepare_demo(config.data_dir() / "demo", families=families, progress=progress)

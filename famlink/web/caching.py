@@ -15,7 +15,7 @@ from collections.abc import Callable
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 
-from famlink.adapters.storage.governance.routes import RouteAccess, declared
+from famlink.web.marks import RouteAccess, declared
 
 
 def may_be_stored(request: HttpRequest) -> bool:

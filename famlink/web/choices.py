@@ -1,7 +1,7 @@
 """The portal's consent and opt-out pages: see each choice, change it, download the receipts.
 
 Views parse the form, call one function in
-``famlink.adapters.storage.rights.choices`` (which reads through the policy
+``famlink.services.rights.choices`` (which reads through the policy
 door and changes through the governance services) and render. A refused
 change comes back as ``InvalidInput`` naming the form field, shown in the
 GOV.UK error summary; nothing is written.
@@ -19,12 +19,12 @@ from django.utils import formats, timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from famlink.adapters.storage.governance.models import OptOutKind
-from famlink.adapters.storage.governance.routes import personal_data
-from famlink.adapters.storage.rights import choices
 from famlink.core.audit import AuditEvent
 from famlink.core.consent import ConsentAction, ConsentLevel, ConsentState
 from famlink.core.errors import InvalidInput
+from famlink.services.rights import choices
 from famlink.web.access import family_page, signed_in_parent
+from famlink.web.marks import personal_data
 
 #: What each purpose means, for a parent (the labels come from the taxonomy).
 PURPOSE_WORDS = {

@@ -1,6 +1,6 @@
 """A parent reports a mistake, adds their side, or says a record is not theirs; then follows it.
 
-Thin views: the form parses, ``services.report`` decides and audits, the
+Thin views: the form parses, ``rights_requests.report`` decides and audits, the
 templates render. A record id in the URL is only used if the door showed
 that record to this family.
 """
@@ -13,13 +13,13 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from famlink.adapters.storage.governance.routes import personal_data
-from famlink.adapters.storage.rights import services
-from famlink.adapters.storage.rights.disclosure import Part, disclose
 from famlink.core.audit import AuditEvent
 from famlink.core.errors import InvalidInput
+from famlink.services.rights import requests as rights_requests
+from famlink.services.rights.disclosure import Part, disclose
 from famlink.web.access import family_page, signed_in_parent
 from famlink.web.forms import ReportForm
+from famlink.web.marks import personal_data
 
 KIND_FROM_QUERY = {"wrong": "request:rectification", "context": "request:context", "not_me": "request:not_me"}
 
@@ -35,7 +35,7 @@ def report(request: HttpRequest, public_id: str, record_id: int) -> HttpResponse
     form = ReportForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            made = services.report(actor, request.user, person.public_id, record.id, form.cleaned_data["kind"],
+            made = rights_requests.report(actor, request.user, person.public_id, record.id, form.cleaned_data["kind"],
                                    form.cleaned_data["statement"])
         except InvalidInput as error:
             form.add_error("statement" if error.where == "statement" else None, error.message)
@@ -52,7 +52,7 @@ def report(request: HttpRequest, public_id: str, record_id: int) -> HttpResponse
 def requests(request: HttpRequest) -> HttpResponse:
     actor, me = signed_in_parent(request)
     family = disclose(actor, me, frozenset())  # the door decides who is in the family; nothing more is read
-    return render(request, "web/portal/requests.html", {"requests": services.requests_for(request.user),
+    return render(request, "web/portal/requests.html", {"requests": rights_requests.requests_for(request.user),
                                                          "family": family})
 
 
@@ -61,10 +61,10 @@ def requests(request: HttpRequest) -> HttpResponse:
 @personal_data(action=AuditEvent.RECORD_VIEWED, subject_kwarg="reference")
 def request_detail(request: HttpRequest, reference: str) -> HttpResponse:
     actor, me = signed_in_parent(request)
-    found = services.request_for_parent(request.user, reference)
+    found = rights_requests.request_for_parent(request.user, reference)
     family = disclose(actor, me, frozenset())
     return render(request, "web/portal/request.html", {"request_": found, "family": family,
-                                                        "ico": services.ICO_ROUTE})
+                                                        "ico": rights_requests.ICO_ROUTE})
 
 
 @require_GET
@@ -73,6 +73,6 @@ def request_detail(request: HttpRequest, reference: str) -> HttpResponse:
 def messages_page(request: HttpRequest) -> HttpResponse:
     actor, me = signed_in_parent(request)
     disclose(actor, me, frozenset())  # messages speak of records: the door is asked first
-    found = services.messages_for(request.user)
-    services.mark_read(request.user)
+    found = rights_requests.messages_for(request.user)
+    rights_requests.mark_read(request.user)
     return render(request, "web/portal/messages.html", {"inbox": found})

@@ -2,7 +2,7 @@
 
 Each download reads the whole family through the policy door and is logged
 as a subject access request fulfilled on the spot
-(``famlink.adapters.storage.rights.export``); the view only names the format.
+(``famlink.services.rights.export``); the view only names the format.
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from famlink.adapters.storage.governance.routes import personal_data, public
-from famlink.adapters.storage.rights import export
 from famlink.core.audit import AuditEvent
+from famlink.services.rights import export
 from famlink.web.access import family_page, signed_in_parent
+from famlink.web.marks import personal_data, public
 
 
 @require_GET

@@ -15,10 +15,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from famlink.adapters.storage.governance.routes import personal_data
-from famlink.adapters.storage.rights.disclosure import Part, disclose, object_to_flag, proof_for
 from famlink.core.audit import AuditEvent
+from famlink.services.rights.disclosure import Part, disclose, object_to_flag, proof_for
 from famlink.web.access import family_page, signed_in_parent
+from famlink.web.marks import personal_data
 
 
 def _page(request: HttpRequest, template: str, part: Part, action: AuditEvent = AuditEvent.RECORD_VIEWED) -> HttpResponse:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from famlink.adapters.storage.rights.disclosure import STATUS_WORDS
+from famlink.services.rights.disclosure import STATUS_WORDS
 
 
 class SignInForm(forms.Form):

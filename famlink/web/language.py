@@ -6,8 +6,8 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponseRedirect
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from famlink.adapters.storage.governance.routes import public
 from famlink.core.errors import NotFound
+from famlink.web.marks import public
 
 
 def safe_next(request: HttpRequest, default: str = "/") -> str:

@@ -10,7 +10,7 @@ from django.views import View
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 
 from famlink.adapters.identity.provider import provider
-from famlink.adapters.storage.governance.routes import public
+from famlink.web.marks import public
 
 
 @public

@@ -18,10 +18,10 @@ from django.views.decorators.http import require_http_methods
 from famlink.adapters.storage.accounts.access import current_person, require_parent
 from famlink.adapters.storage.accounts.errors import TooManyAttempts, VerificationRefused
 from famlink.adapters.storage.accounts.signin import client_ip
-from famlink.adapters.storage.accounts.verification import redeem
-from famlink.adapters.storage.governance.routes import public
+from famlink.services.accounts.verification import redeem
 from famlink.web.access import parent_page
 from famlink.web.forms import VerificationForm
+from famlink.web.marks import public
 
 
 @dataclass(frozen=True)

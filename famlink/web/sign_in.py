@@ -15,9 +15,9 @@ from django.views.decorators.http import require_http_methods
 from famlink.adapters.identity.provider import configured as one_login_configured
 from famlink.adapters.storage.accounts import second_factor, signin
 from famlink.adapters.storage.accounts.errors import SignInRefused
-from famlink.adapters.storage.governance.routes import public
 from famlink.web.forms import SecondFactorForm, SignInForm
 from famlink.web.language import safe_next
+from famlink.web.marks import public
 
 NEXT_KEY = "famlink.next"
 NEW_SECRET_KEY = "famlink.new_totp_secret"

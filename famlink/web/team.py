@@ -14,13 +14,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from famlink.adapters.storage.accounts.access import staff_role
-from famlink.adapters.storage.governance.routes import personal_data, public
-from famlink.adapters.storage.rights import services
 from famlink.core.audit import AuditEvent
 from famlink.core.errors import InvalidInput
 from famlink.core.policy import Role
+from famlink.services.rights import requests as rights_requests
 from famlink.web.access import signed_in_staff, staff_page
 from famlink.web.forms import DecisionForm
+from famlink.web.marks import personal_data, public
 from famlink.web.portal import Section
 
 SECTIONS = (
@@ -44,7 +44,7 @@ def start(request: HttpRequest) -> HttpResponse:
 def requests(request: HttpRequest) -> HttpResponse:
     """The queue shows references, kinds and deadlines only: no record content, so no door."""
     show_closed = request.GET.get("show") == "all"
-    return render(request, "web/team/requests.html", {"rows": services.queue(include_closed=show_closed),
+    return render(request, "web/team/requests.html", {"rows": rights_requests.queue(include_closed=show_closed),
                                                       "show_closed": show_closed})
 
 
@@ -55,27 +55,27 @@ def request_detail(request: HttpRequest, reference: str) -> HttpResponse:
     actor = signed_in_staff(request)
     form = DecisionForm(request.POST or None)
     if request.method == "POST" and request.POST.get("action") == "assign":
-        services.assign(actor, reference, request.user)
+        rights_requests.assign(actor, reference, request.user)
         messages.success(request, _("The request is assigned to you."))
         return redirect("team-request", reference=reference)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        correction = services.Correction(status=data["status"] or None, note=data["note"] or None)
+        correction = rights_requests.Correction(status=data["status"] or None, note=data["note"] or None)
         try:
-            services.decide(actor, request.user, reference, data["outcome"], data["reason"], correction=correction)
+            rights_requests.decide(actor, request.user, reference, data["outcome"], data["reason"], correction=correction)
         except InvalidInput as error:
             form.add_error("reason" if error.where == "reason" else None, error.message)
         else:
             messages.success(request, _("Done. The family has been told."))
             return redirect("team-request", reference=reference)
-    found, marks = services.read_request(actor, reference)
+    found, marks = rights_requests.read_request(actor, reference)
     status = 400 if form.errors else 200
     return render(request, "web/team/request.html", {"r": found, "marks": marks, "form": form,
-                                                     "clock": services.clock_of(found)}, status=status)
+                                                     "clock": rights_requests.clock_of(found)}, status=status)
 
 
 @public
 @require_GET
 @staff_page(*REQUEST_ROLES)
 def metrics(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/team/metrics.html", {"m": services.metrics()})
+    return render(request, "web/team/metrics.html", {"m": rights_requests.metrics()})

@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from famlink.adapters.storage.governance.routes import public
 from famlink.adapters.storage.sources.store import holdings
+from famlink.web.marks import public
 
 
 @public

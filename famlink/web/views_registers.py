@@ -1,6 +1,6 @@
 """The public registers and the audit-log tree heads: no sign-in, no personal data.
 
-Views are thin: the data comes from ``famlink.adapters.storage.registers.exports``,
+Views are thin: the data comes from ``famlink.services.registers.exports``,
 the same function for the page, the JSON and the CSV, so the three cannot disagree.
 """
 
@@ -16,13 +16,13 @@ from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 
-from famlink.adapters.storage.governance.routes import public
-from famlink.adapters.storage.registers import exports
 from famlink.adapters.storage.registers.models import ModelAssessment
 from famlink.core.assessment.report import CSS as REPORT_CSS
 from famlink.core.assessment.report import render_html
 from famlink.core.errors import NotFound
 from famlink.core.registers.algorithms import find_algorithm
+from famlink.services.registers import exports
+from famlink.web.marks import public
 
 TEMPLATES = {
     "algorithms": "registers/algorithms.html",

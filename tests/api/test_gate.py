@@ -20,7 +20,7 @@ from famlink.core.consent import ConsentLevel
 from famlink.core.taxonomy import Purpose
 from tests.adapters.storage.governance import builders
 from tests.adapters.storage.governance.concurrency import at_once
-from tests.adapters.storage.governance.test_door import give_consent
+from tests.services.governance.test_door import give_consent
 
 pytestmark = pytest.mark.django_db
 FIXED_MOMENT = datetime(2030, 1, 1, 12, 0, 30, tzinfo=UTC)

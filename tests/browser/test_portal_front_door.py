@@ -8,8 +8,8 @@ import pyotp
 import pytest
 
 from famlink.adapters.storage.accounts.models import Account
-from famlink.adapters.storage.accounts.provisioning import create_parent, create_staff
 from famlink.adapters.storage.family.models import Person
+from famlink.services.accounts.provisioning import create_parent, create_staff
 from tests.browser.conftest import check_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -15,12 +15,12 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 
 from famlink.adapters.storage.accounts.models import Account
-from famlink.adapters.storage.accounts.provisioning import create_parent, create_staff
 from famlink.adapters.storage.governance import audit_log
 from famlink.adapters.storage.governance.models import StaffActor
 from famlink.adapters.storage.sources.models import SourceRecord
 from famlink.core.policy import Role
 from famlink.core.taxonomy import Purpose
+from famlink.services.accounts.provisioning import create_parent, create_staff
 from tests.adapters.storage.governance import builders
 from tests.browser.conftest import artifacts_dir, check_page
 from tests.browser.test_portal_front_door import PASSWORD, sign_in

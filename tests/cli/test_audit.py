@@ -105,7 +105,7 @@ def test_cutting_the_tail_and_its_signed_head_is_caught_by_the_witness_file(coun
 
 
 def test_verify_against_a_saved_copy_of_the_published_page(tmp_path: Path) -> None:
-    from famlink.adapters.storage.registers import exports
+    from famlink.services.registers import exports
     from tests.adapters.storage.governance.witness_server import witness
 
     log(12)

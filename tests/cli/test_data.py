@@ -120,7 +120,7 @@ def test_an_extract_sent_again_is_already_ingested(famlink, gp_definition: Path,
 
 def test_an_unexpected_error_is_named_not_quoted(famlink, gp_definition: Path, write_csv: Callable[..., Path], monkeypatch: pytest.MonkeyPatch) -> None:
     """The words of an error nobody wrote for people (a database's, say) can quote a row: only its type is shown."""
-    from famlink.adapters.storage.sources import store
+    from famlink.services.sources import ingest as store
 
     def fails(*args: object, **kwargs: object) -> None:
         raise RuntimeError("value too long: 'Amy Secretname'")

@@ -4,8 +4,8 @@ from django.http import JsonResponse
 from django.urls import path
 
 from famlink.adapters.storage.family.models import Person
-from famlink.adapters.storage.governance.routes import personal_data
 from famlink.urls import urlpatterns as real
+from famlink.web.marks import personal_data
 
 
 def undeclared(request, public_id):  # type: ignore[no-untyped-def]

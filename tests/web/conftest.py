@@ -9,9 +9,9 @@ import pytest
 from django.test import Client
 
 from famlink.adapters.storage.accounts.models import Account
-from famlink.adapters.storage.accounts.provisioning import create_parent, create_staff
 from famlink.adapters.storage.accounts.signin import SECOND_FACTOR_KEY
 from famlink.adapters.storage.family.models import Person
+from famlink.services.accounts.provisioning import create_parent, create_staff
 from tests.web.checking_client import CheckingClient
 
 PASSWORD = "correct horse battery staple"
@@ -85,5 +85,5 @@ def private_data_dir(tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
 
 
 def sign_in_family(client: Client, fam: object) -> Client:
-    """Sign in as the parent of a ``LinkedFamily`` (tests/adapters/storage/rights/export_family.py)."""
+    """Sign in as the parent of a ``LinkedFamily`` (tests/services/rights/export_family.py)."""
     return sign_in_as(client, Account.objects.get(user=fam.user))  # type: ignore[attr-defined]

@@ -15,7 +15,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from famlink.adapters.storage.governance.models import AuditLogEntry
-from famlink.adapters.storage.governance.routes import RouteAccess, declared
+from famlink.web.marks import RouteAccess, declared
 
 
 @dataclass(frozen=True)

@@ -13,16 +13,16 @@ import pytest
 from django.contrib.auth.models import AnonymousUser, User
 from django.test import Client
 
-from famlink.adapters.storage.accounts.provisioning import create_parent
 from famlink.adapters.storage.governance import actors
 from famlink.adapters.storage.governance.models import AuditLogEntry
-from famlink.adapters.storage.governance.routes import RouteAccess, declared
-from famlink.adapters.storage.rights import services
 from famlink.core.consent import ConsentLevel
 from famlink.core.policy import Role
 from famlink.core.taxonomy import Purpose
+from famlink.services.accounts.provisioning import create_parent
+from famlink.services.rights import requests
+from famlink.web.marks import RouteAccess, declared
 from tests.adapters.storage.governance import builders
-from tests.adapters.storage.governance.test_door import give_consent
+from tests.services.governance.test_door import give_consent
 from tests.web.routewalk import fill, routes
 
 pytestmark = pytest.mark.django_db
@@ -41,7 +41,7 @@ def world(monkeypatch: pytest.MonkeyPatch) -> dict[str, object]:
     create_parent("parent-bravo", b.mother, password="not-a-real-password-1")
     parent_b = User.objects.get(username="parent-bravo")
     b_record = b.child.assignments.first().record
-    b_request = services.report(actors.actor_for(parent_b), parent_b, b.child, b_record.pk,
+    b_request = requests.report(actors.actor_for(parent_b), parent_b, b.child, b_record.pk,
                                 "request:rectification", "Bravo's own words")
     b.secrets.append("Bravo's own words")
     b_entry = AuditLogEntry.objects.filter(subject_id=b.child.public_id).order_by("index").first()

@@ -11,7 +11,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from famlink.adapters.storage.accounts.models import Account
-from famlink.adapters.storage.governance.consent import ConsentRequest, change_consent
 from famlink.adapters.storage.governance.models import (
     AuditLogEntry,
     Consent,
@@ -22,7 +21,8 @@ from famlink.adapters.storage.governance.models import (
 from famlink.core.consent import ConsentLevel, receipt_schema
 from famlink.core.policy import Relation
 from famlink.core.taxonomy import Purpose
-from tests.adapters.storage.rights.export_family import LinkedFamily, linked_family
+from famlink.services.governance.consent import ConsentRequest, change_consent
+from tests.services.rights.export_family import LinkedFamily, linked_family
 from tests.web.checking_client import CheckingClient
 from tests.web.conftest import sign_in_as, sign_in_family
 

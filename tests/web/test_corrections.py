@@ -6,12 +6,12 @@ import pytest
 from django.contrib.auth.models import User
 
 from famlink.adapters.storage.accounts.models import Account
-from famlink.adapters.storage.accounts.provisioning import create_parent, create_staff
 from famlink.adapters.storage.governance import holdings
 from famlink.adapters.storage.governance.models import StaffActor
 from famlink.adapters.storage.rights.models import RightsRequest
 from famlink.core.policy import Role
 from famlink.core.taxonomy import Purpose
+from famlink.services.accounts.provisioning import create_parent, create_staff
 from tests.adapters.storage.governance import builders
 from tests.web.checking_client import CheckingClient
 from tests.web.conftest import sign_in_as

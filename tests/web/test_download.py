@@ -10,10 +10,10 @@ import pytest
 
 from famlink.adapters.storage.accounts.models import Account
 from famlink.adapters.storage.governance.models import AuditLogEntry
-from famlink.adapters.storage.rights import export
 from famlink.adapters.storage.rights.models import RightsRequest
 from famlink.core.rights import RequestKind
-from tests.adapters.storage.rights.export_family import LinkedFamily, linked_family
+from famlink.services.rights import export
+from tests.services.rights.export_family import LinkedFamily, linked_family
 from tests.web.checking_client import CheckingClient
 from tests.web.conftest import sign_in_as, sign_in_family
 

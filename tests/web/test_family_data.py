@@ -11,13 +11,13 @@ from django.utils import timezone
 
 from famlink.adapters import pdf
 from famlink.adapters.storage.accounts.models import Account
-from famlink.adapters.storage.accounts.provisioning import create_parent
 from famlink.adapters.storage.governance import actors, audit_log, holdings
 from famlink.adapters.storage.governance.models import AuditLogEntry, NotificationWithholding
 from famlink.adapters.storage.registers.models import FlagNotice, ScoringRun
-from famlink.adapters.storage.rights import services
 from famlink.core.audit import AuditEvent, InclusionProof, Verdict, leaf_hash
 from famlink.core.taxonomy import Purpose
+from famlink.services.accounts.provisioning import create_parent
+from famlink.services.rights import requests
 from tests.adapters.storage.governance import builders
 from tests.web.checking_client import CheckingClient
 from tests.web.conftest import sign_in_as
@@ -46,7 +46,7 @@ def test_records_page_lists_the_family_by_person_and_organisation(family: builde
 def test_a_disputed_record_shows_the_parents_words_on_the_records_page(family: builders.Family, mum: CheckingClient) -> None:
     user = User.objects.get(username="page-mum")
     record = next(r for r in holdings.linked_records(family.child) if not r.sensitive)
-    services.report(actors.actor_for(user), user, family.child, record.pk, "request:rectification", "We were never told")
+    requests.report(actors.actor_for(user), user, family.child, record.pk, "request:rectification", "We were never told")
     page = mum.get("/portal/records/").content.decode()
     assert "Disputed" in page and "We were never told" in page
 

@@ -8,8 +8,9 @@ import jsonschema
 import pytest
 from django.utils import timezone
 
-from famlink.adapters.storage.registers import exports, store
+from famlink.adapters.storage.registers import store
 from famlink.core.registers import load_algorithms
+from famlink.services.registers import exports
 
 pytestmark = pytest.mark.django_db
 

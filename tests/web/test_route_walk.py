@@ -7,14 +7,14 @@ from django.contrib.auth.models import User
 from django.test import Client, override_settings
 
 from famlink.adapters.storage.accounts.models import Account
-from famlink.adapters.storage.accounts.provisioning import create_parent
 from famlink.adapters.storage.accounts.signin import SECOND_FACTOR_KEY
 from famlink.adapters.storage.governance import actors
 from famlink.adapters.storage.governance.models import AuditLogEntry
-from famlink.adapters.storage.governance.routes import RouteAccess, declared
-from famlink.adapters.storage.rights import services
 from famlink.core.policy import Role
 from famlink.core.taxonomy import Purpose
+from famlink.services.accounts.provisioning import create_parent
+from famlink.services.rights import requests
+from famlink.web.marks import RouteAccess, declared
 from tests.adapters.storage.governance import builders
 from tests.web.routewalk import client_for_path, fill, problems, routes
 
@@ -32,7 +32,7 @@ def walk_setup(tag: str) -> tuple[dict[str, Client], dict[str, str]]:
     mum.force_login(parent_user)
     team = signed_in_data_team(tag)
     record = fam.child.assignments.first().record
-    made = services.report(actors.actor_for(parent_user), parent_user, fam.child, record.pk,
+    made = requests.report(actors.actor_for(parent_user), parent_user, fam.child, record.pk,
                            "request:rectification", "This is wrong")
     entry = AuditLogEntry.objects.filter(subject_id=fam.child.public_id).order_by("index").first()
     ids = {"public_id": fam.child.public_id, "record_id": str(record.pk), "reference": made.reference,

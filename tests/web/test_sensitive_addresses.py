@@ -24,13 +24,13 @@ from hypothesis import strategies as st
 
 from famlink.adapters import pdf
 from famlink.adapters.storage.accounts.models import Account
-from famlink.adapters.storage.accounts.provisioning import create_parent
 from famlink.adapters.storage.family.models import Person
 from famlink.adapters.storage.governance import actors, audit_log
 from famlink.adapters.storage.governance.models import AuditLogEntry
-from famlink.adapters.storage.governance.routes import RouteAccess, declared
 from famlink.adapters.storage.linkage.models import PairLink
-from famlink.adapters.storage.rights import services
+from famlink.services.accounts.provisioning import create_parent
+from famlink.services.rights import requests
+from famlink.web.marks import RouteAccess, declared
 from tests.adapters.storage.governance import builders
 from tests.adapters.storage.linkage.refuge import RefugeFamily, refuge_family
 from tests.web.checking_client import CheckingClient
@@ -151,7 +151,7 @@ def test_no_route_shows_a_refuge_address_to_an_adult_it_does_not_protect(
         dad_user = User.objects.get(username=f"dad-{tag}")
         home_record = next(r for r in fam.records if r not in fam.refuge_records
                            and r.assignments.filter(person=fam.went[0]).exists())
-        made = services.report(actors.actor_for(dad_user), dad_user, fam.went[0], home_record.pk,
+        made = requests.report(actors.actor_for(dad_user), dad_user, fam.went[0], home_record.pk,
                                "request:context", "We lived at home then")
         audit_log.publish()
         entries = [str(i) for i in AuditLogEntry.objects.filter(

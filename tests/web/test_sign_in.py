@@ -171,7 +171,7 @@ def test_wrong_security_codes_lock_out_too(client: CheckingClient, staff: Accoun
 
 
 def test_new_staff_set_up_security_codes_on_first_sign_in(client: CheckingClient, db: None) -> None:
-    from famlink.adapters.storage.accounts.provisioning import create_staff
+    from famlink.services.accounts.provisioning import create_staff
 
     create_staff("newstaff", "practitioner", password=PASSWORD)
     response = post_sign_in(client, "newstaff", PASSWORD)

@@ -43,17 +43,18 @@ def main(report: Path) -> None:
     from django.utils import timezone
 
     from famlink import config
-    from famlink.adapters.storage.governance import audit_log, door
+    from famlink.adapters.storage.governance import audit_log
     from famlink.adapters.storage.governance.actors import staff_actor
     from famlink.adapters.storage.governance.audit_writer import AuditWriter
-    from famlink.adapters.storage.governance.consent import ConsentRequest, change_consent
     from famlink.adapters.storage.sources.models import Source, SourceRecord
     from famlink.core.audit import utc_timestamp
     from famlink.core.consent import ConsentLevel
     from famlink.core.policy import Relation
     from famlink.core.taxonomy import DataCategory, Purpose
+    from famlink.services.governance import door
+    from famlink.services.governance.consent import ConsentRequest, change_consent
     from tests.adapters.storage.governance import builders
-    from tests.adapters.storage.governance.test_door import give_consent
+    from tests.services.governance.test_door import give_consent
 
     call_command("migrate", verbosity=0, interactive=False)
     fam = builders.family("restart")

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from famlink.adapters.storage import backup
 from famlink.adapters.storage.backup import BackupFailed, Manifest, RestorePlan
 from famlink.adapters.storage.family.models import Person
-from famlink.adapters.storage.governance import audit_log, door
+from famlink.adapters.storage.governance import audit_log
 from famlink.adapters.storage.governance.actors import staff_actor
 from famlink.adapters.storage.governance.models import (
     AuditLogEntry,
@@ -31,10 +31,11 @@ from famlink.adapters.storage.sources.models import Source, SourceRecord
 from famlink.core.consent import ConsentLevel
 from famlink.core.errors import InvalidInput
 from famlink.core.taxonomy import DataCategory, Purpose
+from famlink.services.governance import door
 from tests.adapters.storage.governance import builders
 from tests.adapters.storage.governance.concurrency import at_once
 from tests.adapters.storage.governance.test_audit_log import ON_POSTGRES, database_url
-from tests.adapters.storage.governance.test_door import give_consent
+from tests.services.governance.test_door import give_consent
 
 with_a_database = pytest.mark.django_db(transaction=True)  # a restore replaces the database outside any test transaction
 postgres_only = pytest.mark.skipif(not ON_POSTGRES, reason="pg_dump, psql and the server are PostgreSQL's")

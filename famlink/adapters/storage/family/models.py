@@ -71,7 +71,7 @@ class SensitiveAddress(models.Model):
     shown only to people in ``protects`` (who lived there in the period, such
     as the mother and the children she took) whom the policy also lets see the
     item, never to the parent they left. Rebuilt with households at every run;
-    read through ``famlink.adapters.storage.governance.sensitive``.
+    read through ``famlink.services.governance.sensitive``.
     """
 
     key = models.TextField(db_index=True, help_text="Postcode and cleaned address, as linkage compares homes.")

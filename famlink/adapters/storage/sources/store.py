@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
-import os
 from collections.abc import Callable, Iterable, Iterator
 from functools import partial
 from itertools import islice
-from pathlib import Path
 from typing import Any
 
 import orjson
@@ -15,7 +13,6 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from famlink import config
 from famlink.adapters.storage.bulk import delete_rows, insert_rows, rows_with
 from famlink.adapters.storage.family.models import Household, Person
 from famlink.adapters.storage.linkage.models import RecordAssignment
@@ -34,10 +31,7 @@ from famlink.core.ingest.service import (
     Batch,
     ExtractBusy,
     ExtractState,
-    IngestReport,
     PreparedBatch,
-    Progress,
-    ingest,
 )
 from famlink.core.sources.definition import SourceDefinition
 
@@ -312,10 +306,3 @@ def holdings() -> dict[str, int]:
         "households": Household.objects.count(),
     }
 
-
-def ingest_extract(definition_path: Path, file_path: Path, *, batch_size: int | None = None, progress: Progress | None = None) -> IngestReport:
-    """Load a source definition and ingest one extract file with it."""
-    definition = SourceDefinition.load(definition_path)
-    size = batch_size or int(config.get("FAMLINK_INGEST_BATCH", "5000") or 5000)
-    workers = 2 if (os.cpu_count() or 1) > 1 else 1
-    return ingest(definition, file_path, DjangoExtractStore(), batch_size=size, workers=workers, progress=progress)

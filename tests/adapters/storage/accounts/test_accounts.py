@@ -12,14 +12,14 @@ from django.utils import timezone
 from famlink.adapters.storage.accounts import lockout
 from famlink.adapters.storage.accounts.errors import TooManyAttempts
 from famlink.adapters.storage.accounts.models import AccessAttempt, Account
-from famlink.adapters.storage.accounts.provisioning import (
+from famlink.adapters.storage.accounts.second_factor import matching_step
+from famlink.adapters.storage.family.models import Person
+from famlink.core.errors import Conflict, InvalidInput, NotFound
+from famlink.services.accounts.provisioning import (
     create_parent,
     create_staff,
     demo_accounts,
 )
-from famlink.adapters.storage.accounts.second_factor import matching_step
-from famlink.adapters.storage.family.models import Person
-from famlink.core.errors import Conflict, InvalidInput, NotFound
 
 pytestmark = pytest.mark.django_db
 KIND = AccessAttempt.Kind.PASSWORD
@@ -101,11 +101,11 @@ def test_the_accounts_commands() -> None:
 def test_a_staff_account_can_read_through_the_policy_door() -> None:
     from django.contrib.auth import get_user_model
 
-    from famlink.adapters.storage.governance import door
     from famlink.adapters.storage.governance.actors import actor_for
     from famlink.adapters.storage.sources.models import Organisation
     from famlink.core.policy import Role
     from famlink.core.taxonomy import DataCategory, Purpose
+    from famlink.services.governance import door
 
     council = Organisation.objects.create(name="Exampleshire Council", sector="childrens_social_care",
                                           organisation_type="public")

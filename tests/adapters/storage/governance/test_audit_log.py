@@ -14,7 +14,7 @@ import pytest
 from django.conf import settings
 from django.db import connection, transaction
 
-from famlink.adapters.storage.governance import audit_log, audit_proofs, door
+from famlink.adapters.storage.governance import audit_log, audit_proofs
 from famlink.adapters.storage.governance.actors import staff_actor
 from famlink.adapters.storage.governance.models import (
     AuditLogEntry,
@@ -25,9 +25,10 @@ from famlink.core.audit import AuditEntry, AuditEvent, InclusionProof, Verdict, 
 from famlink.core.consent import ConsentLevel
 from famlink.core.errors import NotFound
 from famlink.core.taxonomy import DataCategory, Purpose
+from famlink.services.governance import door
 from tests.adapters.storage.governance import builders
 from tests.adapters.storage.governance.concurrency import at_once
-from tests.adapters.storage.governance.test_door import give_consent
+from tests.services.governance.test_door import give_consent
 
 
 def facts(i: int, subject: str = "P1") -> audit_log.AuditFacts:

@@ -16,7 +16,7 @@ from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
-from famlink.adapters.storage.governance import audit_log, audit_writer, door
+from famlink.adapters.storage.governance import audit_log, audit_writer
 from famlink.adapters.storage.governance.actors import staff_actor
 from famlink.adapters.storage.governance.audit_writer import AuditUnavailable, AuditWriter
 from famlink.adapters.storage.governance.models import (
@@ -29,10 +29,11 @@ from famlink.core.audit import READ_EVENTS, AuditEntry, AuditEvent, utc_timestam
 from famlink.core.consent import ConsentLevel
 from famlink.core.errors import InvalidInput
 from famlink.core.taxonomy import DataCategory, Purpose
+from famlink.services.governance import door
 from tests.adapters.storage.governance import builders
 from tests.adapters.storage.governance.concurrency import at_once
 from tests.adapters.storage.governance.test_audit_log import database_url, facts, postgres_only
-from tests.adapters.storage.governance.test_door import give_consent
+from tests.services.governance.test_door import give_consent
 
 
 def with_a_database(test: Callable[..., None]) -> Callable[..., None]:

@@ -33,11 +33,12 @@ from famlink.adapters.storage.sources.models import (
     RepeatedRow,
     SourceRecord,
 )
-from famlink.adapters.storage.sources.store import DjangoExtractStore, holdings, ingest_extract
+from famlink.adapters.storage.sources.store import DjangoExtractStore, holdings
 from famlink.core.errors import FamlinkError, InvalidInput
 from famlink.core.ingest.pipeline import WorkerStopped
 from famlink.core.ingest.service import ExtractState, PreparedBatch
 from famlink.core.sources.definition import maximum_for
+from famlink.services.sources.ingest import ingest_extract
 from tests.conftest import GP_HEADER, gp_row
 
 pytestmark = pytest.mark.django_db
@@ -408,7 +409,7 @@ def test_an_extract_from_before_contents_were_compared_is_known_by_its_bytes(
 
 def _current() -> list[tuple[str, str]]:
     """(local id, status) of each record linkage, and so a parent, is shown."""
-    from famlink.adapters.storage.linkage.input import current_records
+    from famlink.services.linkage.input import current_records
 
     status = dict(SourceRecord.objects.values_list("pk", "status"))
     return sorted((local_id, status[pk]) for pk, local_id in zip(current_records()["id"], current_records()["local_id"], strict=True))

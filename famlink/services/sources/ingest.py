@@ -1,0 +1,20 @@
+"""Taking in an extract: the source definition, the file, and the store that keeps it."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from famlink import config
+from famlink.adapters.storage.sources.store import DjangoExtractStore
+from famlink.core.ingest.service import IngestReport, Progress, ingest
+from famlink.core.sources.definition import SourceDefinition
+
+
+def ingest_extract(definition_path: Path, file_path: Path, *, batch_size: int | None = None,
+                   progress: Progress | None = None) -> IngestReport:
+    """Load a source definition and ingest one extract file with it."""
+    definition = SourceDefinition.load(definition_path)
+    size = batch_size or int(config.get("FAMLINK_INGEST_BATCH", "5000") or 5000)
+    workers = 2 if (os.cpu_count() or 1) > 1 else 1
+    return ingest(definition, file_path, DjangoExtractStore(), batch_size=size, workers=workers, progress=progress)

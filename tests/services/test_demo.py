@@ -1,0 +1,38 @@
+"""The README's demo: a refuge family, with a sign-in on each side (issue 14)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from django.test import Client
+
+from famlink.adapters.storage.accounts.models import Account
+from famlink.adapters.storage.family.models import Relationship, SensitiveAddress
+from famlink.services.demo import REFUGE_PARENTS, prepare_demo
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
+
+
+def test_the_demo_signs_in_a_refuge_mother_and_the_father_she_left(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("FAMLINK_DATA_DIR", str(tmp_path))
+    summary = prepare_demo(tmp_path / "demo", families=100)
+    assert [a["username"] for a in summary.accounts] == ["parent1", "parent2", *REFUGE_PARENTS, "datateam"]
+    mum, dad = (Account.objects.get(user__username=name) for name in REFUGE_PARENTS)
+    refuge = SensitiveAddress.objects.filter(protects=mum.person).first()
+    assert refuge is not None and not refuge.protects.filter(pk=dad.person.pk).exists()
+    theirs = set(Relationship.objects.filter(from_person=mum.person, kind="parent_of").values_list("to_person", flat=True))
+    child = refuge.protects.filter(pk__in=theirs, relationships_to__from_person=dad.person).first()
+    assert child is not None, "a child who lived there with her, and whose father he is"
+    line = refuge.address.split(",")[0]
+    for account, sees in ((mum, True), (dad, False)):
+        client = Client()
+        client.force_login(account.user)
+        page = client.get("/portal/records/").content.decode()
+        answer = client.get(f"/api/persons/{child.public_id}/records", {"categories": "contact"})
+        assert answer.status_code == 200 and child.display_name in page
+        assert (line in page) is sees and (line in json.dumps(json.loads(answer.content))) is sees
+    assert prepare_demo(tmp_path / "demo", families=100).accounts == summary.accounts  # run again: no change
