@@ -43,6 +43,7 @@ from famlink.adapters.storage.sources.models import Source
 from famlink.core.audit import READ_EVENTS, AuditEvent, Verdict
 from famlink.core.consent import ConsentGrant, ConsentLevel, ConsentState
 from famlink.core.errors import AccessDenied
+from famlink.core.people import is_adult
 from famlink.core.policy import (
     Actor,
     BreakGlass,
@@ -61,7 +62,6 @@ from famlink.core.taxonomy import DataCategory, Purpose, Sector
 
 __all__ = ["Grant", "actor_for", "door_uses", "open"]
 
-ADULT_AGE = 18
 #: Obligations a view showing identifiable records cannot meet: it must refuse instead.
 CANNOT_MEET_BY_DEFAULT = frozenset({ObligationKind.PSEUDONYMISE, ObligationKind.AGGREGATE_ONLY})
 
@@ -97,12 +97,6 @@ class Grant:
         decision = decide(self.actor, self.purpose, subject, categories, self.context)
         self._pending.append(_facts(self.actor, self.purpose, subject, categories, self.action, decision, self.context))
         return decision.allow
-
-
-def _age(born: date | None, today: date) -> int | None:
-    if born is None:
-        return None
-    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 
 def _relation(actor: Actor, person: Person, today: date) -> Relation:
@@ -142,11 +136,10 @@ def _consents(person: Person, organisation: str) -> dict[Purpose, ConsentGrant]:
 def subject_for(actor: Actor, person: Person, now: datetime) -> Subject:
     """The subject as the policy sees it: relation to the actor, opt-outs, consents."""
     today = timezone.localdate(now)
-    age = _age(person.date_of_birth, today)
     opted = set(OptOut.objects.filter(person=person, active=True).values_list("kind", flat=True))
     return Subject(
         person_id=person.public_id,
-        is_adult=age is None or age >= ADULT_AGE,  # unknown age: treated as an adult, the safer side
+        is_adult=is_adult(person.date_of_birth, today),
         relation=_relation(actor, person, today),
         opted_out_of_linkage=OptOutKind.LINKAGE in opted,
         opted_out_of_sharing=OptOutKind.SHARING in opted,

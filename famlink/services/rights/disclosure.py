@@ -35,6 +35,7 @@ from famlink.core.errors import AccessDenied, NotFound
 from famlink.core.policy import Actor, LoggedAccess, LogShowing, Role, access_log_showing
 from famlink.core.registers import load_contractors
 from famlink.core.rights import validate_statement
+from famlink.core.sources.retention import retention_end
 from famlink.core.taxonomy import (
     PURPOSE_LABELS,
     DataCategory,
@@ -239,14 +240,6 @@ def _source_facts(source_ids: set[int], known: dict[int, _SourceFacts]) -> dict[
     return known
 
 
-def _retention_end(record: SourceRecord, retention_years: int) -> date | None:
-    start = record.event_date or record.received_at.date()
-    try:
-        return start.replace(year=start.year + retention_years)
-    except ValueError:  # 29 February
-        return start.replace(year=start.year + retention_years, day=28)
-
-
 def _history(record: SourceRecord) -> list[dict[str, Any]]:
     out, walker = [], record.supersedes
     while walker is not None:
@@ -274,7 +267,8 @@ def _records(grant: door.Grant, person: Person, sources: dict[int, _SourceFacts]
             id=r.pk, organisation=source.organisation, source=source.name, source_title=source.title,
             category=r.category, category_label=CATEGORY_WORDS[category],
             event_date=r.event_date, status=r.status, status_label=STATUS_WORDS.get(status, "") if status else "",
-            note=r.note, received_at=r.received_at, retention_ends=_retention_end(r, source.retention_years),
+            note=r.note, received_at=r.received_at,
+            retention_ends=retention_end(r.event_date, r.received_at.date(), source.retention_years),
             version=r.version, history=_history(r) if r.supersedes_id else [], marks=marks.get(r.pk, [])))
     return out
 
