@@ -60,7 +60,7 @@ from famlink.core.policy import (
 )
 from famlink.core.taxonomy import DataCategory, Purpose, Sector
 
-__all__ = ["Grant", "actor_for", "door_uses", "open"]
+__all__ = ["Grant", "actor_for", "audit_facts", "context_for", "door_uses", "open", "subject_for"]
 
 #: Obligations a view showing identifiable records cannot meet: it must refuse instead.
 CANNOT_MEET_BY_DEFAULT = frozenset({ObligationKind.PSEUDONYMISE, ObligationKind.AGGREGATE_ONLY})
@@ -95,7 +95,7 @@ class Grant:
         """Ask the door about one safeguarding-sensitive item; the answer is logged either way."""
         subject = replace(self.subject, safeguarding_sensitive=True, sensitive_protects=frozenset(protects))
         decision = decide(self.actor, self.purpose, subject, categories, self.context)
-        self._pending.append(_facts(self.actor, self.purpose, subject, categories, self.action, decision, self.context))
+        self._pending.append(audit_facts(self.actor, self.purpose, subject, categories, self.action, decision, self.context))
         return decision.allow
 
 
@@ -187,7 +187,7 @@ def context_for(
                    break_glass=_break_glass(break_glass), withholding=_withholding(person, now))
 
 
-def _facts(
+def audit_facts(
     actor: Actor, purpose: Purpose, subject: Subject, categories: Iterable[DataCategory],
     action: AuditEvent, decision: Decision, context: Context, extra: tuple[str, ...] = (),
 ) -> audit_log.AuditFacts:
@@ -232,7 +232,7 @@ def open(
         context = context_for(person, sources, now, break_glass)
         decision = decide(actor, purpose, subject, categories, context)
         unmet = tuple(f"obligation_cannot_be_met:{o.kind.value}" for o in decision.obligations if o.kind in cannot_meet)
-        facts = _facts(actor, purpose, subject, categories, action, decision, context, unmet if decision.allow else ())
+        facts = audit_facts(actor, purpose, subject, categories, action, decision, context, unmet if decision.allow else ())
         if decision.allow and not unmet:
             grant = Grant(actor, purpose, subject, context, decision, action)
             yield grant  # the caller's read happens here, inside this transaction

@@ -32,7 +32,14 @@ from famlink.adapters.storage.registers.store import object_to_notice
 from famlink.adapters.storage.sources.models import Source, SourceRecord
 from famlink.core.audit import AuditEvent
 from famlink.core.errors import AccessDenied, NotFound
-from famlink.core.policy import Actor, LoggedAccess, LogShowing, Role, access_log_showing
+from famlink.core.policy import (
+    Actor,
+    LoggedAccess,
+    LogShowing,
+    Role,
+    access_log_reason_shown,
+    access_log_showing,
+)
 from famlink.core.registers import load_contractors
 from famlink.core.rights import validate_statement
 from famlink.core.sources.retention import retention_end
@@ -326,15 +333,16 @@ def _access_log(actor: Actor, people: dict[str, str], now: datetime) -> list[Acc
     out: list[AccessView] = []
     for row in rows.iterator(chunk_size=ACCESS_LOG_LIMIT):
         purpose = Purpose(row.purpose) if row.purpose else None
-        showing = access_log_showing(actor, LoggedAccess(
+        facts = json.loads(bytes(row.entry_bytes))
+        entry = LoggedAccess(
             actor_id=row.actor_id, actor_role=Role(row.actor_role), allowed=row.decision == "allow",
-            purpose=purpose, actor_in_family=row.actor_id in family, withheld=row.subject_id in withheld))
+            purpose=purpose, actor_in_family=row.actor_id in family, withheld=row.subject_id in withheld,
+            break_glass=bool(facts.get("justification")))
+        showing = access_log_showing(actor, entry)
         if showing is LogShowing.NOT_SHOWN:
             continue
         full = showing is LogShowing.IN_FULL
-        justification = ""
-        if full and purpose is Purpose.SAFEGUARDING_CHILD_PROTECTION:
-            justification = json.loads(bytes(row.entry_bytes)).get("justification", "")
+        justification = facts.get("justification", "") if full and access_log_reason_shown(entry) else ""
         out.append(AccessView(
             index=row.index, when=row.occurred_at, who=row.actor_id if full else "",
             role=row.actor_role.replace("_", " ") if full else "", organisation=row.organisation if full else "",
