@@ -3,22 +3,41 @@
 New personal-data routes are picked up from ``famlink.urls`` automatically.
 The one legitimate cross-family read, a DPO fulfilling a subject access
 request, is asserted to be allowed and logged rather than skipped.
+
+Two more doors of the same policy are walked here: linkage input (an
+opted-out child under every kind of break-glass, valid or not) and a
+parent's access log (whose entries they see, and what a safeguarding lead's
+withholding hides).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
 import pytest
 from django.contrib.auth.models import AnonymousUser, User
 from django.test import Client
+from django.utils import timezone
 
-from famlink.adapters.storage.governance import actors
-from famlink.adapters.storage.governance.models import AuditLogEntry
+from famlink.adapters.storage.family.models import Person
+from famlink.adapters.storage.governance import actors, audit_log
+from famlink.adapters.storage.governance.models import (
+    AuditLogEntry,
+    BreakGlassAuthorisation,
+    BreakGlassOutcome,
+    NotificationWithholding,
+    StaffActor,
+)
+from famlink.adapters.storage.linkage.models import RecordAssignment
 from famlink.core.consent import ConsentLevel
-from famlink.core.policy import Role
+from famlink.core.policy import Actor, ReasonCode, Role
 from famlink.core.taxonomy import Purpose
 from famlink.services.accounts.provisioning import create_parent
+from famlink.services.governance.consent import set_opt_out
+from famlink.services.governance.safeguarding import authorise_break_glass, withhold_notification
+from famlink.services.linkage.gate import LinkageGate
 from famlink.services.rights import requests
 from famlink.web.marks import RouteAccess, declared
 from tests.adapters.storage.governance import builders
@@ -133,3 +152,155 @@ def test_the_portal_shows_a_parent_their_family_and_nothing_of_the_other_adult(w
     assert "sensitive note Alpha" not in body  # protects the child: not shown to a household member
     assert not [s for s in world["b"].secrets if s in body]
     assert a.father.public_id not in body
+
+
+# --- linkage input: an opted-out child, and every kind of break-glass ---------------------------
+
+JUSTIFIED = "Section 47 enquiry opened; records needed to identify the child."
+R = ReasonCode
+
+
+def _stored_glass(subject: Person, practitioner: StaffActor, authoriser: StaffActor, justification: str,
+                  at: datetime) -> BreakGlassAuthorisation:
+    """A break-glass as it might sit in the database without the service's checks (an import, an old version)."""
+    return BreakGlassAuthorisation.objects.create(
+        subject=subject, practitioner=practitioner, authoriser=authoriser, justification=justification,
+        authoriser_valid_until=at + timedelta(days=9), granted_at=at, expires_at=at + timedelta(hours=72),
+        review_due=(at + timedelta(days=14)).date())
+
+
+def _valid(w: dict, at: datetime) -> timedelta:  # type: ignore[type-arg]
+    authorise_break_glass(w["a"].child, w["prac"], w["lead"], JUSTIFIED, at=at)
+    return timedelta(minutes=1)
+
+
+def _authority_ran_out(w: dict, at: datetime) -> timedelta:  # type: ignore[type-arg]
+    short_lived = builders.staff(Role.SAFEGUARDING_LEAD, lead=True, authoriser_until=at + timedelta(hours=1))
+    authorise_break_glass(w["a"].child, w["prac"], short_lived, JUSTIFIED, at=at)
+    return timedelta(hours=2)  # the break-glass still runs; the authority behind it does not
+
+
+def _too_short(w: dict, at: datetime) -> timedelta:  # type: ignore[type-arg]
+    _stored_glass(w["a"].child, w["prac"], w["lead"], "urgent", at)
+    return timedelta(minutes=1)
+
+
+def _own_authoriser(w: dict, at: datetime) -> timedelta:  # type: ignore[type-arg]
+    # the practitioner again, under a second account told apart only by a stray space
+    self_ = builders.staff(Role.SAFEGUARDING_LEAD, name=" prac", lead=True, authoriser_until=at + timedelta(days=9))
+    _stored_glass(w["a"].child, w["prac"], self_, JUSTIFIED, at)
+    return timedelta(minutes=1)
+
+
+def _not_upheld(w: dict, at: datetime) -> timedelta:  # type: ignore[type-arg]
+    glass = authorise_break_glass(w["a"].child, w["prac"], w["lead"], JUSTIFIED, at=at)
+    BreakGlassAuthorisation.objects.filter(pk=glass.pk).update(outcome=BreakGlassOutcome.NOT_UPHELD)
+    return timedelta(minutes=1)
+
+
+def _run_out(w: dict, at: datetime) -> timedelta:  # type: ignore[type-arg]
+    authorise_break_glass(w["a"].child, w["prac"], w["lead"], JUSTIFIED, at=at)
+    return timedelta(hours=73)
+
+
+def _someone_elses(w: dict, at: datetime) -> timedelta:  # type: ignore[type-arg]
+    authorise_break_glass(w["a"].mother, w["prac"], w["lead"], JUSTIFIED, at=at)
+    return timedelta(minutes=1)
+
+
+def _none(w: dict, at: datetime) -> timedelta:  # type: ignore[type-arg]
+    return timedelta(minutes=1)
+
+
+#: (variant, how it is set up, is the child linked, a reason the audit entry must give)
+LINKAGE_CASES: list[tuple[str, Callable[[dict, datetime], timedelta], bool, ReasonCode]] = [  # type: ignore[type-arg]
+    ("no break-glass", _none, False, R.BREAK_GLASS_REQUIRED),
+    ("valid break-glass", _valid, True, R.BREAK_GLASS_ACCEPTED),
+    ("authoriser's authority ran out", _authority_ran_out, False, R.BREAK_GLASS_AUTHORITY_EXPIRED),
+    ("justification too short", _too_short, False, R.BREAK_GLASS_JUSTIFICATION_TOO_SHORT),
+    ("practitioner as their own authoriser", _own_authoriser, False, R.BREAK_GLASS_SAME_PERSON),
+    ("found unjustified on review", _not_upheld, False, R.BREAK_GLASS_REQUIRED),
+    ("break-glass run out", _run_out, False, R.BREAK_GLASS_REQUIRED),
+    ("break-glass names someone else", _someone_elses, False, R.BREAK_GLASS_REQUIRED),
+]
+
+
+def _records_of(*people: Person) -> dict[str | None, list[int]]:
+    return {p.public_id: list(RecordAssignment.objects.filter(person=p).values_list("record_id", flat=True))
+            for p in people}
+
+
+@pytest.mark.parametrize(("variant", "setup", "linked", "reason"), LINKAGE_CASES, ids=[c[0] for c in LINKAGE_CASES])
+def test_linkage_input_for_an_opted_out_child(
+    world: dict, variant: str, setup: Callable[[dict, datetime], timedelta], linked: bool,  # type: ignore[type-arg]
+    reason: ReasonCode,
+) -> None:
+    a = world["a"]
+    w = {"a": a, "prac": StaffActor.objects.get(user=world["users"]["practitioner"]),
+         "lead": StaffActor.objects.get(user=world["users"]["safeguarding_lead"])}
+    set_opt_out(a.child, "linkage", True, recorded_by=Actor(id="dt", role=Role.DATA_TEAM))
+    at = timezone.now()
+    later = setup(w, at)
+    records = _records_of(a.mother, a.father, a.child)
+    found = LinkageGate(now=at + later).excluded(records)
+    assert not set(records[a.mother.public_id]) & found.record_ids  # not opted out: always linked
+    assert (not set(records[a.child.public_id]) & found.record_ids) is linked, variant
+    assert (a.child.public_id in found.exempted) is linked
+    entry = AuditLogEntry.objects.filter(action="linkage:run", subject_id=a.child.public_id).get()
+    logged = json.loads(bytes(entry.entry_bytes))
+    assert entry.decision == ("allow" if linked else "deny")
+    assert R.OPTED_OUT_OF_LINKAGE in logged["reasons"] and reason in logged["reasons"], logged["reasons"]
+    assert not AuditLogEntry.objects.filter(action="linkage:run", subject_id=a.mother.public_id).exists()
+
+
+# --- a parent's access log: whose entries, and what a withholding hides ----------------------------
+
+def test_access_log_shows_staff_and_systems_hides_family_and_withheld_child_protection(
+    world: dict,  # type: ignore[type-arg]
+) -> None:
+    a, users = world["a"], world["users"]
+    prac = StaffActor.objects.get(user=users["practitioner"])
+    lead = StaffActor.objects.get(user=users["safeguarding_lead"])
+    api = f"/api/persons/{a.child.public_id}/records"
+    # staff looking after the child: the practitioner answers for it, by name
+    assert client_for(users["practitioner"]).get(api, {"purpose": Purpose.DIRECT_SERVICE_DELIVERY.value}).status_code == 200
+    # another family's parent trying the child's records: refused, shown without a name
+    assert client_for(world["users"]["parent"]).get(f"/api/persons/{world['b'].child.public_id}/records").status_code == 403
+    assert client_for(User.objects.get(username="parent-bravo")).get(api).status_code == 403
+    # the children's father, with his own account: his visits are his business
+    create_parent("father-alpha", a.father, password="not-a-real-password-1")
+    assert client_for(User.objects.get(username="father-alpha")).get(api).status_code == 200
+    # both opted out of linkage; the child's opt-out overridden for child protection, and the parent not told yet
+    data_team = Actor(id="dt", role=Role.DATA_TEAM)
+    set_opt_out(a.mother, "linkage", True, recorded_by=data_team)
+    set_opt_out(a.child, "linkage", True, recorded_by=data_team)
+    at = timezone.now()
+    authorise_break_glass(a.child, prac, lead, JUSTIFIED, at=at)
+    withheld = withhold_notification(a.child, lead, "Telling the parents now would put the child at risk.",
+                                     at + timedelta(days=14), at=at)
+    LinkageGate(now=at + timedelta(minutes=1)).excluded(_records_of(a.mother, a.child))
+    audit_log.publish()
+
+    def seen() -> list[dict]:  # type: ignore[type-arg]
+        return json.loads(client_for(users["parent"]).get("/portal/download/family.json").content)["access_log"]
+
+    def by(who: str) -> list[dict]:  # type: ignore[type-arg]
+        return [e for e in seen() if e["who"] == who]
+
+    shown = seen()
+    assert {e["who"] for e in shown} >= {"prac", "famlink-linkage"}
+    assert not {"parent-alpha", "father-alpha", "parent-bravo", "lead"} & {e["who"] for e in shown}
+    assert [e for e in shown if not e["who"]] and all(not e["allowed"] for e in shown if not e["who"])
+    assert all(e["purpose"] != Purpose.SAFEGUARDING_CHILD_PROTECTION.value for e in shown)  # withheld
+    linkage = by("famlink-linkage")
+    mothers = a.mother.display_name
+    assert [(e["about"], e["allowed"]) for e in linkage] == [(mothers, False)]  # her opt-out honoured: no secret
+    assert JUSTIFIED not in json.dumps(shown)
+
+    NotificationWithholding.objects.filter(pk=withheld.pk).update(until=timezone.now() - timedelta(seconds=1))
+    told = seen()
+    linkage = by("famlink-linkage")
+    assert sorted((e["about"], e["allowed"]) for e in linkage) == sorted(
+        [(mothers, False), (a.child.display_name, True)])  # now the parent learns the override let the child in
+    looks = {e["who"]: e["justification"] for e in told if e["purpose"] == Purpose.SAFEGUARDING_CHILD_PROTECTION.value}
+    assert looks == {"prac": JUSTIFIED, "lead": "Telling the parents now would put the child at risk."}

@@ -1,6 +1,12 @@
 """Consent: what people have agreed to, how that changes, and their receipts."""
 
-from famlink.core.consent.change import ADULT_AGE, ConsentAction, ConsentChange, apply_change
+from famlink.core.consent.change import (
+    ConsentAction,
+    ConsentChange,
+    actions_offered,
+    apply_change,
+    decides_alone,
+)
 from famlink.core.consent.receipt import (
     Controller,
     Recipient,
@@ -19,7 +25,6 @@ from famlink.core.consent.states import (
 
 __all__ = [
     "ACTIVE_STATES",
-    "ADULT_AGE",
     "DEFAULT_VALIDITY",
     "MAX_VALIDITY",
     "SELF_CONSENT_AGE",
@@ -30,7 +35,9 @@ __all__ = [
     "ConsentState",
     "Controller",
     "Recipient",
+    "actions_offered",
     "apply_change",
     "consent_receipt",
+    "decides_alone",
     "receipt_schema",
 ]

@@ -23,10 +23,9 @@ from famlink.core.consent.states import (
     ConsentState,
 )
 from famlink.core.errors import InvalidInput
+from famlink.core.people import ADULT_AGE
 from famlink.core.policy.roles import Relation
 from famlink.core.taxonomy import Purpose
-
-ADULT_AGE = 18
 
 _E = TypeVar("_E", bound=StrEnum)
 
@@ -136,11 +135,15 @@ def _member(kind: type[_E], value: object, where: str) -> _E:
         ) from None
 
 
+def decides_alone(age: int, gillick_competent: bool = False) -> bool:
+    """Young people decide for themselves from 16 (or earlier if Gillick competent); a parent then only looks."""
+    return age >= SELF_CONSENT_AGE or gillick_competent
+
+
 def _check_who_decides(relation: Relation, age: int, gillick_competent: bool) -> None:
-    """Young people decide for themselves from 16 (or earlier if Gillick competent)."""
-    decides_alone = age >= SELF_CONSENT_AGE or gillick_competent
+    alone = decides_alone(age, gillick_competent)
     if relation is Relation.OWN:
-        if not decides_alone:
+        if not alone:
             raise InvalidInput(
                 f"a child aged {age} cannot record consent alone unless assessed as Gillick "
                 "competent; a parent with parental responsibility decides",
@@ -152,7 +155,7 @@ def _check_who_decides(relation: Relation, age: int, gillick_competent: bool) ->
                 "parental responsibility ends at 18; adults decide for themselves",
                 where="decided_by",
             )
-        if decides_alone:
+        if alone:
             raise InvalidInput(
                 f"a young person aged {age} decides about their own consent"
                 + (" (assessed Gillick competent)" if age < SELF_CONSENT_AGE else ""),
@@ -163,6 +166,27 @@ def _check_who_decides(relation: Relation, age: int, gillick_competent: bool) ->
             "only the person themselves, or a parent for their own child, can decide about consent",
             where="decided_by",
         )
+
+
+#: What a person is offered to do about one consent, by how it stands now (None: never asked), in order.
+_OFFERED: dict[ConsentState | None, tuple[ConsentAction, ...]] = {
+    None: (ConsentAction.GIVE, ConsentAction.REFUSE),
+    ConsentState.GIVEN: (ConsentAction.RENEW, ConsentAction.GIVE, ConsentAction.WITHDRAW),
+    ConsentState.RENEWED: (ConsentAction.RENEW, ConsentAction.GIVE, ConsentAction.WITHDRAW),
+    ConsentState.EXPIRED: (ConsentAction.RENEW, ConsentAction.GIVE, ConsentAction.WITHDRAW),
+    ConsentState.REFUSED: (ConsentAction.GIVE,),
+    ConsentState.WITHDRAWN: (ConsentAction.GIVE, ConsentAction.REFUSE),
+}
+
+
+def actions_offered(state: ConsentState | None) -> tuple[ConsentAction, ...]:
+    """The changes to offer someone whose consent stands at ``state``, in the order to show them.
+
+    Each is one ``apply_change`` accepts from that state (giving again while
+    a yes stands changes its level). Offering is not deciding: the change is
+    still checked when it arrives.
+    """
+    return _OFFERED[state]
 
 
 def apply_change(current: ConsentGrant | None, change: ConsentChange) -> ConsentGrant:

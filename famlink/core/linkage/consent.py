@@ -1,10 +1,11 @@
-"""The one gate on linkage input: opted-out people's records stay out.
+"""The one gate on linkage input: the records of people the policy leaves out stay out.
 
 Policy brief recommendation 4: a right to opt out of sharing, except where the
 information is clearly relevant to child protection. Linkage asks one
 question of one object before it reads a single record: which records must be
-left out? The governance work replaces the simple implementation here with the
-real policy engine behind the same ``LinkageInputFilter`` protocol.
+left out? Who is left out is decided by the policy (core ``decide()``, asked
+by the governance service's ``LinkageGate``), never here: this module only
+names the question and turns people left out into their records.
 
 Records are grouped by the person they were last assigned to, since before a
 run that is the only way to know whose a record is. Records never linked yet
@@ -39,28 +40,18 @@ class LinkageInputFilter(Protocol):
         ...
 
 
-class OptOutFilter:
-    """Leaves out the records of people who opted out, unless exempted.
+def records_left_out(record_ids_by_person: Mapping[str | None, Collection[int]],
+                     left_out: Mapping[str, str], let_in: Mapping[str, str] | None = None) -> Exclusions:
+    """The records of the people decided to be left out (``left_out``: person id -> why).
 
-    ``opted_out`` and ``child_protection_exempt`` are person ids; the
-    exemption must be recorded (a reason string), never implied.
+    ``let_in``: people who opted out but were let in, and why; reported, not
+    acted on. People not in this run are ignored.
     """
-
-    def __init__(self, opted_out: Collection[str] = (),
-                 child_protection_exempt: Mapping[str, str] | None = None) -> None:
-        self.opted_out = frozenset(opted_out)
-        self.exempt = dict(child_protection_exempt or {})
-
-    def excluded(self, record_ids_by_person: Mapping[str | None, Collection[int]]) -> Exclusions:
-        out: set[int] = set()
-        reasons: dict[str, str] = {}
-        exempted: dict[str, str] = {}
-        for person, record_ids in record_ids_by_person.items():
-            if person is None or person not in self.opted_out:
-                continue
-            if person in self.exempt:
-                exempted[person] = f"opted out, but child-protection exemption: {self.exempt[person]}"
-                continue
-            out.update(record_ids)
-            reasons[person] = "opted out of linkage"
-        return Exclusions(frozenset(out), reasons, exempted)
+    out: set[int] = set()
+    for person in left_out:
+        out.update(record_ids_by_person.get(person, ()))
+    return Exclusions(
+        frozenset(out),
+        {p: why for p, why in left_out.items() if p in record_ids_by_person},
+        {p: why for p, why in (let_in or {}).items() if p in record_ids_by_person},
+    )

@@ -22,6 +22,7 @@ from famlink.core.policy.rules import (
     MIN_JUSTIFICATION_CHARS,
     PURPOSE_RULES,
     PurposeRule,
+    access_log_reason_shown,
     access_log_showing,
     decide,
 )
@@ -46,6 +47,7 @@ __all__ = [
     "Relation",
     "Role",
     "Subject",
+    "access_log_reason_shown",
     "access_log_showing",
     "decide",
 ]

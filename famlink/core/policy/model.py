@@ -102,7 +102,10 @@ class LoggedAccess:
     ``actor_in_family``: the actor is one of the family, or tied to them (the
     children's other parent, a partner, a child with their own account).
     ``withheld``: a safeguarding lead is, for now, withholding notification
-    about the entry's subject.
+    about the entry's subject. ``break_glass``: a child-protection
+    break-glass was put to the policy for this entry, accepted or not and
+    whatever the purpose (the entry carries its justification): a linkage
+    run deciding an opted-out child under one is such an entry.
     """
 
     actor_id: str
@@ -111,6 +114,7 @@ class LoggedAccess:
     purpose: Purpose | None = None
     actor_in_family: bool = False
     withheld: bool = False
+    break_glass: bool = False
 
 
 class LogShowing(StrEnum):

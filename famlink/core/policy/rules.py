@@ -52,6 +52,8 @@ class PurposeRule:
     opt-out of linkage refuses it even within one service.
     ``opt_outs_apply``: False only where the use serves the person's own
     rights (a subject access request is not sharing).
+    ``break_glass``: child protection may override what the person said
+    (consent, opt-outs) for this purpose, by an authorised break-glass.
     """
 
     roles: frozenset[Role]
@@ -62,6 +64,7 @@ class PurposeRule:
     needs_linked_data: bool = False
     within_service_only: bool = False
     opt_outs_apply: bool = True
+    break_glass: bool = False
     obligations: tuple[ObligationKind, ...] = ()
 
 
@@ -88,6 +91,7 @@ PURPOSE_RULES: dict[Purpose, PurposeRule] = {
         lawful_basis=LawfulBasis.LEGAL_OBLIGATION,
         consent_needed=True,  # may be overridden only by break-glass
         sensitive_allowed=True,
+        break_glass=True,
         obligations=(_O.SHOW_DISPUTES,),
     ),
     Purpose.SERVICE_PLANNING: PurposeRule(
@@ -136,6 +140,9 @@ PURPOSE_RULES: dict[Purpose, PurposeRule] = {
         lawful_basis=LawfulBasis.CONSENT,
         consent_needed=True,
         needs_linked_data=True,
+        # an opted-out person's records may be linked when clearly relevant to
+        # child protection (policy brief recommendation 4)
+        break_glass=True,
     ),
 }
 
@@ -220,17 +227,27 @@ def access_log_showing(viewer: Actor, entry: LoggedAccess) -> LogShowing:
     (they are that parent's business, and in a refuge they would say where
     the mother is and when), and someone outside the family who was refused
     is shown as a request we refused, never who made it. A child-protection
-    entry is left out while a safeguarding lead withholds notification.
+    entry, or any entry a break-glass was put forward for, is left out while
+    a safeguarding lead withholds notification.
     """
     if entry.actor_id == viewer.id:
         return LogShowing.NOT_SHOWN
-    if entry.withheld and entry.purpose is Purpose.SAFEGUARDING_CHILD_PROTECTION:
+    if entry.withheld and (entry.purpose is Purpose.SAFEGUARDING_CHILD_PROTECTION or entry.break_glass):
         return LogShowing.NOT_SHOWN
     if entry.actor_role not in _PEOPLE:
         return LogShowing.IN_FULL
     if entry.allowed or entry.actor_in_family:
         return LogShowing.NOT_SHOWN
     return LogShowing.REFUSAL_ONLY
+
+
+def access_log_reason_shown(entry: LoggedAccess) -> bool:
+    """Whether an entry shown in full also shows its written justification.
+
+    A child-protection look carries the reason the practitioner wrote: the
+    parent is told why, not just that someone looked.
+    """
+    return entry.purpose is Purpose.SAFEGUARDING_CHILD_PROTECTION
 
 
 def _needed_level(actor: Actor, context: Context) -> ConsentLevel:
@@ -264,7 +281,7 @@ def _decide_for_staff(
     if subject.safeguarding_sensitive and not rule.sensitive_allowed:
         codes.append(ReasonCode.SAFEGUARDING_SENSITIVE)
     if codes:  # break-glass overrides consent and opt-outs, never these
-        if context.break_glass is not None and purpose is not Purpose.SAFEGUARDING_CHILD_PROTECTION:
+        if context.break_glass is not None and not rule.break_glass:
             codes.append(ReasonCode.BREAK_GLASS_ONLY_FOR_CHILD_PROTECTION)
         return _deny(codes)
 
@@ -277,7 +294,7 @@ def _decide_for_staff(
             ReasonCode.CONSENT_SUFFICIENT if rule.consent_needed else ReasonCode.NO_CONSENT_NEEDED
         )
         return Decision(True, (basis,), _obligations(*obligations))
-    if purpose is not Purpose.SAFEGUARDING_CHILD_PROTECTION:
+    if not rule.break_glass:
         if context.break_glass is not None:
             blockers.append(ReasonCode.BREAK_GLASS_ONLY_FOR_CHILD_PROTECTION)
         return _deny(blockers)
@@ -323,7 +340,8 @@ def _break_glass(
     if glass is None:
         return _deny([*blockers, ReasonCode.BREAK_GLASS_REQUIRED])
     problems: list[ReasonCode] = []
-    if glass.practitioner_id != actor.id:
+    # a system (linkage) applies the break-glass a practitioner recorded; a person may use only their own
+    if glass.practitioner_id != actor.id and actor.role is not Role.SYSTEM:
         problems.append(ReasonCode.BREAK_GLASS_NOT_YOURS)
     justification = glass.justification.strip()
     if not justification:

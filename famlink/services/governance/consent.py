@@ -39,6 +39,7 @@ from famlink.core.consent import (
     consent_receipt,
 )
 from famlink.core.errors import InvalidInput, NotFound
+from famlink.core.people import age_on
 from famlink.core.policy import PURPOSE_RULES, Actor, Relation, Role
 from famlink.core.taxonomy import OrganisationType, Purpose
 
@@ -75,15 +76,6 @@ def _grant(row: Consent | None) -> ConsentGrant | None:
     )
 
 
-def _age(person: Person, at: datetime, given: int | None) -> int:
-    if person.date_of_birth is None:
-        if given is None:
-            raise InvalidInput("this person's date of birth is not known, so give their age", where="subject_age")
-        return given
-    born, today = person.date_of_birth, timezone.localdate(at)
-    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
-
-
 def _recipients(purpose: Purpose) -> list[Recipient]:
     names = {
         (s.organisation.name, s.organisation.organisation_type)
@@ -114,10 +106,15 @@ def change_consent(request: ConsentRequest, *, at: datetime | None = None) -> Co
     at = at or timezone.now()
     with transaction.atomic():
         person = Person.objects.select_for_update().get(pk=request.person.pk)
+        age = age_on(person.date_of_birth, timezone.localdate(at))  # what the record says wins over a given age
+        if age is None:
+            if request.subject_age is None:
+                raise InvalidInput("this person's date of birth is not known, so give their age", where="subject_age")
+            age = request.subject_age
         change = ConsentChange(
             subject_id=person.public_id, purpose=request.purpose, action=request.action,
             decided_by_id=request.decided_by_id, decided_by=request.decided_by,
-            subject_age=_age(person, at, request.subject_age), at=at, level=request.level,
+            subject_age=age, at=at, level=request.level,
             valid_until=request.valid_until, gillick_competent=request.gillick_competent,
         ).checked()
         purpose = Purpose(change.purpose)

@@ -43,6 +43,7 @@ from famlink.adapters.storage.sources.models import Source
 from famlink.core.audit import READ_EVENTS, AuditEvent, Verdict
 from famlink.core.consent import ConsentGrant, ConsentLevel, ConsentState
 from famlink.core.errors import AccessDenied
+from famlink.core.people import is_adult
 from famlink.core.policy import (
     Actor,
     BreakGlass,
@@ -59,9 +60,8 @@ from famlink.core.policy import (
 )
 from famlink.core.taxonomy import DataCategory, Purpose, Sector
 
-__all__ = ["Grant", "actor_for", "door_uses", "open"]
+__all__ = ["Grant", "actor_for", "audit_facts", "context_for", "door_uses", "open", "subject_for"]
 
-ADULT_AGE = 18
 #: Obligations a view showing identifiable records cannot meet: it must refuse instead.
 CANNOT_MEET_BY_DEFAULT = frozenset({ObligationKind.PSEUDONYMISE, ObligationKind.AGGREGATE_ONLY})
 
@@ -95,14 +95,8 @@ class Grant:
         """Ask the door about one safeguarding-sensitive item; the answer is logged either way."""
         subject = replace(self.subject, safeguarding_sensitive=True, sensitive_protects=frozenset(protects))
         decision = decide(self.actor, self.purpose, subject, categories, self.context)
-        self._pending.append(_facts(self.actor, self.purpose, subject, categories, self.action, decision, self.context))
+        self._pending.append(audit_facts(self.actor, self.purpose, subject, categories, self.action, decision, self.context))
         return decision.allow
-
-
-def _age(born: date | None, today: date) -> int | None:
-    if born is None:
-        return None
-    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 
 def _relation(actor: Actor, person: Person, today: date) -> Relation:
@@ -142,11 +136,10 @@ def _consents(person: Person, organisation: str) -> dict[Purpose, ConsentGrant]:
 def subject_for(actor: Actor, person: Person, now: datetime) -> Subject:
     """The subject as the policy sees it: relation to the actor, opt-outs, consents."""
     today = timezone.localdate(now)
-    age = _age(person.date_of_birth, today)
     opted = set(OptOut.objects.filter(person=person, active=True).values_list("kind", flat=True))
     return Subject(
         person_id=person.public_id,
-        is_adult=age is None or age >= ADULT_AGE,  # unknown age: treated as an adult, the safer side
+        is_adult=is_adult(person.date_of_birth, today),
         relation=_relation(actor, person, today),
         opted_out_of_linkage=OptOutKind.LINKAGE in opted,
         opted_out_of_sharing=OptOutKind.SHARING in opted,
@@ -194,7 +187,7 @@ def context_for(
                    break_glass=_break_glass(break_glass), withholding=_withholding(person, now))
 
 
-def _facts(
+def audit_facts(
     actor: Actor, purpose: Purpose, subject: Subject, categories: Iterable[DataCategory],
     action: AuditEvent, decision: Decision, context: Context, extra: tuple[str, ...] = (),
 ) -> audit_log.AuditFacts:
@@ -239,7 +232,7 @@ def open(
         context = context_for(person, sources, now, break_glass)
         decision = decide(actor, purpose, subject, categories, context)
         unmet = tuple(f"obligation_cannot_be_met:{o.kind.value}" for o in decision.obligations if o.kind in cannot_meet)
-        facts = _facts(actor, purpose, subject, categories, action, decision, context, unmet if decision.allow else ())
+        facts = audit_facts(actor, purpose, subject, categories, action, decision, context, unmet if decision.allow else ())
         if decision.allow and not unmet:
             grant = Grant(actor, purpose, subject, context, decision, action)
             yield grant  # the caller's read happens here, inside this transaction

@@ -7,12 +7,12 @@ it) from extracts whose load completed. Everything linkage reads passes
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection
 
 import pandas as pd
 
 from famlink.adapters.storage.sources.models import Extract, SourceRecord
-from famlink.core.linkage.consent import LinkageInputFilter, OptOutFilter
+from famlink.core.linkage.consent import LinkageInputFilter
 
 FIELDS = ("id", "source__name", "local_id", "person_ref", "first_name", "middle_names", "surname",
           "full_name", "date_of_birth", "sex", "address", "postcode", "nhs_number", "upn",
@@ -22,16 +22,14 @@ IDENTITY = ("source", "first_name", "middle_names", "surname", "full_name", "dat
             "sex", "address", "postcode", "nhs_number", "upn")
 
 
-def linkage_filter(opted_out: Collection[str] = (),
-                   child_protection_exempt: Mapping[str, str] | None = None) -> LinkageInputFilter:
+def linkage_filter() -> LinkageInputFilter:
     """The filter every linkage run uses: the governance policy's ``LinkageGate``.
 
     It reads recorded opt-outs of linkage and child-protection break-glass
-    exemptions and logs each decision. Explicit ``opted_out`` ids (tests,
-    ``famlink link --opted-out``) still give the plain ``OptOutFilter``.
+    records, puts each opted-out person to the policy's ``decide()`` and logs
+    each decision. There is no other way to say who is left out: record the
+    opt-out (``famlink optout PERSON --linkage``, or the parent portal).
     """
-    if opted_out or child_protection_exempt:
-        return OptOutFilter(opted_out, child_protection_exempt)
     from famlink.services.linkage.gate import LinkageGate
 
     return LinkageGate()

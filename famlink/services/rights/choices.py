@@ -21,14 +21,16 @@ from famlink.adapters.storage.family.models import Person
 from famlink.adapters.storage.governance.models import ConsentEvent, OptOutEvent, OptOutKind
 from famlink.core.audit import AuditEvent
 from famlink.core.consent import (
-    ADULT_AGE,
     SELF_CONSENT_AGE,
     ConsentAction,
     ConsentLevel,
     ConsentState,
+    actions_offered,
+    decides_alone,
     receipt_schema,
 )
 from famlink.core.errors import InvalidInput, NotFound
+from famlink.core.people import ADULT_AGE, age_on
 from famlink.core.policy import PURPOSE_RULES, Actor, Relation
 from famlink.core.taxonomy import DataCategory, Purpose
 from famlink.services.governance import door
@@ -45,8 +47,6 @@ CONSENT_PURPOSES: tuple[Purpose, ...] = tuple(p for p in Purpose if PURPOSE_RULE
 GIVE_LEVELS: tuple[ConsentLevel, ...] = (ConsentLevel.WITHIN_SERVICE, ConsentLevel.ACROSS_SERVICES)
 CONSENT = frozenset({Part.CONSENT})
 
-_ACTIVE = {ConsentState.GIVEN, ConsentState.RENEWED}
-
 
 @dataclass(frozen=True)
 class PurposeChoice:
@@ -62,13 +62,7 @@ class PurposeChoice:
     @property
     def actions(self) -> tuple[ConsentAction, ...]:
         """What a parent is offered from here (the core still decides)."""
-        if self.state in _ACTIVE:
-            return (ConsentAction.RENEW, ConsentAction.GIVE, ConsentAction.WITHDRAW)
-        if self.state is ConsentState.EXPIRED:
-            return (ConsentAction.RENEW, ConsentAction.GIVE, ConsentAction.WITHDRAW)
-        if self.state is ConsentState.REFUSED:
-            return (ConsentAction.GIVE,)
-        return (ConsentAction.GIVE, ConsentAction.REFUSE)
+        return actions_offered(self.state)
 
     @property
     def expires_on(self) -> date | None:
@@ -92,7 +86,7 @@ class PersonChoices:
     @property
     def decides_for_themselves(self) -> bool:
         """A child of 16 or 17 decides alone; the parent can only look."""
-        return not self.is_parent and self.age is not None and self.age >= SELF_CONSENT_AGE
+        return not self.is_parent and self.age is not None and decides_alone(self.age)
 
     def purpose(self, purpose: Purpose) -> PurposeChoice:
         for choice in self.purposes:
@@ -112,12 +106,6 @@ class FamilyChoices:
             if person.public_id == public_id:
                 return person
         raise NotFound("There is no such person in your family's records.")
-
-
-def _age(born: date | None, today: date) -> int | None:
-    if born is None:
-        return None
-    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 
 def _choices(view: PersonView, today: date) -> PersonChoices:
@@ -141,7 +129,7 @@ def _choices(view: PersonView, today: date) -> PersonChoices:
         ))
     return PersonChoices(
         public_id=view.public_id, name=view.name, relation=view.relation,
-        age=_age(view.date_of_birth, today), purposes=tuple(purposes),
+        age=age_on(view.date_of_birth, today), purposes=tuple(purposes),
         opt_outs=dict(view.opt_outs), receipts=tuple(view.receipts),
     )
 

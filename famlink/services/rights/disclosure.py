@@ -32,9 +32,17 @@ from famlink.adapters.storage.registers.store import object_to_notice
 from famlink.adapters.storage.sources.models import Source, SourceRecord
 from famlink.core.audit import AuditEvent
 from famlink.core.errors import AccessDenied, NotFound
-from famlink.core.policy import Actor, LoggedAccess, LogShowing, Role, access_log_showing
+from famlink.core.policy import (
+    Actor,
+    LoggedAccess,
+    LogShowing,
+    Role,
+    access_log_reason_shown,
+    access_log_showing,
+)
 from famlink.core.registers import load_contractors
 from famlink.core.rights import validate_statement
+from famlink.core.sources.retention import retention_end
 from famlink.core.taxonomy import (
     PURPOSE_LABELS,
     DataCategory,
@@ -239,14 +247,6 @@ def _source_facts(source_ids: set[int], known: dict[int, _SourceFacts]) -> dict[
     return known
 
 
-def _retention_end(record: SourceRecord, retention_years: int) -> date | None:
-    start = record.event_date or record.received_at.date()
-    try:
-        return start.replace(year=start.year + retention_years)
-    except ValueError:  # 29 February
-        return start.replace(year=start.year + retention_years, day=28)
-
-
 def _history(record: SourceRecord) -> list[dict[str, Any]]:
     out, walker = [], record.supersedes
     while walker is not None:
@@ -274,7 +274,8 @@ def _records(grant: door.Grant, person: Person, sources: dict[int, _SourceFacts]
             id=r.pk, organisation=source.organisation, source=source.name, source_title=source.title,
             category=r.category, category_label=CATEGORY_WORDS[category],
             event_date=r.event_date, status=r.status, status_label=STATUS_WORDS.get(status, "") if status else "",
-            note=r.note, received_at=r.received_at, retention_ends=_retention_end(r, source.retention_years),
+            note=r.note, received_at=r.received_at,
+            retention_ends=retention_end(r.event_date, r.received_at.date(), source.retention_years),
             version=r.version, history=_history(r) if r.supersedes_id else [], marks=marks.get(r.pk, [])))
     return out
 
@@ -332,15 +333,16 @@ def _access_log(actor: Actor, people: dict[str, str], now: datetime) -> list[Acc
     out: list[AccessView] = []
     for row in rows.iterator(chunk_size=ACCESS_LOG_LIMIT):
         purpose = Purpose(row.purpose) if row.purpose else None
-        showing = access_log_showing(actor, LoggedAccess(
+        facts = json.loads(bytes(row.entry_bytes))
+        entry = LoggedAccess(
             actor_id=row.actor_id, actor_role=Role(row.actor_role), allowed=row.decision == "allow",
-            purpose=purpose, actor_in_family=row.actor_id in family, withheld=row.subject_id in withheld))
+            purpose=purpose, actor_in_family=row.actor_id in family, withheld=row.subject_id in withheld,
+            break_glass=bool(facts.get("justification")))
+        showing = access_log_showing(actor, entry)
         if showing is LogShowing.NOT_SHOWN:
             continue
         full = showing is LogShowing.IN_FULL
-        justification = ""
-        if full and purpose is Purpose.SAFEGUARDING_CHILD_PROTECTION:
-            justification = json.loads(bytes(row.entry_bytes)).get("justification", "")
+        justification = facts.get("justification", "") if full and access_log_reason_shown(entry) else ""
         out.append(AccessView(
             index=row.index, when=row.occurred_at, who=row.actor_id if full else "",
             role=row.actor_role.replace("_", " ") if full else "", organisation=row.organisation if full else "",

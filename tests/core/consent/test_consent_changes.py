@@ -13,9 +13,12 @@ from famlink.core.consent import (
     ConsentGrant,
     ConsentLevel,
     ConsentState,
+    actions_offered,
     apply_change,
+    decides_alone,
 )
 from famlink.core.errors import InvalidInput
+from famlink.core.people import ADULT_AGE
 from famlink.core.policy import Relation
 from famlink.core.taxonomy import Purpose
 
@@ -216,3 +219,46 @@ def test_any_change_is_either_applied_or_refused_clearly(
     assert grant.state in ConsentState
     if grant.expires_at is not None:
         assert AT < grant.expires_at <= AT + timedelta(days=366)
+
+
+def _standing(state: ConsentState | None) -> ConsentGrant | None:
+    """A stored consent that reads as ``state`` at ``AT`` (an expired one is a yes that ran out)."""
+    if state is None:
+        return None
+    if state is ConsentState.EXPIRED:
+        return current(ConsentState.GIVEN, expires=AT - timedelta(days=1))
+    return current(state)
+
+
+@pytest.mark.parametrize("state", [None, *ConsentState], ids=lambda s: str(s))
+def test_every_action_offered_is_one_the_change_accepts(state: ConsentState | None) -> None:
+    offered = actions_offered(state)
+    assert offered, "a parent is always offered something"
+    for action in offered:
+        grant = apply_change(_standing(state), change(action))
+        assert grant.state is not state or action in (ConsentAction.GIVE, ConsentAction.RENEW)
+
+
+@pytest.mark.parametrize(("state", "offered"), [
+    (None, (ConsentAction.GIVE, ConsentAction.REFUSE)),
+    (ConsentState.GIVEN, (ConsentAction.RENEW, ConsentAction.GIVE, ConsentAction.WITHDRAW)),
+    (ConsentState.EXPIRED, (ConsentAction.RENEW, ConsentAction.GIVE, ConsentAction.WITHDRAW)),
+    (ConsentState.REFUSED, (ConsentAction.GIVE,)),
+    (ConsentState.WITHDRAWN, (ConsentAction.GIVE, ConsentAction.REFUSE)),
+])
+def test_what_a_parent_is_offered_by_how_their_consent_stands(
+    state: ConsentState | None, offered: tuple[ConsentAction, ...],
+) -> None:
+    assert actions_offered(state) == offered
+
+
+@given(age=st.integers(min_value=0, max_value=130), gillick=st.booleans())
+def test_who_decides_is_the_same_rule_the_change_enforces(age: int, gillick: bool) -> None:
+    """A young person the portal says decides alone is exactly one a parent cannot decide for."""
+    as_parent = change(subject_age=age, gillick_competent=gillick)
+    try:
+        as_parent.checked()
+        parent_may = True
+    except InvalidInput:
+        parent_may = False
+    assert parent_may == (not decides_alone(age, gillick) and age < ADULT_AGE)

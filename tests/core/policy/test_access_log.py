@@ -6,7 +6,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from famlink.core.policy import Actor, LoggedAccess, LogShowing, Role, access_log_showing
+from famlink.core.policy import (
+    Actor,
+    LoggedAccess,
+    LogShowing,
+    Role,
+    access_log_reason_shown,
+    access_log_showing,
+)
 from famlink.core.taxonomy import Purpose
 
 MUM = Actor(id="mum", role=Role.PARENT, person_id="P-MUM")
@@ -26,7 +33,15 @@ SHOWN, REFUSAL, HIDDEN = LogShowing.IN_FULL, LogShowing.REFUSAL_ONLY, LogShowing
     (LoggedAccess("someone", Role.PUBLIC, allowed=False), REFUSAL),
     (LoggedAccess("sw-quiet", Role.PRACTITIONER, allowed=True, purpose=CP, withheld=True), HIDDEN),
     (LoggedAccess("sw-jones", Role.PRACTITIONER, allowed=True, purpose=Purpose.DIRECT_SERVICE_DELIVERY,
-                  withheld=True), SHOWN),  # withholding covers child-protection looks only
+                  withheld=True), SHOWN),  # withholding covers child-protection looks only...
+    (LoggedAccess("famlink-linkage", Role.SYSTEM, allowed=True, purpose=Purpose.RECORD_LINKAGE,
+                  withheld=True, break_glass=True), HIDDEN),  # ...and what a child-protection override let in,
+    (LoggedAccess("famlink-linkage", Role.SYSTEM, allowed=False, purpose=Purpose.RECORD_LINKAGE,
+                  withheld=True, break_glass=True), HIDDEN),  # or tried to (its justification is in the entry)
+    (LoggedAccess("famlink-linkage", Role.SYSTEM, allowed=True, purpose=Purpose.RECORD_LINKAGE,
+                  break_glass=True), SHOWN),  # once the withholding ends, the parent is told
+    (LoggedAccess("famlink-linkage", Role.SYSTEM, allowed=False, purpose=Purpose.RECORD_LINKAGE,
+                  withheld=True), SHOWN),  # an opt-out honoured is no secret
 ])
 def test_each_kind_of_entry(entry: LoggedAccess, expected: LogShowing) -> None:
     assert access_log_showing(MUM, entry) is expected
@@ -40,3 +55,10 @@ def test_nobody_acting_for_themselves_is_ever_named_to_a_parent(
     showing = access_log_showing(MUM, LoggedAccess(actor_id, role, allowed, purpose, in_family, withheld))
     assert showing is not LogShowing.IN_FULL
     assert showing is LogShowing.NOT_SHOWN or (not allowed and not in_family and actor_id != MUM.id)
+
+
+@pytest.mark.parametrize(("purpose", "shown"), [(CP, True), (Purpose.RECORD_LINKAGE, False),
+                                                (Purpose.DIRECT_SERVICE_DELIVERY, False), (None, False)])
+def test_the_written_reason_is_shown_for_a_child_protection_look(purpose: Purpose | None, shown: bool) -> None:
+    entry = LoggedAccess("sw-jones", Role.PRACTITIONER, allowed=True, purpose=purpose, break_glass=True)
+    assert access_log_reason_shown(entry) is shown

@@ -47,6 +47,7 @@ IDENTITY = frozenset({DataCategory.IDENTITY})
 ONE_SECTOR = frozenset({Sector.HEALTH})
 NO_CONSENT: dict = {}
 CP = P.SAFEGUARDING_CHILD_PROTECTION
+LINKER = Actor("linker", Role.SYSTEM, purposes=frozenset({P.RECORD_LINKAGE}))
 DSD = P.DIRECT_SERVICE_DELIVERY
 SAR = P.SUBJECT_ACCESS
 
@@ -637,7 +638,7 @@ CASES = [
     ),
     Case(
         "system linkage run with consent",
-        Actor("linker", Role.SYSTEM, purposes=frozenset({P.RECORD_LINKAGE})),
+        LINKER,
         P.RECORD_LINKAGE,
         subject(),
         True,
@@ -660,6 +661,67 @@ CASES = [
         False,
         (R.CONSENT_MISSING,),
         categories=IDENTITY,
+    ),
+    Case(
+        "linkage lets an opted-out person in under a valid break-glass",
+        LINKER,
+        P.RECORD_LINKAGE,
+        subject(opted_out_of_linkage=True, consents=NO_CONSENT),
+        True,
+        (R.OPTED_OUT_OF_LINKAGE, R.BREAK_GLASS_ACCEPTED),
+        (OB.INDEPENDENT_REVIEW_BY, OB.NOTIFY_SUBJECT),
+        categories=IDENTITY,
+        ctx=context(break_glass=glass()),
+    ),
+    Case(
+        "linkage: break-glass whose authoriser's authority ran out",
+        LINKER,
+        P.RECORD_LINKAGE,
+        subject(opted_out_of_linkage=True),
+        False,
+        (R.OPTED_OUT_OF_LINKAGE, R.BREAK_GLASS_AUTHORITY_EXPIRED),
+        categories=IDENTITY,
+        ctx=context(break_glass=glass(authoriser_valid_until=NOW - timedelta(minutes=1))),
+    ),
+    Case(
+        "linkage: break-glass justification too short",
+        LINKER,
+        P.RECORD_LINKAGE,
+        subject(opted_out_of_linkage=True),
+        False,
+        (R.OPTED_OUT_OF_LINKAGE, R.BREAK_GLASS_JUSTIFICATION_TOO_SHORT),
+        categories=IDENTITY,
+        ctx=context(break_glass=glass(justification="urgent")),
+    ),
+    Case(
+        "linkage: practitioner authorised their own break-glass",
+        LINKER,
+        P.RECORD_LINKAGE,
+        subject(opted_out_of_linkage=True),
+        False,
+        (R.OPTED_OUT_OF_LINKAGE, R.BREAK_GLASS_SAME_PERSON),
+        categories=IDENTITY,
+        ctx=context(break_glass=glass(authoriser_id=" staff-1 ")),
+    ),
+    Case(
+        "linkage: break-glass never overrides a source that did not agree to linkage",
+        LINKER,
+        P.RECORD_LINKAGE,
+        subject(opted_out_of_linkage=True),
+        False,
+        (R.SOURCE_PURPOSE_MISMATCH,),
+        categories=IDENTITY,
+        ctx=context(purposes=frozenset({DSD}), break_glass=glass()),
+    ),
+    Case(
+        "linkage: a person on the data team uses only their own break-glass",
+        staff(Role.DATA_TEAM, actor_id="staff-2"),
+        P.RECORD_LINKAGE,
+        subject(opted_out_of_linkage=True),
+        False,
+        (R.BREAK_GLASS_NOT_YOURS,),
+        categories=IDENTITY,
+        ctx=context(break_glass=glass()),
     ),
     Case(
         "linkage never reads health records",

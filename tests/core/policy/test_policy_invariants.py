@@ -80,7 +80,9 @@ def test_no_combination_breaks_the_invariants() -> None:
         if role is Role.PARENT and relation is Relation.OTHER_ADULT_IN_HOUSEHOLD:
             assert not d.allow and ReasonCode.OTHER_ADULTS_RECORD in codes, where
         if d.allow and ReasonCode.BREAK_GLASS_ACCEPTED in codes:
-            assert purpose is Purpose.SAFEGUARDING_CHILD_PROTECTION and glass_name == "valid", where
+            # child protection itself, and letting an opted-out child's records into linkage for it
+            assert purpose in (Purpose.SAFEGUARDING_CHILD_PROTECTION, Purpose.RECORD_LINKAGE), where
+            assert glass_name == "valid", where
             assert OB.INDEPENDENT_REVIEW_BY in kinds, where
             assert (OB.NOTIFY_SUBJECT in kinds) != (OB.WITHHOLD_NOTIFICATION_UNTIL in kinds), where
         if glass_name == "same person":

@@ -24,9 +24,10 @@ from famlink.adapters.storage.linkage.store import (
 )
 from famlink.adapters.storage.sources.models import SourceRecord
 from famlink.core.errors import InvalidInput
-from famlink.core.linkage.consent import OptOutFilter
 from famlink.core.linkage.evidence import pack
 from famlink.core.linkage.packed_links import unpack_many
+from famlink.core.policy import Actor, Role
+from famlink.services.governance.consent import set_opt_out
 from famlink.services.linkage.incremental import link_new_records
 from famlink.services.linkage.run import latest_run, link_records
 from famlink.services.sources.ingest import ingest_extract
@@ -172,7 +173,8 @@ def test_an_opted_out_subjects_new_records_stay_out(synth: Path) -> None:
     person = before[refs_before[ref]]
     public = Person.objects.get(pk=person).public_id
     theirs_new = [r for r, f in new_same_ref if before[refs_before[f]] == person]
-    summary = link_new_records(input_filter=OptOutFilter([public]))
+    set_opt_out(Person.objects.get(pk=person), "linkage", True, recorded_by=Actor(id="dpo", role=Role.DPO))
+    summary = link_new_records()
     after = _assignments(latest_run())
     assert not any(r in after for r in theirs_new)  # never linked, never assigned
     assert all(after[r] == person for r, p in before.items() if p == person)  # held out, keep their person

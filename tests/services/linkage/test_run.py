@@ -15,9 +15,12 @@ from famlink.adapters.storage.linkage.store import (
     person_links,
     reject_link,
 )
-from famlink.core.linkage.consent import OptOutFilter
+from famlink.core.policy import Actor, Role
+from famlink.services.governance.consent import set_opt_out
+from famlink.services.governance.safeguarding import authorise_break_glass
 from famlink.services.linkage.run import latest_run, link_records
 from famlink.services.sources.ingest import ingest_extract
+from tests.adapters.storage.governance import builders
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -81,13 +84,18 @@ def test_opted_out_persons_records_are_held_out(synth: Path) -> None:
     before = _assignments(latest_run())
     person = next(iter(before.values()))
     theirs = {r for r, p in before.items() if p == person}
-    summary = link_records(input_filter=OptOutFilter([person]))
+    opted = Person.objects.get(public_id=person)
+    set_opt_out(opted, "linkage", True, recorded_by=Actor(id="dpo", role=Role.DPO))
+    summary = link_records()
     assert summary["counts"]["records_excluded_by_consent_filter"] == len(theirs)
+    assert person in summary["exclusions"]
     held = RecordAssignment.objects.filter(run=latest_run(), record_id__in=theirs)
     assert all(a.match_probability is None and a.person.public_id == person for a in held)
-    exempt = link_records(input_filter=OptOutFilter([person], {person: "section 47 enquiry"}))
+    authorise_break_glass(opted, builders.staff(), builders.authoriser(),
+                          "Section 47 enquiry: records needed to identify the child.")
+    exempt = link_records()
     assert exempt["counts"]["records_excluded_by_consent_filter"] == 0
-    assert person in exempt["exemptions"]
+    assert "Section 47" in exempt["exemptions"][person]
 
 
 def test_households_and_parents_are_found(synth: Path) -> None:

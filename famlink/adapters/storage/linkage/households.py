@@ -55,9 +55,9 @@ from famlink.adapters.storage.linkage.models import LinkageRun, RecordAssignment
 from famlink.core.linkage.addresses import address_key
 from famlink.core.linkage.continuity import carry_over
 from famlink.core.linkage.normalise import clean_name
+from famlink.core.people import adults_on
 
 SLACK = timedelta(days=365)
-ADULT_AGE = 18
 PARENT_GAP_YEARS = 12
 PARTNER_GAP_YEARS = 15
 EVIDENCE = "linkage: "
@@ -92,7 +92,7 @@ def rebuild_households(run: LinkageRun, lived: pd.DataFrame | None = None) -> di
     dob = _birth_dates(lived)
     stays = _stays(lived)
     born = stays["person_id"].map(dob)
-    stays["adult"] = born.isna() | (_years(born, stays["from"]) >= ADULT_AGE)
+    stays["adult"] = adults_on(born, stays["from"])
     adult_pairs, child_links = _lived_together(stays)
 
     adults = stays.loc[stays["adult"], "person_id"].unique()
