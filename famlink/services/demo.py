@@ -21,7 +21,6 @@ from famlink.adapters.storage.sources.models import Extract
 from famlink.adapters.storage.sources.store import holdings
 from famlink.core.errors import FamlinkError
 from famlink.core.private_files import private_folder, write_private
-from famlink.core.synth import generate
 from famlink.core.taxonomy import RecordStatus
 from famlink.services.accounts.provisioning import (
     demo_accounts,
@@ -31,6 +30,7 @@ from famlink.services.accounts.provisioning import (
 from famlink.services.linkage.run import latest_run, link_records
 from famlink.services.registers.early_help import run_early_help
 from famlink.services.sources.ingest import ingest_extract
+from famlink.synth import generate
 
 DEMO_SEED = 2026
 DEMO_PARENTS = ("parent1", "parent2")

@@ -18,8 +18,8 @@ from famlink.core.assessment.report import write_report
 from famlink.core.registers.algorithms import AlgorithmEntry, find_algorithm
 from famlink.core.targeting import early_help
 from famlink.core.targeting.features import build_features
-from famlink.core.targeting.records import records_from_synth
 from famlink.services.registers.scoring import score_database
+from famlink.synth.records import records_from_synth
 
 MODEL_ID = "early-help-v1"
 

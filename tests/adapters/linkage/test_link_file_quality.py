@@ -36,7 +36,7 @@ def test_link_file_quality(name, tmp_path):
 def test_link_file_on_family_records_keeps_the_family_guards(tmp_path):
     """A file of family members (twins, a son named after his father) is seen to
     be one: the guards stay on and no two people share a cluster."""
-    from famlink.core.synth import generate
+    from famlink.synth import generate
 
     generate(150, 11, tmp_path / "s")
     people = pd.read_csv(tmp_path / "s" / "people.csv", dtype=str)

@@ -41,7 +41,7 @@ LAST = "welfare_benefits"
 def synth(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """40 synthetic families, everything linked except a second hospital extract and
     the welfare extract, which are ingested (not linked) before the test starts."""
-    from famlink.core.synth import generate
+    from famlink.synth import generate
 
     monkeypatch.setenv("FAMLINK_DATA_DIR", str(tmp_path / "data"))
     root = tmp_path / "s"

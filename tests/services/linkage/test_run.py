@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def synth(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    from famlink.core.synth import generate
+    from famlink.synth import generate
 
     monkeypatch.setenv("FAMLINK_DATA_DIR", str(tmp_path / "data"))
     generate(40, 5, tmp_path / "s")
@@ -103,7 +103,7 @@ def test_quality_bar_on_a_small_fixed_seed(tmp_path: Path, monkeypatch: pytest.M
     """The issue's bar (pairwise precision >= 0.995, F1 >= 0.97 at the default
     threshold) on every source of a small synthetic population; the 20,000-family
     figures are in docs/performance.md (bench/linkage/run.py)."""
-    from famlink.core.synth import generate
+    from famlink.synth import generate
 
     monkeypatch.setenv("FAMLINK_DATA_DIR", str(tmp_path / "data"))
     generate(150, 11, tmp_path / "s")
