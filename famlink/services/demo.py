@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from famlink.adapters.linkage import linkage_engine
 from famlink.adapters.storage.accounts.models import Account
 from famlink.adapters.storage.family.models import Person
 from famlink.adapters.storage.governance import audit_log
@@ -73,7 +74,7 @@ def prepare_demo(out_dir: Path, *, families: int, progress: Callable[[int, int],
     run = latest_run()
     newest = Extract.objects.filter(status=Extract.Status.COMPLETE).order_by("-completed_at").first()
     if run is None or (newest and newest.completed_at and newest.completed_at > run.started_at):
-        link_records()
+        link_records(linkage_engine())  # the default engine: DuckDB, in-process
         summary.linked = True
     summary.early_help = _early_help(out_dir)
     parents = _demo_parents()
