@@ -19,7 +19,7 @@ from famlink.cli.progress import progress_bar
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary.")
 def synth(families: int, seed: int, out_dir: Path, as_json: bool) -> None:
     """Generate synthetic families and agency extracts (with ground truth)."""
-    from famlink.core.synth import generate
+    from famlink.synth import generate
 
     with progress_bar("Generating families") as progress:
         summary = generate(families, seed, out_dir, progress=progress)

@@ -7,13 +7,15 @@ from pathlib import Path
 
 import click
 
+from famlink.adapters.linkage import DEFAULT_ENGINE, ENGINES, linkage_engine
 from famlink.cli.main import cli, setup_django
 
-ENGINES = click.Choice(["duckdb", "spark"])
+#: the engines ``famlink.adapters.linkage`` offers; the chosen one is made only when a command runs
+ENGINE_CHOICE = click.Choice(sorted(ENGINES))
 
 
 @cli.command()
-@click.option("--engine", type=ENGINES, default="duckdb", show_default=True)
+@click.option("--engine", type=ENGINE_CHOICE, default=DEFAULT_ENGINE, show_default=True)
 @click.option("--threshold", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=None,
               help="Match probability to link at (default: estimated from the model).")
 @click.option("--retrain", is_flag=True, help="Train a new model instead of reusing the saved one.")
@@ -31,11 +33,11 @@ def link(engine: str, threshold: float | None, retrain: bool, incremental: bool,
             raise click.UsageError("--incremental reuses the last run's model; --retrain needs a full re-link")
         from famlink.services.linkage.incremental import link_new_records
 
-        summary = link_new_records(engine, threshold, say=say)
+        summary = link_new_records(linkage_engine(engine), threshold, say=say)
     else:
         from famlink.services.linkage.run import link_records
 
-        summary = link_records(engine, threshold, retrain=retrain, say=say)
+        summary = link_records(linkage_engine(engine), threshold, retrain=retrain, say=say)
     if as_json:
         click.echo(json.dumps(summary, default=str))
         return
@@ -118,7 +120,7 @@ def explain(person_id: str, as_json: bool) -> None:
 @click.argument("input_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--mapping", "mapping_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True)
 @click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path), required=True)
-@click.option("--engine", type=ENGINES, default="duckdb", show_default=True)
+@click.option("--engine", type=ENGINE_CHOICE, default=DEFAULT_ENGINE, show_default=True)
 @click.option("--threshold", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=None)
 @click.option("--json", "as_json", is_flag=True)
 def link_file_command(input_path: Path, mapping_path: Path, out_path: Path, engine: str,
@@ -126,7 +128,7 @@ def link_file_command(input_path: Path, mapping_path: Path, out_path: Path, engi
     """Deduplicate any CSV or Parquet file; write id,cluster_id for every row."""
     from famlink.core.linkage.link_file import link_file
 
-    summary = link_file(input_path, mapping_path, out_path, engine, threshold,
+    summary = link_file(input_path, mapping_path, out_path, linkage_engine(engine), threshold,
                         report=None if as_json else lambda m: click.echo(m, err=True))
     if as_json:
         click.echo(json.dumps(summary, default=str))

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from famlink.adapters.linkage import linkage_engine
 from famlink.adapters.storage.accounts.models import Account
 from famlink.adapters.storage.family.models import Person
 from famlink.adapters.storage.governance import audit_log
@@ -21,7 +22,6 @@ from famlink.adapters.storage.sources.models import Extract
 from famlink.adapters.storage.sources.store import holdings
 from famlink.core.errors import FamlinkError
 from famlink.core.private_files import private_folder, write_private
-from famlink.core.synth import generate
 from famlink.core.taxonomy import RecordStatus
 from famlink.services.accounts.provisioning import (
     demo_accounts,
@@ -31,6 +31,7 @@ from famlink.services.accounts.provisioning import (
 from famlink.services.linkage.run import latest_run, link_records
 from famlink.services.registers.early_help import run_early_help
 from famlink.services.sources.ingest import ingest_extract
+from famlink.synth import generate
 
 DEMO_SEED = 2026
 DEMO_PARENTS = ("parent1", "parent2")
@@ -73,7 +74,7 @@ def prepare_demo(out_dir: Path, *, families: int, progress: Callable[[int, int],
     run = latest_run()
     newest = Extract.objects.filter(status=Extract.Status.COMPLETE).order_by("-completed_at").first()
     if run is None or (newest and newest.completed_at and newest.completed_at > run.started_at):
-        link_records()
+        link_records(linkage_engine())  # the default engine: DuckDB, in-process
         summary.linked = True
     summary.early_help = _early_help(out_dir)
     parents = _demo_parents()

@@ -13,7 +13,7 @@ from famlink.adapters.storage.registers import store
 from famlink.adapters.storage.registers.models import ModelAssessment
 from famlink.cli.main import cli
 from famlink.core.registers.algorithms import find_algorithm
-from famlink.core.synth import generate
+from famlink.synth import generate
 
 importlib.import_module("famlink.cli.registers")
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]

@@ -22,7 +22,7 @@ def run(*args: str) -> tuple[int, str, str]:
 
 
 def test_incremental_link_lists_merges_and_splits(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from famlink.core.synth import generate
+    from famlink.synth import generate
 
     monkeypatch.setenv("FAMLINK_DATA_DIR", str(tmp_path / "data"))
     root = tmp_path / "s"

@@ -2,7 +2,7 @@
 
 Local mode by default; set FAMLINK_SPARK_MASTER (e.g. ``spark://host:7077``)
 to use a cluster. pyspark is imported here only, so the default install does
-not need it (``get_engine("spark")`` explains what to install if missing).
+not need it (``linkage_engine("spark")`` explains what to install if missing).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import tempfile
 from typing import Any
 
 import pandas as pd
-import pyspark  # noqa: F401  (fail early, with get_engine's message, if missing)
+import pyspark  # noqa: F401  (fail early, with linkage_engine's message, if missing)
 
 from famlink import config
 from famlink.adapters.linkage.splink_model import SplinkLinkageEngine

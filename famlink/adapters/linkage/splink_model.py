@@ -133,10 +133,8 @@ class SplinkLinkageEngine:
     name = "splink"
     dialect = "duckdb"
 
-    def __init__(self, *, seed: int = 42, log_level: int = logging.WARNING,
-                 strict_birth_date: bool = False) -> None:
+    def __init__(self, *, seed: int = 42, log_level: int = logging.WARNING) -> None:
         self.seed = seed
-        self.strict_birth_date = strict_birth_date
         self.log_level = log_level
 
     def _database_api(self) -> Any:  # pragma: no cover - abstract
@@ -181,7 +179,7 @@ class SplinkLinkageEngine:
     # scoring ------------------------------------------------------------------
     def link(self, records: pd.DataFrame, *, threshold: float | None = None,
              model: dict[str, Any] | None = None,
-             collect_candidates: bool = False) -> LinkageResult:
+             collect_candidates: bool = False, strict_birth_date: bool = False) -> LinkageResult:
         """See ``LinkageEngine.link``; ``collect_candidates`` keeps the blocked
         pairs (``stats["candidate_pairs"]``) to measure the blocking recall ceiling."""
         started = time.perf_counter()
@@ -194,7 +192,7 @@ class SplinkLinkageEngine:
         db_api = self._database_api()
         table = self._register(db_api, prepared, f"famlink_records_{int(time.time()*1e6)}")
         record_ids = prepared["record_id"]
-        families, families_reason, structure = self._family_guards(prepared)
+        families, families_reason, structure = self._family_guards(prepared, strict_birth_date)
         del records, prepared  # Splink has its own copy now
         timings: dict[str, float] = {"prepare_s": time.perf_counter() - started}
         if model is None:
@@ -216,14 +214,14 @@ class SplinkLinkageEngine:
         timings["predict_s"] = time.perf_counter() - phase
         phase = time.perf_counter()
         labels = level_labels(model)
-        self._guard(pairs, labels, families=families)
+        self._guard(pairs, labels, families=families, strict_birth_date=strict_birth_date)
         if threshold is None:
             threshold, reason, curve = choose_threshold(pairs["match_probability"])
         else:
             reason, curve = "given", []
         pairs["linked"] = (pairs["match_probability"] >= threshold) & pairs["held_back"].isna()
         linked = pairs[pairs["linked"]]
-        apart = self._kept_apart(pairs, record_ids, linked)
+        apart = self._kept_apart(pairs, record_ids, linked) if strict_birth_date else []
         clusters, skipped = constrained_clusters(
             record_ids, zip(linked["record_id_l"], linked["record_id_r"], linked["match_probability"],
                             strict=True), apart)
@@ -257,7 +255,7 @@ class SplinkLinkageEngine:
     # incremental --------------------------------------------------------------
     def link_new(self, existing: pd.DataFrame, existing_clusters: Mapping[str, str], new: pd.DataFrame, *,
                  model: dict[str, Any], threshold: float,
-                 cannot_link: Iterable[tuple[str, str]] = ()) -> LinkageResult:
+                 cannot_link: Iterable[tuple[str, str]] = (), strict_birth_date: bool = False) -> LinkageResult:
         """See ``LinkageEngine.link_new``: new x new with Splink's ``predict_within``,
         existing x new with ``predict_between``, under the settings, blocking rules,
         term frequencies and guards a full run over the same records would use.
@@ -283,7 +281,7 @@ class SplinkLinkageEngine:
         model["retain_matching_columns"] = True
         model["sql_dialect"] = self.dialect
         labels = level_labels(model)
-        families = self._family_guards(prepared)[0]  # as a full run over the same records decides
+        families = self._family_guards(prepared, strict_birth_date)[0]  # as a full run over the same records decides
         timings: dict[str, float] = {"prepare_s": time.perf_counter() - started}
         phase = time.perf_counter()
         frames: list[pd.DataFrame] = []
@@ -312,13 +310,13 @@ class SplinkLinkageEngine:
                                                  ("match_probability", float), ("match_weight", float))}))
         timings["predict_s"] = time.perf_counter() - phase
         phase = time.perf_counter()
-        self._guard(pairs, labels, families=families)
+        self._guard(pairs, labels, families=families, strict_birth_date=strict_birth_date)
         pairs["linked"] = (pairs["match_probability"] >= threshold) & pairs["held_back"].isna()
-        apart = list(cannot_link) + self._held_apart(pairs)
+        apart = list(cannot_link) + (self._held_apart(pairs) if strict_birth_date else [])
         record_ids = prepared["record_id"].tolist()
         clusters, skipped, bridged = attach_to_clusters(record_ids, existing_clusters, self._links(pairs), apart)
         bridge_pairs = 0
-        if bridged and linker is not None and self.strict_birth_date:
+        if bridged and linker is not None and strict_birth_date:
             # score the bridged clusters' records against each other, as a full run would have
             involved = {r for r, c in existing_clusters.items() if c in set().union(*bridged)}
             table = self._register(linker._db_api, prepared[prepared["record_id"].isin(involved)]
@@ -329,7 +327,7 @@ class SplinkLinkageEngine:
                               != between["record_id_r"].map(existing_clusters)].reset_index(drop=True)
             bridge_pairs = len(between)
             if not between.empty:
-                self._guard(between, labels, families=families)
+                self._guard(between, labels, families=families, strict_birth_date=strict_birth_date)
                 apart += self._held_apart(between)
                 clusters, skipped, bridged = attach_to_clusters(
                     record_ids, existing_clusters, self._links(pairs), apart)
@@ -360,9 +358,10 @@ class SplinkLinkageEngine:
         linked = pairs[pairs["linked"]]
         return list(zip(linked["record_id_l"], linked["record_id_r"], linked["match_probability"], strict=True))
 
-    def _held_apart(self, pairs: pd.DataFrame) -> list[tuple[str, str]]:
+    @staticmethod
+    def _held_apart(pairs: pd.DataFrame) -> list[tuple[str, str]]:
         """Pairs the guards say are two people: cannot-link in clustering (family records only)."""
-        if not self.strict_birth_date or pairs.empty:
+        if pairs.empty:
             return []
         held = pairs[pairs["held_back"].isin([FIRST_NAMES_DIFFER, BIRTH_DATES_DIFFER])]
         return list(zip(held["record_id_l"], held["record_id_r"], strict=True))
@@ -424,8 +423,6 @@ class SplinkLinkageEngine:
         back for different first names or dates of birth become cannot-link
         constraints; only those inside one unconstrained cluster matter.
         """
-        if not self.strict_birth_date:
-            return []
         held = pairs[pairs["held_back"].isin([FIRST_NAMES_DIFFER, BIRTH_DATES_DIFFER])]
         if held.empty:
             return []
@@ -433,7 +430,8 @@ class SplinkLinkageEngine:
         same = held["record_id_l"].map(rough) == held["record_id_r"].map(rough)
         return list(zip(held.loc[same, "record_id_l"], held.loc[same, "record_id_r"], strict=True))
 
-    def _family_guards(self, prepared: pd.DataFrame) -> tuple[bool, str, dict[str, Any]]:
+    @staticmethod
+    def _family_guards(prepared: pd.DataFrame, strict_birth_date: bool) -> tuple[bool, str, dict[str, Any]]:
         """Whether the family guards apply, why, and the counts behind it.
 
         Family records (``strict_birth_date``) always: twins and namesakes are
@@ -441,12 +439,14 @@ class SplinkLinkageEngine:
         on records of unrelated people the guards hold back nothing but
         duplicates whose first name or date of birth was replaced.
         """
-        if self.strict_birth_date:
+        if strict_birth_date:
             return True, "on: family records", {}
         structure = household_structure(prepared)
         return (*family_guards(structure), structure)
 
-    def _guard(self, pairs: pd.DataFrame, labels: dict[str, dict[int, str]], *, families: bool = True) -> None:
+    @staticmethod
+    def _guard(pairs: pd.DataFrame, labels: dict[str, dict[int, str]], *, families: bool = True,
+               strict_birth_date: bool = False) -> None:
         """Add ``held_back``: each pair's family-guard reason, or None."""
         if pairs.empty:
             pairs["held_back"] = pd.Series([], index=pairs.index, dtype="category")
@@ -456,5 +456,5 @@ class SplinkLinkageEngine:
         view = pd.concat([weights] + [pairs[f"gamma_{c}"].map(labels[c]).astype("category")
                                       .rename(f"label_{c}") for c in names], axis=1)
         pairs["held_back"] = pd.Series(
-            guard_reasons(view, names, strict_birth_date=self.strict_birth_date, families=families),
+            guard_reasons(view, names, strict_birth_date=strict_birth_date, families=families),
             index=pairs.index, dtype="category")

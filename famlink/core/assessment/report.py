@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+from collections.abc import Callable
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -142,14 +143,17 @@ def render_html(figures: dict[str, Any], entry: dict[str, Any]) -> str:
     return "\n".join(parts)
 
 
-def write_report(figures: dict[str, Any], entry: dict[str, Any], out_dir: Path) -> dict[str, Path]:
-    """Write assessment.json, assessment.html and assessment.pdf into ``out_dir``."""
-    from weasyprint import HTML
+def write_report(figures: dict[str, Any], entry: dict[str, Any], out_dir: Path,
+                 *, pdf: Callable[[str], bytes]) -> dict[str, Path]:
+    """Write assessment.json, assessment.html and assessment.pdf into ``out_dir``.
 
+    ``pdf`` lays out HTML as a PDF (the caller's renderer, ``famlink.adapters.pdf``):
+    the domain says what the report holds, not which library prints it.
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {"json": out_dir / "assessment.json", "html": out_dir / "assessment.html", "pdf": out_dir / "assessment.pdf"}
     paths["json"].write_text(json.dumps(figures, indent=2, sort_keys=True))
     html = render_html(figures, entry)
     paths["html"].write_text(html, encoding="utf-8")
-    HTML(string=html).write_pdf(paths["pdf"])
+    paths["pdf"].write_bytes(pdf(html))
     return paths

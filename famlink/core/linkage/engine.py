@@ -4,13 +4,13 @@ The standard input table has one row per record: ``record_id`` (unique str),
 ``source`` and the identifying fields in ``STANDARD_COLUMNS``, plus any extra
 identifier columns named ``id_<name>``. Columns may be absent or empty; the
 comparisons are built from what is present, so an engine works on data it has
-never seen. Backends are looked up by name; optional ones are imported only
-when asked for, with an error that says what to install.
+never seen. The engines themselves (Splink on DuckDB or Spark) are adapters
+(``famlink.adapters.linkage``); a use case takes one from its caller, as
+Splink's ``Linker`` takes a database API, so the domain names no backend.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
@@ -21,13 +21,7 @@ from famlink.core.errors import FamlinkError
 from famlink.core.linkage.evidence import Comparisons, pack, unpack
 from famlink.core.linkage.normalise import STANDARD_COLUMNS
 
-__all__ = ["ENGINES", "STANDARD_COLUMNS", "LinkageEngine", "LinkageResult", "get_engine"]
-
-#: name -> (module, class, pip extra that provides it)
-ENGINES: dict[str, tuple[str, str, str]] = {
-    "duckdb": ("famlink.adapters.linkage.duckdb", "DuckDBLinkageEngine", "duckdb"),
-    "spark": ("famlink.adapters.linkage.spark", "SparkLinkageEngine", "spark"),
-}
+__all__ = ["STANDARD_COLUMNS", "LinkageEngine", "LinkageResult"]
 
 
 @dataclass
@@ -101,12 +95,17 @@ class LinkageEngine(Protocol):
         threshold: float | None = None,
         model: dict[str, Any] | None = None,
         collect_candidates: bool = False,
+        strict_birth_date: bool = False,
     ) -> LinkageResult:
         """Train (unless ``model`` is given), score, guard and cluster ``records``.
 
         ``threshold`` None means: estimate it from the model (see ``decision``).
         ``collect_candidates`` keeps the blocked pairs (``stats["candidate_pairs"]``),
         so that an evaluation can report the blocking recall ceiling.
+        ``strict_birth_date`` says these are family records (``famlink link``):
+        the family guards always apply, a plainly different date of birth holds
+        a pair back, and pairs the guards hold apart are never joined through a
+        third record. Any other file gets the guards only if it shows families.
         """
         ...
 
@@ -119,6 +118,7 @@ class LinkageEngine(Protocol):
         model: dict[str, Any],
         threshold: float,
         cannot_link: Iterable[tuple[str, str]] = (),
+        strict_birth_date: bool = False,
     ) -> LinkageResult:
         """Incremental linking: score new records against existing ones and each
         other with a trained model, keep existing cluster ids, and give new records
@@ -126,27 +126,9 @@ class LinkageEngine(Protocol):
         split; two are joined only when new records bridge them and no guard or
         ``cannot_link`` pair (record ids, e.g. rejections) forbids it. ``pairs``
         holds only the pairs scored in this run (new-new and existing-new).
+        ``strict_birth_date`` as for ``link``.
         """
         ...
-
-
-def get_engine(name: str = "duckdb", **options: Any) -> LinkageEngine:
-    """The engine called ``name``; optional backends are imported only here."""
-    try:
-        module_name, class_name, extra = ENGINES[name]
-    except KeyError:
-        raise FamlinkError(
-            f"unknown linkage engine {name!r}; choose one of {', '.join(sorted(ENGINES))}"
-        ) from None
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError as error:
-        missing = getattr(error, "name", None) or str(error)
-        raise FamlinkError(
-            f"the {name!r} linkage engine needs {missing}, which is not installed: "
-            f"pip install 'famlink[{extra}]' (or pip install {'pyspark' if name == 'spark' else name})"
-        ) from error
-    return getattr(module, class_name)(**options)
 
 
 def standard_table(records: pd.DataFrame) -> pd.DataFrame:

@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 
 from famlink.core.errors import InvalidInput
-from famlink.core.linkage.engine import get_engine
+from famlink.core.linkage.engine import LinkageEngine
 from famlink.core.linkage.mapping import (
     load_mapping,
     read_records_file,
@@ -23,12 +23,12 @@ def link_file(
     input_path: str | Path,
     mapping_path: str | Path,
     out_path: str | Path,
-    engine: str = "duckdb",
+    engine: LinkageEngine,
     threshold: float | None = None,
     *,
     report: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
-    """Link the records in ``input_path`` and write one ``id,cluster_id`` row per input row.
+    """Link the records in ``input_path`` with ``engine`` and write one ``id,cluster_id`` row per input row.
 
     Returns a summary: counts, the threshold and why it was chosen, timings,
     and (when the mapping names a truth column) pairwise, B-cubed and
@@ -44,10 +44,8 @@ def link_file(
     if frame.empty:
         raise InvalidInput("the file has no records", where=str(input_path))
     records = to_standard_table(frame, mapping, str(input_path))
-    say(f"linking {len(records):,} records with the {engine} engine")
-    linkage_engine = get_engine(engine)
-    result = linkage_engine.link(records, threshold=threshold,
-                                 collect_candidates=mapping.truth is not None)
+    say(f"linking {len(records):,} records with the {engine.name} engine")
+    result = engine.link(records, threshold=threshold, collect_candidates=mapping.truth is not None)
     out = pd.DataFrame({"id": records["record_id"],
                         "cluster_id": records["record_id"].map(result.clusters)})
     out_path = Path(out_path)
@@ -58,7 +56,7 @@ def link_file(
     summary: dict[str, Any] = {
         "records": len(records), "clusters": int(out["cluster_id"].nunique()),
         "threshold": result.threshold, "threshold_reason": result.threshold_reason,
-        "engine": engine, "output": str(out_path),
+        "engine": engine.name, "output": str(out_path),
         "pairs_scored": result.stats.get("comparisons_scored"),
         "pairs_linked": result.stats.get("pairs_linked"),
         "pairs_held_back_by_family_guards": result.stats.get("pairs_held_back"),

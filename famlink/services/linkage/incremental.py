@@ -42,7 +42,7 @@ from famlink.adapters.storage.linkage.models import (
 from famlink.core.errors import InvalidInput, NotFound
 from famlink.core.linkage.consent import LinkageInputFilter
 from famlink.core.linkage.continuity import carry_over
-from famlink.core.linkage.engine import get_engine
+from famlink.core.linkage.engine import LinkageEngine
 from famlink.core.linkage.packed_links import unpack_many
 from famlink.services.linkage.input import (
     IDENTITY,
@@ -62,10 +62,10 @@ from famlink.services.linkage.run import (
 FULL = "run `famlink link` (a full re-link) instead"
 
 
-def link_new_records(engine: str = "duckdb", threshold: float | None = None, *,
+def link_new_records(engine: LinkageEngine, threshold: float | None = None, *,
                      input_filter: LinkageInputFilter | None = None,
                      say: Callable[[str], None] | None = None) -> dict[str, Any]:
-    """Link the records the latest complete run did not assign; store a complete run."""
+    """Link the records the latest complete run did not assign with ``engine``; store a complete run."""
     report = say or (lambda _m: None)
     if threshold is not None and not 0 < threshold < 1:
         raise InvalidInput(f"threshold must be between 0 and 1, not {threshold}")
@@ -117,16 +117,16 @@ def link_new_records(engine: str = "duckdb", threshold: float | None = None, *,
     timings["identities_s"] = time.perf_counter() - phase
     new_count = int((~records["id"].isin(previous) & records["id"].isin(included["id"])).sum())
     report(f"linking {new_count:,} new records ({int((~is_old).sum()):,} new identities) against "
-           f"{int(is_old.sum()):,} linked identities with {engine}, model {before.model_version}")
+           f"{int(is_old.sum()):,} linked identities with {engine.name}, model {before.model_version}")
 
     phase = time.perf_counter()
     cannot = [(identity[a], identity[b]) for a, b in rejections if a in identity and b in identity]
     use = threshold if threshold is not None else before.threshold
     if use is None:
         raise InvalidInput(f"run {before.pk} stored no threshold; give --threshold or {FULL}")
-    result = get_engine(engine, strict_birth_date=True).link_new(
+    result = engine.link_new(
         table[is_old], existing_clusters, table[~is_old], model=before.model, threshold=use,
-        cannot_link=cannot)
+        cannot_link=cannot, strict_birth_date=True)  # family records, as a full run links them
     result.threshold_reason = ("given" if threshold is not None
                                else f"as run {before.pk}: {before.threshold_reason}")
     timings["splink_s"] = time.perf_counter() - phase
@@ -144,7 +144,7 @@ def link_new_records(engine: str = "duckdb", threshold: float | None = None, *,
     phase = time.perf_counter()
     with transaction.atomic():
         run = LinkageRun.objects.create(
-            started_at=started, engine=engine, threshold=result.threshold,
+            started_at=started, engine=engine.name, threshold=result.threshold,
             threshold_reason=result.threshold_reason, model_version=before.model_version,
             model=result.model, retrained=False, comparisons=before.comparisons)
         person_of_cluster = _persons(run, continuity, record_cluster, included)
@@ -185,7 +185,7 @@ def link_new_records(engine: str = "duckdb", threshold: float | None = None, *,
         run.save()
     events = list(run.events.exclude(kind=PersonEvent.Kind.CREATED).values(
         "kind", "person__public_id", "before", "after"))
-    return {"run": run.pk, "mode": "incremental", "extends_run": before.pk, "engine": engine,
+    return {"run": run.pk, "mode": "incremental", "extends_run": before.pk, "engine": engine.name,
             "threshold": run.threshold, "threshold_reason": run.threshold_reason,
             "model_version": run.model_version, "retrained": False, "counts": counts,
             "timings": run.timings, "exclusions": exclusions.reasons, "exemptions": exclusions.exempted,

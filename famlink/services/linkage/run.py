@@ -37,7 +37,7 @@ from famlink.core.errors import InvalidInput, NotFound
 from famlink.core.linkage.consent import LinkageInputFilter
 from famlink.core.linkage.constraints import constrained_clusters
 from famlink.core.linkage.continuity import carry_over
-from famlink.core.linkage.engine import get_engine
+from famlink.core.linkage.engine import LinkageEngine
 from famlink.core.linkage.evidence import comparisons_from_json, comparisons_to_json
 from famlink.core.linkage.packed_links import links_array, pack_by_owner, widen
 from famlink.core.private_files import private_folder
@@ -86,10 +86,14 @@ def cannot_link_pairs(previous: dict[int, int]) -> list[tuple[int, int]]:
     return pairs
 
 
-def link_records(engine: str = "duckdb", threshold: float | None = None, *, retrain: bool = False,
+def link_records(engine: LinkageEngine, threshold: float | None = None, *, retrain: bool = False,
                  input_filter: LinkageInputFilter | None = None,
                  say: Callable[[str], None] | None = None) -> dict[str, Any]:
-    """Run linkage over every current record and store the outcome. Returns a summary."""
+    """Run linkage over every current record with ``engine`` and store the outcome. Returns a summary.
+
+    The caller chooses the engine (``famlink.adapters.linkage.linkage_engine``);
+    the records are family records, so it links them with ``strict_birth_date``.
+    """
     report = say or (lambda _m: None)
     if threshold is not None and not 0 < threshold < 1:
         raise InvalidInput(f"threshold must be between 0 and 1, not {threshold}")
@@ -114,11 +118,11 @@ def link_records(engine: str = "duckdb", threshold: float | None = None, *, retr
     rejections = cannot_link_pairs(previous)
     table, identity = identity_table(included, {r for pair in rejections for r in pair})
     timings["identities_s"] = time.perf_counter() - phase
-    report(f"linking {len(included):,} records ({len(table):,} distinct identities) with {engine}")
+    report(f"linking {len(included):,} records ({len(table):,} distinct identities) with {engine.name}")
 
     phase = time.perf_counter()
     saved = None if retrain else latest_model()
-    result = get_engine(engine, strict_birth_date=True).link(table, threshold=threshold, model=saved[1] if saved else None)
+    result = engine.link(table, threshold=threshold, model=saved[1] if saved else None, strict_birth_date=True)
     model_version = saved[0] if saved else save_model(result.model)
     timings["splink_s"] = time.perf_counter() - phase
     engine_timings = result.stats.get("timings", {})
@@ -145,7 +149,7 @@ def link_records(engine: str = "duckdb", threshold: float | None = None, *, retr
     with transaction.atomic():
         roomy_cache()
         run = LinkageRun.objects.create(
-            started_at=started, engine=engine, threshold=result.threshold,
+            started_at=started, engine=engine.name, threshold=result.threshold,
             threshold_reason=result.threshold_reason, model_version=model_version,
             model=result.model, retrained=saved is None)
         person_of_cluster = _persons(run, continuity, record_cluster, included)
@@ -178,7 +182,7 @@ def link_records(engine: str = "duckdb", threshold: float | None = None, *, retr
         run.save()
     events = list(run.events.exclude(kind=PersonEvent.Kind.CREATED).values(
         "kind", "person__public_id", "before", "after"))
-    return {"run": run.pk, "mode": "full", "engine": engine, "threshold": run.threshold,
+    return {"run": run.pk, "mode": "full", "engine": engine.name, "threshold": run.threshold,
             "threshold_reason": run.threshold_reason, "model_version": model_version,
             "retrained": run.retrained, "counts": counts, "timings": run.timings,
             "exclusions": exclusions.reasons, "exemptions": exclusions.exempted, "events": events,

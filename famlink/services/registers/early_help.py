@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from famlink import config
+from famlink.adapters import pdf
 from famlink.adapters.storage.registers import store
 from famlink.core.assessment import AssessmentInput, assess
 from famlink.core.assessment.population import group_attributes
@@ -18,8 +19,8 @@ from famlink.core.assessment.report import write_report
 from famlink.core.registers.algorithms import AlgorithmEntry, find_algorithm
 from famlink.core.targeting import early_help
 from famlink.core.targeting.features import build_features
-from famlink.core.targeting.records import records_from_synth
 from famlink.services.registers.scoring import score_database
+from famlink.synth.records import records_from_synth
 
 MODEL_ID = "early-help-v1"
 
@@ -52,7 +53,7 @@ def assess_from_synth(
     trained = {"train_cutoff": model.train_cutoff, "trained_at": model.trained_at, "train_rows": model.train_rows}
     figures = assess(entry, data, n_boot=n_boot, group_boot=group_boot, jobs=jobs, trained=trained)
     out_dir = out_dir or folder / "assessments" / figures["ran_at"].replace(":", "")
-    paths = write_report(figures, entry.as_dict(), out_dir)
+    paths = write_report(figures, entry.as_dict(), out_dir, pdf=pdf.render)
     store.record_assessment(figures, report_dir=str(out_dir), assessed_by=entry.auditor)
     return figures, paths
 

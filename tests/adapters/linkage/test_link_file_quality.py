@@ -5,6 +5,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from famlink.adapters.linkage import linkage_engine
 from famlink.core.linkage.link_file import link_file
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
@@ -20,7 +21,7 @@ def test_link_file_quality(name, tmp_path):
     if not source.exists():
         pytest.skip(f"labelled dataset not present at {source}")
     out = tmp_path / "clusters.csv"
-    summary = link_file(source, MAPPINGS / f"{name}.toml", out)
+    summary = link_file(source, MAPPINGS / f"{name}.toml", out, linkage_engine())
     written = pd.read_csv(out, dtype=str)
     raw = pd.read_csv(source, dtype=str, skipinitialspace=True)
     raw.columns = [c.strip() for c in raw.columns]
@@ -36,7 +37,7 @@ def test_link_file_quality(name, tmp_path):
 def test_link_file_on_family_records_keeps_the_family_guards(tmp_path):
     """A file of family members (twins, a son named after his father) is seen to
     be one: the guards stay on and no two people share a cluster."""
-    from famlink.core.synth import generate
+    from famlink.synth import generate
 
     generate(150, 11, tmp_path / "s")
     people = pd.read_csv(tmp_path / "s" / "people.csv", dtype=str)
@@ -48,7 +49,7 @@ def test_link_file_on_family_records_keeps_the_family_guards(tmp_path):
     mapping.write_text('id = "record"\ntruth = "person_id"\n[columns]\nfirst_name = "first_name"\n'
                        'surname = "surname"\ndate_of_birth = "dob"\nsex = "sex"\n'
                        'postcode = "household_id"\nnhs_number = "nhs_number"\n', encoding="utf-8")
-    summary = link_file(tmp_path / "people.csv", mapping, tmp_path / "clusters.csv")
+    summary = link_file(tmp_path / "people.csv", mapping, tmp_path / "clusters.csv", linkage_engine())
     assert summary["family_guards"]["applied"] is True
     assert summary["family_guards"]["household_pairs"] > summary["family_guards"]["twin_like_pairs"] > 0
     quality = summary["quality"]
@@ -64,7 +65,8 @@ def test_a_file_with_nobody_in_it_twice_gives_every_row_its_own_cluster(tmp_path
         "city": [f"town{i}" for i in range(len(names))], "email": [f"{n}@example.org" for n in names],
         "cluster": range(len(names)),
     }).to_csv(tmp_path / "unique.csv", index=False)
-    summary = link_file(tmp_path / "unique.csv", MAPPINGS / "fake_1000.toml", tmp_path / "clusters.csv")
+    summary = link_file(tmp_path / "unique.csv", MAPPINGS / "fake_1000.toml", tmp_path / "clusters.csv",
+                        linkage_engine())
     written = pd.read_csv(tmp_path / "clusters.csv", dtype=str)
     assert len(written) == len(names) and written["cluster_id"].nunique() == len(names)
     assert summary["quality"]["precision"] == 1.0

@@ -10,7 +10,7 @@ pytest.importorskip("pyspark", reason="pyspark not installed: pip install 'famli
 if shutil.which("java") is None:
     pytest.skip("Spark needs java on the PATH", allow_module_level=True)
 
-from famlink.core.linkage.engine import get_engine
+from famlink.adapters.linkage import linkage_engine
 
 pytestmark = pytest.mark.spark
 
@@ -43,7 +43,7 @@ def people() -> pd.DataFrame:
 
 def test_spark_matches_duckdb():
     records = people()
-    duck = get_engine("duckdb").link(records, threshold=0.9)
+    duck = linkage_engine("duckdb").link(records, threshold=0.9)
     assert len(set(duck.clusters.values())) < len(records) / 2  # it did link: not a vacuous match
-    spark = get_engine("spark").link(records, threshold=0.9, model=duck.model)
+    spark = linkage_engine("spark").link(records, threshold=0.9, model=duck.model)
     assert spark.clusters == duck.clusters

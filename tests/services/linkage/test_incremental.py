@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from famlink.adapters.linkage import linkage_engine
 from famlink.adapters.storage.family.models import Person
 from famlink.adapters.storage.linkage.models import (
     LinkageRun,
@@ -33,6 +34,7 @@ from famlink.services.linkage.run import latest_run, link_records
 from famlink.services.sources.ingest import ingest_extract
 
 pytestmark = pytest.mark.django_db(transaction=True)
+DUCKDB = linkage_engine()
 #: the source whose extract arrives in two parts (the second part is "new")
 SPLIT = "hospital_appointments"
 LAST = "welfare_benefits"
@@ -42,7 +44,7 @@ LAST = "welfare_benefits"
 def synth(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """40 synthetic families, everything linked except a second hospital extract and
     the welfare extract, which are ingested (not linked) before the test starts."""
-    from famlink.core.synth import generate
+    from famlink.synth import generate
 
     monkeypatch.setenv("FAMLINK_DATA_DIR", str(tmp_path / "data"))
     root = tmp_path / "s"
@@ -55,7 +57,7 @@ def synth(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         if name not in (SPLIT, LAST):
             ingest_extract(root / "sources" / f"{name}.toml", root / "extracts" / f"{name}.csv")
     ingest_extract(root / "sources" / f"{SPLIT}.toml", tmp_path / "hospital_1.csv")
-    link_records()
+    link_records(DUCKDB)
     ingest_extract(root / "sources" / f"{SPLIT}.toml", tmp_path / "hospital_2.csv")
     ingest_extract(root / "sources" / f"{LAST}.toml", root / "extracts" / f"{LAST}.csv")
     return root
@@ -84,7 +86,7 @@ def test_new_records_join_their_person_and_no_existing_id_changes_meaning(synth:
     first = latest_run()
     before = _assignments(first)
     links_before = _pairs(first)
-    summary = link_new_records()
+    summary = link_new_records(DUCKDB)
     run = latest_run()
     after = _assignments(run)
     assert summary["mode"] == "incremental" and summary["extends_run"] == first.pk
@@ -134,7 +136,7 @@ def test_a_bridge_between_two_persons_is_a_recorded_merge(synth: Path) -> None:
     moved = sorted(records_of[person])[: len(records_of[person]) // 2]
     other = Person.objects.create(display_name="split off")
     RecordAssignment.objects.filter(run=first, record_id__in=moved).update(person=other)
-    summary = link_new_records()
+    summary = link_new_records(DUCKDB)
     after = _assignments(latest_run())
     assert after[moved[0]] == after[sorted(records_of[person])[-1]]
     names = {Person.objects.get(pk=person).public_id, other.public_id}
@@ -156,7 +158,7 @@ def test_a_rejection_keeps_a_new_record_out_of_the_person(synth: Path) -> None:
     record = next(r for r in new if len(persons_of.get(truth.get(r, ""), ())) == 1)
     person = Person.objects.get(pk=next(iter(persons_of[truth[record]])))
     reject_link(record, person_public_id=person.public_id, rejected_by="dpo", reason="parent's dispute")
-    link_new_records()
+    link_new_records(DUCKDB)
     after = _assignments(latest_run())
     assert after[record] != person.pk
     assert any(after[r] == person.pk for r, p in before.items() if p == person.pk)
@@ -174,7 +176,7 @@ def test_an_opted_out_subjects_new_records_stay_out(synth: Path) -> None:
     public = Person.objects.get(pk=person).public_id
     theirs_new = [r for r, f in new_same_ref if before[refs_before[f]] == person]
     set_opt_out(Person.objects.get(pk=person), "linkage", True, recorded_by=Actor(id="dpo", role=Role.DPO))
-    summary = link_new_records()
+    summary = link_new_records(DUCKDB)
     after = _assignments(latest_run())
     assert not any(r in after for r in theirs_new)  # never linked, never assigned
     assert all(after[r] == person for r, p in before.items() if p == person)  # held out, keep their person
@@ -193,7 +195,7 @@ def test_only_a_full_relink_can_split_a_person(synth: Path) -> None:
     records = sorted(r for r, p in before.items() if p == person)
     reject_link(records[0], other_record_id=records[-1], rejected_by="dpo", reason="not the same child")
     with pytest.raises(InvalidInput, match="full re-link"):
-        link_new_records()
+        link_new_records(DUCKDB)
 
 
 def test_a_run_stored_a_link_per_row_is_carried_over_and_explained(synth: Path) -> None:
@@ -211,7 +213,7 @@ def test_a_run_stored_a_link_per_row_is_carried_over_and_explained(synth: Path) 
         evidence=b"" if same else blob) for link, same, blob in zip(links, identical, evidence, strict=True)])
     PersonLinks.objects.filter(run=first).delete()
     assert person_links(person) == packed and comparisons
-    summary = link_new_records()
+    summary = link_new_records(DUCKDB)
     run = latest_run()
     assert summary["counts"]["links_carried_over"] == len(links)
     assert PairLink.objects.filter(run=run).count() == len(links)  # copied as they were stored

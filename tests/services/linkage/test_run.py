@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 from django.db.models import Count
 
+from famlink.adapters.linkage import linkage_engine
 from famlink.adapters.storage.family.models import Household, Person, Relationship
 from famlink.adapters.storage.linkage.models import LinkageRun, PersonEvent, RecordAssignment
 from famlink.adapters.storage.linkage.store import (
@@ -23,11 +24,12 @@ from famlink.services.sources.ingest import ingest_extract
 from tests.adapters.storage.governance import builders
 
 pytestmark = pytest.mark.django_db(transaction=True)
+DUCKDB = linkage_engine()
 
 
 @pytest.fixture
 def synth(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    from famlink.core.synth import generate
+    from famlink.synth import generate
 
     monkeypatch.setenv("FAMLINK_DATA_DIR", str(tmp_path / "data"))
     generate(40, 5, tmp_path / "s")
@@ -46,10 +48,10 @@ def _assignments(run: LinkageRun) -> dict[int, str]:
 def test_ids_stay_stable_when_a_new_extract_arrives(synth: Path) -> None:
     names = sorted(p.stem for p in (synth / "extracts").glob("*.csv"))
     _ingest(synth, names[:-1])
-    first = link_records()
+    first = link_records(DUCKDB)
     before = _assignments(latest_run())
     _ingest(synth, names[-1:])
-    second = link_records()
+    second = link_records(DUCKDB)
     assert second["model_version"] == first["model_version"] and not second["retrained"]
     after = _assignments(latest_run())
     merged = {e.person.public_id for e in PersonEvent.objects.filter(
@@ -63,7 +65,7 @@ def test_ids_stay_stable_when_a_new_extract_arrives(synth: Path) -> None:
 
 def test_a_rejected_link_survives_reruns(synth: Path) -> None:
     _ingest(synth, ["gp_registrations", "hospital_appointments"])
-    link_records()
+    link_records(DUCKDB)
     person = (RecordAssignment.objects.filter(run=latest_run()).values("person")
               .annotate(n=Count("id"))
               .filter(n__gte=3).order_by("person").first())
@@ -73,34 +75,34 @@ def test_a_rejected_link_survives_reruns(synth: Path) -> None:
     assert person_links(public)[0]["explanation"]
     reject_link(records[0], person_public_id=public, rejected_by="dpo", reason="parent's dispute")
     for _ in range(2):
-        link_records()
+        link_records(DUCKDB)
         now = _assignments(latest_run())
         assert all(now[records[0]] != now[r] for r in records[1:])
 
 
 def test_opted_out_persons_records_are_held_out(synth: Path) -> None:
     _ingest(synth, ["gp_registrations", "school_census"])
-    link_records()
+    link_records(DUCKDB)
     before = _assignments(latest_run())
     person = next(iter(before.values()))
     theirs = {r for r, p in before.items() if p == person}
     opted = Person.objects.get(public_id=person)
     set_opt_out(opted, "linkage", True, recorded_by=Actor(id="dpo", role=Role.DPO))
-    summary = link_records()
+    summary = link_records(DUCKDB)
     assert summary["counts"]["records_excluded_by_consent_filter"] == len(theirs)
     assert person in summary["exclusions"]
     held = RecordAssignment.objects.filter(run=latest_run(), record_id__in=theirs)
     assert all(a.match_probability is None and a.person.public_id == person for a in held)
     authorise_break_glass(opted, builders.staff(), builders.authoriser(),
                           "Section 47 enquiry: records needed to identify the child.")
-    exempt = link_records()
+    exempt = link_records(DUCKDB)
     assert exempt["counts"]["records_excluded_by_consent_filter"] == 0
     assert "Section 47" in exempt["exemptions"][person]
 
 
 def test_households_and_parents_are_found(synth: Path) -> None:
     _ingest(synth, ["gp_registrations", "school_census", "housing"])
-    summary = link_records()
+    summary = link_records(DUCKDB)
     assert summary["counts"]["households"] == Household.objects.filter(memberships__isnull=False).distinct().count()
     assert Relationship.objects.filter(kind="parent_of", parental_responsibility=True).exists()
     children = pd.DataFrame(list(Relationship.objects.filter(kind="parent_of").values("to_person")))
@@ -111,12 +113,12 @@ def test_quality_bar_on_a_small_fixed_seed(tmp_path: Path, monkeypatch: pytest.M
     """The issue's bar (pairwise precision >= 0.995, F1 >= 0.97 at the default
     threshold) on every source of a small synthetic population; the 20,000-family
     figures are in docs/performance.md (bench/linkage/run.py)."""
-    from famlink.core.synth import generate
+    from famlink.synth import generate
 
     monkeypatch.setenv("FAMLINK_DATA_DIR", str(tmp_path / "data"))
     generate(150, 11, tmp_path / "s")
     _ingest(tmp_path / "s", sorted(p.stem for p in (tmp_path / "s" / "extracts").glob("*.csv")))
-    link_records()
+    link_records(DUCKDB)
     quality = evaluate_against_truth(tmp_path / "s" / "truth.csv")
     assert quality["pairwise"]["precision"] >= 0.995
     assert quality["pairwise"]["f1"] >= 0.97

@@ -12,9 +12,10 @@ import pytest
 
 from famlink.core.errors import InvalidInput
 from famlink.core.identifiers import nhs_number_is_valid, upn_check_letter, upn_is_valid
-from famlink.core.synth import SynthSummary, generate
-from famlink.core.synth.families import FLED_AT, FLED_EVERY
-from famlink.core.synth.faults import (
+from famlink.core.taxonomy import RecordCategory, RecordStatus, Sector
+from famlink.synth import SynthSummary, generate
+from famlink.synth.families import FLED_AT, FLED_EVERY
+from famlink.synth.faults import (
     DNA_MISRECORDED_RATE,
     DUPLICATE_RATE,
     INVALID_ROW_RATE,
@@ -22,8 +23,7 @@ from famlink.core.synth.faults import (
     NHS_MISSING_RATE,
     WRONG_PERSON_RATE,
 )
-from famlink.core.synth.identifiers import mistype_nhs_number, nhs_number
-from famlink.core.taxonomy import RecordCategory, RecordStatus, Sector
+from famlink.synth.identifiers import mistype_nhs_number, nhs_number
 
 FAMILIES = 1000
 

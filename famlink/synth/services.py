@@ -12,7 +12,8 @@ import random
 from datetime import date
 from functools import cache
 
-from ..taxonomy import RecordStatus
+from famlink.core.taxonomy import RecordStatus
+
 from .emitter import Emitter
 from .extracts import GP, HOSPITAL, SCHOOL, WELFARE
 from .families import DATA_END, DATA_START, YEAR, Household, Person, poisson

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from famlink.core.synth.csvrows import CsvRows
-from famlink.core.synth.extracts import EXTRACTS
-from famlink.core.synth.identifiers import MAX_FAMILIES, ROW_SPACE
-from famlink.core.synth.writer import _append_file
+from famlink.synth.csvrows import CsvRows
+from famlink.synth.extracts import EXTRACTS
+from famlink.synth.identifiers import MAX_FAMILIES, ROW_SPACE
+from famlink.synth.writer import _append_file
 
 
 def test_joining_parts_keeps_every_byte_in_order_with_or_without_the_kernel_copy(tmp_path: Path) -> None:

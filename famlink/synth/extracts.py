@@ -11,7 +11,15 @@ import dataclasses
 import json
 from dataclasses import dataclass
 
-from ..taxonomy import LawfulBasis, OrganisationType, Purpose, RecordCategory, RecordStatus, Sector
+from famlink.core.taxonomy import (
+    LawfulBasis,
+    OrganisationType,
+    Purpose,
+    RecordCategory,
+    RecordStatus,
+    Sector,
+)
+
 from .identifiers import LocalIds
 
 

@@ -13,7 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import InvalidInput
+from famlink.core.errors import InvalidInput
+
 from .identifiers import MAX_FAMILIES
 from .writer import write_run
 
