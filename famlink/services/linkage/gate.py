@@ -16,14 +16,14 @@ from datetime import datetime
 from django.db.models import Q
 from django.utils import timezone
 
-from famlink.adapters.storage.governance import audit_log
+from famlink.adapters.storage.governance.audit.append import append_many
 from famlink.adapters.storage.governance.models import (
     BreakGlassAuthorisation,
     BreakGlassOutcome,
     OptOut,
     OptOutKind,
 )
-from famlink.core.audit import AuditEvent, Verdict
+from famlink.core.audit import AuditEvent, AuditFacts, Verdict
 from famlink.core.linkage.consent import Exclusions
 from famlink.core.policy import ReasonCode, Role
 from famlink.core.taxonomy import DataCategory, Purpose
@@ -63,12 +63,12 @@ class LinkageGate:
                 out.update(record_ids_by_person[person])
                 reasons[person] = "opted out of linkage"
                 verdict, codes = Verdict.DENY, (ReasonCode.OPTED_OUT_OF_LINKAGE,)
-            facts.append(audit_log.AuditFacts(
+            facts.append(AuditFacts(
                 actor_id=SYSTEM_ID, actor_role=Role.SYSTEM.value, organisation="", purpose=Purpose.RECORD_LINKAGE,
                 subject_id=person, data_categories=(DataCategory.IDENTITY, DataCategory.CONTACT),
                 action=AuditEvent.LINKAGE_RUN, decision=verdict, reasons=tuple(c.value for c in codes),
                 justification=exempt.get(person, ""),
             ))
         if facts:
-            audit_log.append_many(facts, at=self.now)
+            append_many(facts, at=self.now)
         return Exclusions(frozenset(out), reasons, exempted)
