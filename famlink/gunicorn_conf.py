@@ -1,7 +1,7 @@
 """gunicorn's settings for ``famlink serve``: the master starts the audit writer before any worker, and stops it last.
 
 On PostgreSQL the web workers send the audit entries of reads to the writer,
-which commits them many at a time (``audit_writer``). Without it every
+which commits them many at a time (``famlink.adapters.storage.governance.audit.writer``). Without it every
 request writes its own entry, which is correct but slower, so a writer that
 fails to start is reported, not fatal.
 """

@@ -8,7 +8,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "famlink.settings")
 application = get_wsgi_application()
 
 from famlink.adapters import pdf  # noqa: E402  (needs Django set up)
-from famlink.adapters.storage.governance import audit_log  # noqa: E402
+from famlink.adapters.storage.governance.audit.sequencer import start_sequencer  # noqa: E402
 
 pdf.start()  # this worker's PDF renderer, ready before the first download
-audit_log.start_sequencer()  # this worker's audit sequencer: its requests only write their entries ahead
+start_sequencer()  # this worker's audit sequencer: its requests only write their entries ahead

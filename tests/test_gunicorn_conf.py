@@ -15,9 +15,10 @@ from typing import Any
 import pytest
 
 from famlink import gunicorn_conf
-from famlink.adapters.storage.governance import audit_log, audit_writer
+from famlink.adapters.storage.governance.audit import writer as audit_writer
+from famlink.adapters.storage.governance.audit.append import append
 from famlink.adapters.storage.governance.models import AuditLogEntry
-from tests.adapters.storage.governance.test_audit_log import ON_POSTGRES, database_url, facts
+from tests.adapters.storage.governance.audit.test_append import ON_POSTGRES, database_url, facts
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -49,7 +50,7 @@ def test_on_postgresql_serve_runs_the_audit_writer_for_its_workers(socket_path: 
     gunicorn_conf.on_starting(server)
     try:
         assert server.warnings == [] and socket_path.exists()
-        assert audit_log.append(facts(0)).index == 0  # placed by the writer's process, not this one
+        assert append(facts(0)).index == 0  # placed by the writer's process, not this one
         assert AuditLogEntry.objects.count() == 1
     finally:
         gunicorn_conf.on_exit(server)

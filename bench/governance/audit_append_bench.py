@@ -40,17 +40,16 @@ os.environ.setdefault("FAMLINK_AUDIT_WRITER_SOCKET", os.path.join(tempfile.mkdte
 from bench.database import ensure_database
 
 if TYPE_CHECKING:
-    from famlink.adapters.storage.governance.audit_log import AuditFacts
+    from famlink.core.audit import AuditFacts
 
 
 
 
 def facts(i: int) -> AuditFacts:
-    from famlink.adapters.storage.governance import audit_log
-    from famlink.core.audit import AuditEvent, Verdict
+    from famlink.core.audit import AuditEvent, AuditFacts, Verdict
     from famlink.core.taxonomy import DataCategory, Purpose
 
-    return audit_log.AuditFacts(
+    return AuditFacts(
         actor_id=f"staff-{i % 997}", actor_role="practitioner", organisation="Exampleshire County Council",
         purpose=Purpose.DIRECT_SERVICE_DELIVERY, subject_id=f"P{i % 250_000:012X}",
         data_categories=(DataCategory.HEALTH, DataCategory.IDENTITY), action=AuditEvent.RECORD_VIEWED,
@@ -58,7 +57,7 @@ def facts(i: int) -> AuditFacts:
 
 
 BASELINE_TABLE = "bench_plain_append"
-GATHER = 0.05  # the sequencer's default (audit_log.GATHER)
+GATHER = 0.05  # the sequencer's default (famlink.adapters.storage.governance.audit.sequencer.GATHER)
 BASELINE_WITH_COMMIT = False
 
 
@@ -66,7 +65,7 @@ def write_until(stop: float, baseline: bool = False, sequencer: bool = False) ->
     """One writer: one access (a read, then its entry) after another, until ``stop``.
 
     The audit run does what ``door.open`` does for a read: the read, outside
-    a transaction, then ``audit_log.append``, which returns once the entry is
+    a transaction, then ``append``, which returns once the entry is
     durable (sent to the audit writer if one listens, else written in its own
     transaction). ``baseline`` writes the same entry bytes with one plain
     INSERT in the read's transaction and nothing else: one durable commit per
@@ -78,18 +77,19 @@ def write_until(stop: float, baseline: bool = False, sequencer: bool = False) ->
     from django.db import connection, connections, transaction
     from django.utils import timezone
 
-    from famlink.adapters.storage.governance import audit_log
-    from famlink.core.audit import AuditEntry, utc_timestamp
+    from famlink.adapters.storage.governance.audit.append import append
+    from famlink.adapters.storage.governance.audit.sequencer import start_sequencer, stop_sequencer
+    from famlink.core.audit import utc_timestamp
 
     if sequencer:
-        audit_log.start_sequencer(gather=GATHER)
+        start_sequencer(gather=GATHER)
     i = 0
     while time.time() < stop:
         if baseline:
             with transaction.atomic(), connection.cursor() as cursor:  # one transaction per entry
                 cursor.execute("SELECT 1")  # stands for the access's read
                 moment = utc_timestamp(timezone.now())
-                entry = AuditEntry(index=0, occurred_at=moment, **audit_log._fields(facts(i)))
+                entry = facts(i).entry(index=0, occurred_at=moment)
                 sql, params = f"INSERT INTO {BASELINE_TABLE} (facts) VALUES (%s)", [entry.pending_bytes()]
                 if BASELINE_WITH_COMMIT:
                     connection.send_with_commit(sql, params)  # type: ignore[attr-defined]
@@ -98,10 +98,10 @@ def write_until(stop: float, baseline: bool = False, sequencer: bool = False) ->
         else:  # a read through the policy door (door.open): the read, then its entry, durable before it returns
             with connection.cursor() as cursor:
                 cursor.execute("SELECT 1")  # stands for the access's read
-            audit_log.append(facts(i))
+            append(facts(i))
         i += 1
     if sequencer:
-        audit_log.stop_sequencer()  # its last turn places what this writer left pending
+        stop_sequencer()  # its last turn places what this writer left pending
     connections.close_all()
     return i
 
@@ -191,10 +191,10 @@ def _audit_writer() -> None:
     """The audit writer's process (``famlink audit writer``), until SIGTERM."""
     from django.db import connections
 
-    from famlink.adapters.storage.governance import audit_writer
+    from famlink.adapters.storage.governance.audit import writer
 
     connections.close_all()  # never share the parent's connection
-    audit_writer.run()
+    writer.run()
 
 
 def _start_audit_writer() -> multiprocessing.process.BaseProcess:
@@ -216,7 +216,7 @@ def concurrent_appends(writers: int, seconds: float, threads: bool, baseline: bo
     (the audit writer's included: it is a child process, stopped and waited for before the meter stops)."""
     from django.db import connections
 
-    from famlink.adapters.storage.governance import audit_log
+    from famlink.adapters.storage.governance.audit.sequencer import start_sequencer, stop_sequencer
 
     connections.close_all()
     meter = CpuMeter(threads).__enter__()
@@ -227,7 +227,7 @@ def concurrent_appends(writers: int, seconds: float, threads: bool, baseline: bo
     pool: list[Any]
     if threads:
         if sequencer:
-            audit_log.start_sequencer(gather=GATHER)  # one for the process, as in a threaded web worker
+            start_sequencer(gather=GATHER)  # one for the process, as in a threaded web worker
         pool = [threading.Thread(target=lambda: done.append(write_until(stop, baseline))) for _ in range(writers)]
     else:
         queue: multiprocessing.Queue = multiprocessing.get_context("fork").Queue()  # type: ignore[type-arg]
@@ -240,7 +240,7 @@ def concurrent_appends(writers: int, seconds: float, threads: bool, baseline: bo
     for worker in pool:
         worker.join()
     if threads and sequencer:
-        audit_log.stop_sequencer()
+        stop_sequencer()
     elapsed = max(time.time(), stop) - start
     if audit_writer is not None:
         meter.audit_writer = meter.cpu_of(audit_writer.pid or 0)
@@ -276,7 +276,7 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    from famlink.adapters.storage.governance import audit_log, audit_proofs
+    from famlink.adapters.storage.governance.audit.append import append_many
     from famlink.adapters.storage.governance.models import (
         AuditLogCounter,
         AuditLogEntry,
@@ -285,6 +285,9 @@ def main() -> None:
         PublishedTreeHead,
     )
     from famlink.core.audit import InclusionProof
+    from famlink.services.governance.audit.proofs import prove
+    from famlink.services.governance.audit.publication import publish
+    from famlink.services.governance.audit.verification import verify
 
     call_command("migrate", verbosity=0)
     with connection.cursor() as cursor:
@@ -316,7 +319,7 @@ def main() -> None:
     print(f"concurrent appends: {total:,} in {elapsed:.1f} s = {total / elapsed:,.0f} entries/s sustained "
           f"({total / elapsed / (plain / plain_elapsed):.0%} of the baseline; "
           f"load average after: {os.getloadavg()[0]:.1f}); left pending: {left_pending}; gap-free: yes")
-    check = audit_log.verify()
+    check = verify()
     assert check.ok and check.entries == total, check
     print(f"verify after the concurrent run: ok ({check.entries:,} entries); audit path {cpu.per(total)}")
     if args.entries <= total:
@@ -326,15 +329,15 @@ def main() -> None:
     i = total
     while i < args.entries:
         n = min(batch, args.entries - i)
-        audit_log.append_many([facts(j) for j in range(i, i + n)])
+        append_many([facts(j) for j in range(i, i + n)])
         i += n
     print(f"bulk-generated to {args.entries:,} entries in {time.perf_counter() - t0:.1f} s")
 
     t0 = time.perf_counter()
-    signed = audit_log.publish()
+    signed = publish()
     print(f"publish (sign head over {signed.head.size:,}): {time.perf_counter() - t0:.1f} s")
     t0 = time.perf_counter()
-    check = audit_log.verify()
+    check = verify()
     print(f"verify {check.entries:,} entries (ok={check.ok}): {time.perf_counter() - t0:.1f} s")
     assert check.ok
 
@@ -343,7 +346,7 @@ def main() -> None:
     for _ in range(500):
         index = rng.randrange(signed.head.size)
         t1 = time.perf_counter()
-        found = audit_proofs.prove(index)
+        found = prove(index)
         samples.append(time.perf_counter() - t1)
         assert InclusionProof.from_dict(found["proof"]).verify(root)
     samples.sort()

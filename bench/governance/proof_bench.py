@@ -6,8 +6,8 @@ Run (uses its own database, created if missing; generating 10M entries takes sev
 The log is written with COPY (real canonical entries, their leaf hashes and readable
 columns, as the sequencer would place them); a later run with the same --entries reuses
 it (--fresh writes it again; --proofs-only keeps its stored tree and heads too, and times
-proofs only). Then ``audit_log.publish`` builds the stored tree (once,
-over every leaf) and signs, and the bench times ``audit_proofs.prove`` (what the portal's
+proofs only). Then ``publish`` builds the stored tree (once,
+over every leaf) and signs, and the bench times ``prove`` (what the portal's
 proof download and ``famlink audit prove`` call) for random entries, checking each proof
 against the signed root. Last, it appends a few entries and publishes again, to time
 extending the tree by what is new only.
@@ -42,7 +42,7 @@ def write_log(n: int) -> None:
     """Empty the audit tables, then COPY ``n`` placed entries in, exactly as placing would store them."""
     from django.db import connection, transaction
 
-    from famlink.adapters.storage.governance.audit_log import ENTRY_COLUMNS
+    from famlink.adapters.storage.governance.audit.rows import ENTRY_COLUMNS
     from famlink.adapters.storage.governance.models import (
         AuditLogCounter,
         AuditLogEntry,
@@ -107,10 +107,20 @@ def main() -> None:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from famlink.adapters.storage.governance import audit_log, audit_proofs
+    from famlink.adapters.storage.governance.audit.append import append_many
+    from famlink.adapters.storage.governance.audit.rows import committed_size
     from famlink.adapters.storage.governance.models import AuditTreeTile, PublishedTreeHead
-    from famlink.core.audit import AuditEvent, InclusionProof, SignedTreeHead, Verdict, leaf_hash
+    from famlink.core.audit import (
+        AuditEvent,
+        AuditFacts,
+        InclusionProof,
+        SignedTreeHead,
+        Verdict,
+        leaf_hash,
+    )
     from famlink.core.taxonomy import DataCategory, Purpose
+    from famlink.services.governance.audit.proofs import prove
+    from famlink.services.governance.audit.publication import publish
 
     call_command("migrate", verbosity=0)
     print(f"database: {connection.vendor} {os.environ['DATABASE_URL'].rsplit('/', 1)[1]}; "
@@ -120,14 +130,14 @@ def main() -> None:
         signed = SignedTreeHead.from_json(latest.signed_json)
         print(f"reusing the stored tree and the head over {signed.head.size:,} entries of an earlier run", flush=True)
     else:
-        if args.fresh or audit_log.committed_size() != args.entries:
+        if args.fresh or committed_size() != args.entries:
             write_log(args.entries)
         else:
             print(f"reusing the {args.entries:,} entries already written")
             PublishedTreeHead.objects.all().delete()
             AuditTreeTile.objects.all().delete()
         t0 = time.perf_counter()
-        signed = audit_log.publish().signed
+        signed = publish().signed
         print(f"first publish over {signed.head.size:,} entries, building the stored tree from every leaf hash: "
               f"{time.perf_counter() - t0:.1f} s ({AuditTreeTile.objects.count():,} tiles)", flush=True)
 
@@ -136,14 +146,14 @@ def main() -> None:
     queries = 0
     for index in (0, size // 2, size - 1):  # counted apart: capturing queries costs time of its own
         with CaptureQueriesContext(connection) as captured:
-            audit_proofs.prove(index)
+            prove(index)
         queries = max(queries, len(captured))
     samples = []
     cpu = time.process_time()
     for n in range(args.proofs):
         index = size - 1 if n == 0 else rng.randrange(size)
         t1 = time.perf_counter()
-        found = audit_proofs.prove(index)
+        found = prove(index)
         samples.append(time.perf_counter() - t1)
         proof = InclusionProof.from_dict(found["proof"])
         assert proof.verify(root) and proof.leaf_hash == leaf_hash(found["entry"].encode())
@@ -156,12 +166,12 @@ def main() -> None:
 
     print(f"load average after the proofs: {os.getloadavg()[0]:.1f}", flush=True)
     if not args.proofs_only:
-        audit_log.append_many([audit_log.AuditFacts(
+        append_many([AuditFacts(
             actor_id="staff-1", actor_role="practitioner", organisation="Exampleshire County Council",
             purpose=Purpose.DIRECT_SERVICE_DELIVERY, subject_id="P1", data_categories=(DataCategory.HEALTH,),
             action=AuditEvent.RECORD_VIEWED, decision=Verdict.ALLOW) for _ in range(1_000)])
         t0 = time.perf_counter()
-        again = audit_log.publish().signed
+        again = publish().signed
         print(f"publish after 1,000 more entries (extends the stored tree by those only): "
               f"{time.perf_counter() - t0:.2f} s, head {again.head.size:,}")
     print(f"load average after: {os.getloadavg()[0]:.1f}; peak RSS "

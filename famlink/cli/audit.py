@@ -11,7 +11,7 @@ import click
 from famlink.cli.main import cli, setup_django
 
 if TYPE_CHECKING:
-    from famlink.adapters.storage.governance.audit_log import AuditCheck
+    from famlink.services.governance.audit.verification import AuditCheck
 
 
 @cli.group()
@@ -28,9 +28,9 @@ def publish(as_json: bool) -> None:
     Exit code 1 if a witness URL did not take it (the head stays published).
     """
     setup_django()
-    from famlink.adapters.storage.governance import audit_log
+    from famlink.services.governance.audit.publication import publish as publish_head
 
-    published = audit_log.publish()
+    published = publish_head()
     failed = [report for report in published.witnesses if not report.ok]
     if as_json:
         click.echo(json.dumps({
@@ -59,9 +59,9 @@ def publish(as_json: bool) -> None:
 def verify(as_json: bool, sources: tuple[str, ...]) -> None:
     """Recompute every hash and check every signed tree head, stored and witnessed; name the first bad entry."""
     setup_django()
-    from famlink.adapters.storage.governance import audit_log
+    from famlink.services.governance.audit.verification import verify as verify_log
 
-    check = audit_log.verify(against=sources)
+    check = verify_log(against=sources)
     click.echo(json.dumps(check.as_dict()) if as_json else verdict(check))
     if not check.ok:
         raise SystemExit(1)
@@ -85,11 +85,11 @@ def verdict(check: AuditCheck) -> str:
 def prove(entry_id: int, as_json: bool) -> None:
     """Print an inclusion proof for ENTRY_ID against the latest signed tree head."""
     setup_django()
-    from famlink.adapters.storage.governance import audit_proofs
-    from famlink.adapters.storage.governance.audit_log import sequence_pending
+    from famlink.adapters.storage.governance.audit.sequencer import sequence_pending
+    from famlink.services.governance.audit.proofs import prove as prove_entry
 
     sequence_pending(wait=True)  # a reader of the log: leave nothing pending behind it
-    found = audit_proofs.prove(entry_id)
+    found = prove_entry(entry_id)
     if as_json:
         click.echo(json.dumps(found))
         return
@@ -108,6 +108,6 @@ def prove(entry_id: int, as_json: bool) -> None:
 def writer(path: Path | None) -> None:
     """Commit the audit entries of reads for the web workers, many to a commit (PostgreSQL; famlink serve runs it)."""
     setup_django()
-    from famlink.adapters.storage.governance import audit_writer
+    from famlink.adapters.storage.governance.audit import writer as audit_writer
 
     audit_writer.run(path)

@@ -59,7 +59,7 @@ def restore(file: Path, yes: bool, as_json: bool) -> None:
     Stop famlink serve first. Exit code 1 if nothing was restored or the audit log check is not ok.
     """
     setup_django(migrate=False)  # the restore migrates the database it restores
-    from famlink.adapters.storage.backup import restore as restore_backup
+    from famlink.services.backup import restore as restore_backup
 
     def confirm(plan: RestorePlan) -> bool:
         for line in _plan(plan):

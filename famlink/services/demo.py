@@ -16,7 +16,6 @@ from pathlib import Path
 from famlink.adapters.linkage import linkage_engine
 from famlink.adapters.storage.accounts.models import Account
 from famlink.adapters.storage.family.models import Person
-from famlink.adapters.storage.governance import audit_log
 from famlink.adapters.storage.linkage.models import RecordAssignment
 from famlink.adapters.storage.sources.models import Extract
 from famlink.adapters.storage.sources.store import holdings
@@ -28,6 +27,7 @@ from famlink.services.accounts.provisioning import (
     demo_parent_candidates,
     demo_refuge_parents,
 )
+from famlink.services.governance.audit.publication import publish
 from famlink.services.linkage.run import latest_run, link_records
 from famlink.services.registers.early_help import run_early_help
 from famlink.services.sources.ingest import ingest_extract
@@ -82,7 +82,7 @@ def prepare_demo(out_dir: Path, *, families: int, progress: Callable[[int, int],
     summary.accounts_file = out_dir.parent / "demo-accounts.json"
     write_private(summary.accounts_file, json.dumps(summary.accounts, indent=2).encode(), replace=True)
     summary.totals = holdings()
-    audit_log.publish()  # so every access so far has an inclusion proof parents can download
+    publish()  # so every access so far has an inclusion proof parents can download
     return summary
 
 

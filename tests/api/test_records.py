@@ -14,7 +14,7 @@ from django.test import Client
 from famlink.core.consent import ConsentLevel
 from famlink.core.taxonomy import Purpose
 from tests.adapters.storage.governance import builders
-from tests.adapters.storage.governance.test_audit_log import postgres_only
+from tests.adapters.storage.governance.audit.test_append import postgres_only
 from tests.services.governance.test_door import give_consent
 
 pytestmark = [pytest.mark.django_db(transaction=True), postgres_only]

@@ -15,12 +15,12 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 
 from famlink.adapters.storage.accounts.models import Account
-from famlink.adapters.storage.governance import audit_log
 from famlink.adapters.storage.governance.models import StaffActor
 from famlink.adapters.storage.sources.models import SourceRecord
 from famlink.core.policy import Role
 from famlink.core.taxonomy import Purpose
 from famlink.services.accounts.provisioning import create_parent, create_staff
+from famlink.services.governance.audit.publication import publish
 from tests.adapters.storage.governance import builders
 from tests.browser.conftest import artifacts_dir, check_page
 from tests.browser.test_portal_front_door import PASSWORD, sign_in
@@ -57,7 +57,7 @@ def test_report_dispute_correct_and_download(live_server: Any, phone_page: Any) 
     fam, missed = a_family_with_a_missed_appointment()
     create_parent("alex", fam.mother, password=PASSWORD)
     secret = a_data_team_member()
-    audit_log.publish()
+    publish()
     page, base = phone_page, live_server.url
 
     # The parent finds the record and reports it.

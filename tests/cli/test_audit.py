@@ -10,11 +10,12 @@ import pytest
 from click.testing import CliRunner
 from django.db import connection
 
-from famlink.adapters.storage.governance import audit_log
+from famlink.adapters.storage.governance.audit.append import append
 from famlink.adapters.storage.governance.models import AuditLogEntry
 from famlink.cli.main import cli
-from famlink.core.audit import AuditEvent, InclusionProof, Verdict, verify_inclusion
+from famlink.core.audit import AuditEvent, AuditFacts, InclusionProof, Verdict, verify_inclusion
 from famlink.core.taxonomy import DataCategory, Purpose
+from famlink.services.governance.audit.publication import public_tree_heads
 
 importlib.import_module("famlink.cli.audit")
 pytestmark = pytest.mark.django_db
@@ -33,7 +34,7 @@ def run(*args: str) -> tuple[int, str]:
 
 def log(n: int) -> None:
     for i in range(n):
-        audit_log.append(audit_log.AuditFacts(
+        append(AuditFacts(
             actor_id=f"staff-{i}", actor_role="practitioner", organisation="Org",
             purpose=Purpose.DIRECT_SERVICE_DELIVERY, subject_id=f"P{i % 4}", data_categories=(DataCategory.HEALTH,),
             action=AuditEvent.RECORD_VIEWED, decision=Verdict.ALLOW, reasons=("consent_sufficient",)))
@@ -116,9 +117,9 @@ def test_verify_against_a_saved_copy_of_the_published_page(tmp_path: Path) -> No
     assert code == 0 and json.loads(out)["ok"] is True and json.loads(out)["witnessed_heads_checked"] >= 1
 
     cut_tail(10)
-    from famlink.adapters.storage.governance import audit_witness
+    from famlink.adapters.storage.governance.audit.witness import witness_file
 
-    audit_witness.witness_file().unlink()  # they found the witness file too: only the saved copy is left
+    witness_file().unlink()  # they found the witness file too: only the saved copy is left
     code, out = run("audit", "verify", "--json", "--against", str(saved))
     report = json.loads(out)
     assert code == 1 and report["ok"] is False and report["first_bad_index"] == 10
@@ -153,6 +154,6 @@ def test_publish_reports_a_witness_url_that_failed_but_keeps_the_head(monkeypatc
     assert code == 1  # not swallowed
     assert json.loads(good.received[0])["tree_head"]["size"] == 5
     assert [w["ok"] for w in report["witnesses"]] == [True, False] and broken in report["witnesses"][1]["url"]
-    assert audit_log.public_tree_heads()[-1]["tree_head"]["size"] == 5  # the publish was not undone
+    assert public_tree_heads()[-1]["tree_head"]["size"] == 5  # the publish was not undone
     code, out = run("audit", "publish")
     assert code == 1 and broken in out and "not sent" in out.lower()

@@ -10,9 +10,9 @@ import pytest
 from click.testing import CliRunner
 
 from famlink.adapters.storage.family.models import Person
-from famlink.adapters.storage.governance import audit_log
 from famlink.cli.main import cli
 from famlink.core.errors import InvalidInput
+from famlink.services.governance.audit.publication import publish
 from tests.adapters.storage.test_backup import holdings, populated, read_records
 
 importlib.import_module("famlink.cli.backup")
@@ -53,7 +53,7 @@ def test_a_restore_that_loses_signed_entries_says_so_and_fails(tmp_path: Path) -
     out = tmp_path / "famlink.backup"
     assert run("backup", "--out", str(out), "--json")[0] == 0
     read_records(fam)
-    audit_log.publish()
+    publish()
     code, said, _ = run("restore", str(out), "--yes")
     assert code == 1
     assert "NOT OK: the restored audit log holds 2 entries, but a tree head signed at" in said
@@ -63,7 +63,7 @@ def test_a_restore_that_loses_signed_entries_says_so_and_fails(tmp_path: Path) -
     assert "kept in the witness file" in said
     read_records(fam)
     with pytest.raises(InvalidInput, match="move it aside and publish again"):
-        audit_log.publish()
+        publish()
     code, said, _ = run("restore", str(out), "--yes", "--json")
     report = json.loads(said)
     assert code == 1 and report["ok"] is False and report["audit_check"]["ok"] is False

@@ -11,12 +11,14 @@ from django.utils import timezone
 
 from famlink.adapters import pdf
 from famlink.adapters.storage.accounts.models import Account
-from famlink.adapters.storage.governance import actors, audit_log, holdings
+from famlink.adapters.storage.governance import actors, holdings
+from famlink.adapters.storage.governance.audit.append import append
 from famlink.adapters.storage.governance.models import AuditLogEntry, NotificationWithholding
 from famlink.adapters.storage.registers.models import FlagNotice, ScoringRun
-from famlink.core.audit import AuditEvent, InclusionProof, Verdict, leaf_hash
+from famlink.core.audit import AuditEvent, AuditFacts, InclusionProof, Verdict, leaf_hash
 from famlink.core.taxonomy import Purpose
 from famlink.services.accounts.provisioning import create_parent
+from famlink.services.governance.audit.publication import publish
 from famlink.services.rights import requests
 from tests.adapters.storage.governance import builders
 from tests.web.checking_client import CheckingClient
@@ -52,12 +54,12 @@ def test_a_disputed_record_shows_the_parents_words_on_the_records_page(family: b
 
 
 def test_access_log_shows_others_with_child_protection_reasons_and_offers_proofs(family: builders.Family, mum: CheckingClient) -> None:
-    facts = audit_log.AuditFacts(
+    facts = AuditFacts(
         actor_id="sw-jones", actor_role="practitioner", organisation="Children's Services",
         purpose=Purpose.SAFEGUARDING_CHILD_PROTECTION, subject_id=family.child.public_id, data_categories=(),
         action=AuditEvent.BREAK_GLASS_USED, decision=Verdict.ALLOW, justification="Report from the school nurse")
-    audit_log.append(facts)
-    audit_log.publish()
+    append(facts)
+    publish()
     page = mum.get("/portal/access-log/").content.decode()
     assert "sw-jones" in page and "Report from the school nurse" in page
     entry = AuditLogEntry.objects.get(actor_id="sw-jones")
@@ -73,10 +75,10 @@ def test_access_log_shows_others_with_child_protection_reasons_and_offers_proofs
 
 def test_a_proof_for_someone_elses_entry_is_not_found(family: builders.Family, mum: CheckingClient) -> None:
     other = builders.family("Else")
-    audit_log.append(audit_log.AuditFacts(
+    append(AuditFacts(
         actor_id="x", actor_role="practitioner", organisation="", purpose=Purpose.DIRECT_SERVICE_DELIVERY,
         subject_id=other.child.public_id, data_categories=(), action=AuditEvent.RECORD_VIEWED, decision=Verdict.ALLOW))
-    audit_log.publish()
+    publish()
     entry = AuditLogEntry.objects.filter(subject_id=other.child.public_id).last()
     assert mum.get(f"/portal/access-log/{entry.index}/proof.json").status_code == 404
     assert mum.get("/portal/access-log/not-a-number/proof.json").status_code == 404
@@ -118,7 +120,7 @@ def test_a_parent_sees_a_flag_with_its_inputs_and_can_object(family: builders.Fa
 
 def test_a_child_protection_check_is_hidden_only_while_a_lead_withholds_it(family: builders.Family, mum: CheckingClient) -> None:
     lead = builders.authoriser(name="lead-withholds")
-    audit_log.append(audit_log.AuditFacts(
+    append(AuditFacts(
         actor_id="sw-quiet", actor_role="practitioner", organisation="Children's Services",
         purpose=Purpose.SAFEGUARDING_CHILD_PROTECTION, subject_id=family.child.public_id, data_categories=(),
         action=AuditEvent.BREAK_GLASS_USED, decision=Verdict.ALLOW, justification="Telling now would put the child at risk"))
@@ -146,11 +148,11 @@ def test_a_parents_access_log_never_shows_another_parents_own_activity(
     create_parent("outside-mum", outsider.mother, password="not-a-real-password-1")
     stranger = sign_in_as(CheckingClient(), Account.objects.get(user__username="outside-mum"))
     assert stranger.get(f"/api/persons/{family.child.public_id}/records").status_code == 403
-    audit_log.append(audit_log.AuditFacts(
+    append(AuditFacts(
         actor_id="sw-jones", actor_role="practitioner", organisation="Children's Services",
         purpose=Purpose.DIRECT_SERVICE_DELIVERY, subject_id=family.child.public_id, data_categories=(),
         action=AuditEvent.RECORD_VIEWED, decision=Verdict.ALLOW))
-    audit_log.publish()
+    publish()
     monkeypatch.setattr(pdf, "render", lambda html: html.encode())  # the PDF's text, before it is laid out
 
     page = mum.get("/portal/access-log/").content.decode()

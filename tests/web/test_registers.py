@@ -60,13 +60,14 @@ def test_algorithm_page_shows_a_suspended_model_and_its_failed_assessment(client
 
 
 def test_the_audit_log_page_carries_a_consistency_proof_for_each_later_head(client) -> None:  # type: ignore[no-untyped-def]
-    from famlink.adapters.storage.governance import audit_log
+    from famlink.adapters.storage.governance.audit.append import append_many
     from famlink.core.audit import ConsistencyProof
-    from tests.adapters.storage.governance.test_audit_log import facts
+    from famlink.services.governance.audit.publication import publish
+    from tests.adapters.storage.governance.audit.test_append import facts
 
     for count in (3, 14):
-        audit_log.append_many([facts(i) for i in range(count)])
-        audit_log.publish()
+        append_many([facts(i) for i in range(count)])
+        publish()
     data = json.loads(client.get("/transparency/audit-log.json").content)
     schema = json.loads(client.get("/registers/schemas/audit-log.schema.json").content)
     jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker()).validate(data)

@@ -25,10 +25,11 @@ from hypothesis import strategies as st
 from famlink.adapters import pdf
 from famlink.adapters.storage.accounts.models import Account
 from famlink.adapters.storage.family.models import Person
-from famlink.adapters.storage.governance import actors, audit_log
+from famlink.adapters.storage.governance import actors
 from famlink.adapters.storage.governance.models import AuditLogEntry
 from famlink.adapters.storage.linkage.models import PairLink
 from famlink.services.accounts.provisioning import create_parent
+from famlink.services.governance.audit.publication import publish
 from famlink.services.rights import requests
 from famlink.web.marks import RouteAccess, declared
 from tests.adapters.storage.governance import builders
@@ -153,7 +154,7 @@ def test_no_route_shows_a_refuge_address_to_an_adult_it_does_not_protect(
                            and r.assignments.filter(person=fam.went[0]).exists())
         made = requests.report(actors.actor_for(dad_user), dad_user, fam.went[0], home_record.pk,
                                "request:context", "We lived at home then")
-        audit_log.publish()
+        publish()
         entries = [str(i) for i in AuditLogEntry.objects.filter(
             subject_id__in=[p.public_id for p in fam.children]).order_by("-index").values_list("index", flat=True)[:3]]
         stranger = _signed_in(builders.family("Stranger").mother, f"stranger-{tag}")

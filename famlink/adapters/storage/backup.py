@@ -14,12 +14,13 @@ taken, with the size and SHA-256 of the second member, the database copy:
 A restore refuses a file that is not a famlink backup, is cut short or
 damaged, is of the other kind of database, or was made by a newer famlink,
 before it changes anything. It then replaces the whole database in one
-transaction, so it happens completely or not at all, brings the schema up to
-date, and checks the audit log (``audit_log.verify``, the same check as
-``famlink audit verify``). A log shorter than the one it replaced, or than a
-tree head signed before the restore, is reported, never passed over: the
-accesses logged after the backup was taken are no longer in the database.
-See docs/operations.md.
+transaction, so it happens completely or not at all, and brings the schema
+up to date (``replace_database``). The restore then checks the audit log
+(``famlink.services.backup.restore``: the same check as ``famlink audit
+verify``), and what ``lost`` finds is reported, never passed over: a log
+shorter than the one it replaced, or than a tree head signed before the
+restore, means the accesses logged after the backup was taken are no longer
+in the database. See docs/operations.md.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ import tarfile
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -50,7 +51,7 @@ from django.utils import timezone
 from psycopg.conninfo import make_conninfo
 
 from famlink import config
-from famlink.adapters.storage.governance import audit_log
+from famlink.adapters.storage.governance.audit.rows import committed_size
 from famlink.adapters.storage.governance.models import (
     AuditLogEntry,
     AuditLogPending,
@@ -456,31 +457,10 @@ class RestorePlan:
     notes: tuple[str, ...]  # problems to expect, found before anything is changed
 
 
-@dataclass(frozen=True, slots=True)
-class Restored:
-    """A restore done, and the audit log checked after it."""
-
-    plan: RestorePlan
-    check: audit_log.AuditCheck
-    problems: tuple[str, ...] = field(default=())  # besides the check's own: what the restore lost
-
-    @property
-    def ok(self) -> bool:
-        return self.check.ok and not self.problems
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "ok": self.ok, "backup": str(self.plan.backup), "database": self.plan.database,
-            "manifest": self.plan.manifest.as_dict(),
-            "replaced": None if self.plan.replaced is None else asdict(self.plan.replaced),
-            "audit_check": self.check.as_dict(), "problems": list(self.problems),
-        }
-
-
 def _log_held() -> LogHeld | None:
     """The audit log in the configured database now, or None if it has none (tables missing)."""
     try:
-        entries = audit_log.committed_size()
+        entries = committed_size()
         latest = PublishedTreeHead.objects.order_by("-size", "-id").first()
     except DatabaseError:
         connection.close()  # a failed statement may have left the connection unusable
@@ -506,7 +486,7 @@ def _key_notes(manifest: Manifest) -> tuple[str, ...]:
     )
 
 
-def _lost(plan: RestorePlan) -> tuple[str, ...]:
+def lost(plan: RestorePlan) -> tuple[str, ...]:
     """What the restore took out of the audit log: entries the replaced database held, or had signed, beyond it."""
     replaced, held = plan.replaced, _log_held()
     if replaced is None or held is None:
@@ -638,13 +618,14 @@ def _restore_postgresql(copy: Path) -> None:
             raise BackupFailed(f"psql failed, so nothing was changed: {reason}", where=database_name())
 
 
-def restore(path: Path, *, confirm: Callable[[RestorePlan], bool]) -> Restored | None:
-    """Replace the configured database with a backup, once ``confirm`` agrees; then check the audit log.
+def replace_database(path: Path, *, confirm: Callable[[RestorePlan], bool]) -> RestorePlan | None:
+    """Replace the configured database with a backup, once ``confirm`` agrees; the plan it carried out.
 
     Everything that can be checked is checked before ``confirm`` is asked,
     and nothing has changed if it says no (then None is returned). The
-    database is replaced in one transaction, migrated to this famlink's
-    schema, and its audit log checked with ``audit_log.verify``.
+    database is replaced in one transaction and migrated to this famlink's
+    schema; checking its audit log is the caller's next step
+    (``famlink.services.backup.restore``).
     """
     kind = _kind()
     path = path.expanduser().absolute()
@@ -661,6 +642,5 @@ def restore(path: Path, *, confirm: Callable[[RestorePlan], bool]) -> Restored |
         else:
             _restore_postgresql(copy)
     call_command("migrate", verbosity=0, interactive=False)
-    check = audit_log.verify()
-    return Restored(plan, check, plan.notes + _lost(plan))
+    return plan
 

@@ -86,16 +86,16 @@ def canonical_json(value: Any) -> bytes:
 
 
 @dataclass(frozen=True, slots=True)
-class AuditEntry:
-    """Who did what to whose data, why, and what the policy decided.
+class AuditFacts:
+    """What one entry says: who did what to whose data, why, and what the policy decided.
 
+    Whoever logs an access writes these; the log adds when (at append) and
+    where (the index, once placed): an ``AuditEntry`` is these facts placed.
     ``purpose`` and ``subject_id`` are optional because some events (a
-    linkage run, a public-key rotation) are not about one person.
-    ``data_categories`` is stored sorted and de-duplicated so that the same
-    facts always give the same bytes.
+    linkage run, a public-key rotation) are not about one person. The values
+    are checked and normalised when they become an entry.
     """
 
-    index: int
     actor_id: str
     actor_role: str
     organisation: str
@@ -104,8 +104,24 @@ class AuditEntry:
     data_categories: tuple[DataCategory, ...]
     action: AuditEvent
     decision: Verdict
-    reasons: tuple[str, ...]
-    justification: str
+    reasons: tuple[str, ...] = ()
+    justification: str = ""
+
+    def entry(self, *, index: int, occurred_at: str) -> AuditEntry:
+        """These facts as the entry at ``index``, logged at ``occurred_at``."""
+        facts = {name: getattr(self, name) for name in AuditFacts.__dataclass_fields__}
+        return AuditEntry(index=index, occurred_at=occurred_at, **facts)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AuditEntry(AuditFacts):
+    """One line of the log: the facts, with their place (``index``) and time.
+
+    ``data_categories`` is stored sorted and de-duplicated so that the same
+    facts always give the same bytes.
+    """
+
+    index: int
     occurred_at: str
     version: int = field(default=FORMAT_VERSION)
 

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from famlink.adapters.storage.family.models import Person
-from famlink.adapters.storage.governance import audit_log
+from famlink.adapters.storage.governance.audit.append import append
 from famlink.adapters.storage.governance.models import (
     Consent,
     ConsentEvent,
@@ -26,7 +26,7 @@ from famlink.adapters.storage.governance.models import (
     OptOutKind,
 )
 from famlink.adapters.storage.sources.models import Organisation, Source
-from famlink.core.audit import AuditEvent, Verdict
+from famlink.core.audit import AuditEvent, AuditFacts, Verdict
 from famlink.core.consent import (
     ConsentAction,
     ConsentChange,
@@ -139,8 +139,8 @@ def change_consent(request: ConsentRequest, *, at: datetime | None = None) -> Co
             withdrawal_method=WITHDRAWAL_METHOD, withdrawal_url=WITHDRAWAL_URL,
             policy_url=POLICY_URL, receipt_id=receipt_id, issued_at=at,
         )
-        entry = audit_log.append(
-            audit_log.AuditFacts(
+        entry = append(
+            AuditFacts(
                 actor_id=change.decided_by_id, actor_role=Role.PARENT.value,
                 organisation=request.organisation.name if request.organisation else "",
                 purpose=purpose, subject_id=person.public_id, data_categories=(),
@@ -199,8 +199,8 @@ def set_opt_out(
             row = OptOut(person=locked, kind=kind)
         row.active, row.version, row.changed_at = active, row.version + 1, at
         row.save()
-        entry = audit_log.append(
-            audit_log.AuditFacts(
+        entry = append(
+            AuditFacts(
                 actor_id=recorded_by.id, actor_role=recorded_by.role.value, organisation=recorded_by.organisation,
                 purpose=None, subject_id=locked.public_id, data_categories=(),
                 action=AuditEvent.OPT_OUT_SET if active else AuditEvent.OPT_OUT_CLEARED,

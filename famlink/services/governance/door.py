@@ -5,8 +5,8 @@ rows, asks core ``decide()``, and writes the audit entry. An access that
 changes something runs in the SAME transaction as its entry, so the two
 commit or vanish together. A read (``READ_EVENTS``) has nothing to commit:
 its entry is durable before the door lets the caller go on (committed by the
-audit writer, or in its own transaction; see ``audit_log`` and
-``audit_writer``):
+audit writer, or in its own transaction; see ``audit.append`` and
+``audit.writer`` in ``famlink.adapters.storage.governance``):
 
     with door.open(actor, Purpose.DIRECT_SERVICE_DELIVERY, person, categories) as grant:
         rows = list(records)          # the read
@@ -30,8 +30,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from famlink.adapters.storage.family.models import HouseholdMembership, Person, Relationship
-from famlink.adapters.storage.governance import audit_log
 from famlink.adapters.storage.governance.actors import actor_for
+from famlink.adapters.storage.governance.audit.append import append, append_many
 from famlink.adapters.storage.governance.models import (
     BreakGlassAuthorisation,
     Consent,
@@ -40,7 +40,7 @@ from famlink.adapters.storage.governance.models import (
     OptOutKind,
 )
 from famlink.adapters.storage.sources.models import Source
-from famlink.core.audit import READ_EVENTS, AuditEvent, Verdict
+from famlink.core.audit import READ_EVENTS, AuditEvent, AuditFacts, Verdict
 from famlink.core.consent import ConsentGrant, ConsentLevel, ConsentState
 from famlink.core.errors import AccessDenied
 from famlink.core.people import is_adult
@@ -89,7 +89,7 @@ class Grant:
     context: Context
     decision: Decision
     action: AuditEvent
-    _pending: list[audit_log.AuditFacts] = field(default_factory=list)
+    _pending: list[AuditFacts] = field(default_factory=list)
 
     def sensitive_visible(self, categories: Iterable[DataCategory], protects: Iterable[str] = ()) -> bool:
         """Ask the door about one safeguarding-sensitive item; the answer is logged either way."""
@@ -190,8 +190,8 @@ def context_for(
 def audit_facts(
     actor: Actor, purpose: Purpose, subject: Subject, categories: Iterable[DataCategory],
     action: AuditEvent, decision: Decision, context: Context, extra: tuple[str, ...] = (),
-) -> audit_log.AuditFacts:
-    return audit_log.AuditFacts(
+) -> AuditFacts:
+    return AuditFacts(
         actor_id=actor.id, actor_role=actor.role.value, organisation=actor.organisation,
         purpose=purpose, subject_id=subject.person_id, data_categories=tuple(categories),
         action=action, decision=Verdict.ALLOW if decision.allow and not extra else Verdict.DENY,
@@ -236,9 +236,9 @@ def open(
         if decision.allow and not unmet:
             grant = Grant(actor, purpose, subject, context, decision, action)
             yield grant  # the caller's read happens here, inside this transaction
-            audit_log.append_many([facts, *grant._pending], at=now)
+            append_many([facts, *grant._pending], at=now)
             return
-        audit_log.append(facts, at=now)
+        append(facts, at=now)
     reasons = list(decision.reasons) if not decision.allow else [
         "This page shows named records, but this purpose allows only totals or pseudonymised data."
     ]

@@ -14,15 +14,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from famlink.adapters.storage.family.models import Person
-from famlink.adapters.storage.governance import audit_log
 from famlink.adapters.storage.governance.actors import staff_actor
+from famlink.adapters.storage.governance.audit.append import append
 from famlink.adapters.storage.governance.models import (
     BreakGlassAuthorisation,
     BreakGlassOutcome,
     NotificationWithholding,
     StaffActor,
 )
-from famlink.core.audit import AuditEvent, Verdict
+from famlink.core.audit import AuditEvent, AuditFacts, Verdict
 from famlink.core.errors import InvalidInput
 from famlink.core.policy import (
     INDEPENDENT_REVIEW_DAYS,
@@ -38,8 +38,8 @@ CHILD_PROTECTION = Purpose.SAFEGUARDING_CHILD_PROTECTION
 
 def _log(staff: StaffActor, subject: Person, action: AuditEvent, reason: str, justification: str, at: datetime) -> None:
     actor = staff_actor(staff)
-    audit_log.append(
-        audit_log.AuditFacts(
+    append(
+        AuditFacts(
             actor_id=actor.id, actor_role=actor.role.value, organisation=actor.organisation,
             purpose=CHILD_PROTECTION, subject_id=subject.public_id, data_categories=(),
             action=action, decision=Verdict.ALLOW, reasons=(reason,), justification=justification,

@@ -24,7 +24,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from famlink.adapters.storage.family.models import Person
-from famlink.adapters.storage.governance import audit_log
+from famlink.adapters.storage.governance.audit.append import append_many
 from famlink.adapters.storage.governance.models import (
     BreakGlassAuthorisation,
     BreakGlassOutcome,
@@ -81,7 +81,7 @@ class LinkageGate:
                 let_in[person.public_id] = _why(decision)
             facts.append(door.audit_facts(LINKAGE, Purpose.RECORD_LINKAGE, subject, CATEGORIES,
                                           AuditEvent.LINKAGE_RUN, decision, context))
-        audit_log.append_many(facts, at=self.now)
+        append_many(facts, at=self.now)
         return records_left_out(record_ids_by_person, left_out, let_in)
 
     def _break_glass(self, people: Collection[str]) -> dict[int, list[BreakGlassAuthorisation]]:

@@ -76,7 +76,7 @@ def contractors() -> dict[str, Any]:
 
 def audit_log() -> dict[str, Any]:
     """Published signed tree heads, from the governance storage."""
-    from famlink.adapters.storage.governance.audit_log import public_tree_heads
+    from famlink.services.governance.audit.publication import public_tree_heads
 
     heads = public_tree_heads()
     key = config.data_dir() / PUBLIC_KEY_FILENAME

@@ -20,7 +20,8 @@ from django.utils import timezone
 
 from famlink.adapters.storage.accounts.models import Account
 from famlink.adapters.storage.family.models import Person, Relationship
-from famlink.adapters.storage.governance import audit_log, audit_proofs, holdings
+from famlink.adapters.storage.governance import holdings
+from famlink.adapters.storage.governance.audit.sequencer import sequence_pending
 from famlink.adapters.storage.governance.models import (
     AuditLogEntry,
     NotificationWithholding,
@@ -52,6 +53,7 @@ from famlink.core.taxonomy import (
 )
 from famlink.services.governance import consent as consents
 from famlink.services.governance import door, sensitive
+from famlink.services.governance.audit.proofs import prove
 from famlink.services.rights import requests
 
 #: Most recent access-log entries shown per page and per download (the log itself is complete).
@@ -324,7 +326,7 @@ def _access_log(actor: Actor, people: dict[str, str], now: datetime) -> list[Acc
 
     The viewer's own entries are not read at all (the rule leaves them out anyway).
     """
-    audit_log.sequence_pending()  # entries written ahead are placed first, so none is missing here
+    sequence_pending()  # entries written ahead are placed first, so none is missing here
     withheld = _withheld(list(Person.objects.filter(public_id__in=people)), now)
     family = _family_actors(people)
     latest = PublishedTreeHead.objects.order_by("-size").values_list("size", flat=True).first() or 0
@@ -449,7 +451,7 @@ def proof_for(actor: Actor, parent: Person, index: int) -> dict[str, Any]:
     shown = disclose(actor, parent, frozenset({Part.ACCESS_LOG}))
     if not any(a.index == index and a.provable for a in shown.access_log):
         raise NotFound("There is no such entry in your family's access log, or it is not in a published log yet.")
-    return audit_proofs.prove(index)
+    return prove(index)
 
 
 __all__ = ["ALL_PARTS", "AccessView", "Disclosure", "Part", "PersonView", "RecordView", "disclose", "family_of",

@@ -43,9 +43,9 @@ def main(report: Path) -> None:
     from django.utils import timezone
 
     from famlink import config
-    from famlink.adapters.storage.governance import audit_log
     from famlink.adapters.storage.governance.actors import staff_actor
-    from famlink.adapters.storage.governance.audit_writer import AuditWriter
+    from famlink.adapters.storage.governance.audit.sequencer import start_sequencer, stop_sequencer
+    from famlink.adapters.storage.governance.audit.writer import AuditWriter
     from famlink.adapters.storage.sources.models import Source, SourceRecord
     from famlink.core.audit import utc_timestamp
     from famlink.core.consent import ConsentLevel
@@ -67,7 +67,7 @@ def main(report: Path) -> None:
     writer_thread = threading.Thread(target=writer.serve, name="audit-writer")
     writer_thread.start()
     assert writer.wait_until_listening()
-    audit_log.start_sequencer()
+    start_sequencer()
 
     stop = threading.Event()
     lock = threading.Lock()
@@ -164,7 +164,7 @@ def main(report: Path) -> None:
         thread.join(WITHIN)
     writer.stop()
     writer_thread.join(WITHIN)
-    audit_log.stop_sequencer()
+    stop_sequencer()
     report.write_text(json.dumps({"reads": reads, "consents": consents, "idle": readers[READERS].id}))
     print("done", flush=True)
 

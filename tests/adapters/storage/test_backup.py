@@ -20,7 +20,6 @@ from hypothesis import strategies as st
 from famlink.adapters.storage import backup
 from famlink.adapters.storage.backup import BackupFailed, Manifest, RestorePlan
 from famlink.adapters.storage.family.models import Person
-from famlink.adapters.storage.governance import audit_log
 from famlink.adapters.storage.governance.actors import staff_actor
 from famlink.adapters.storage.governance.models import (
     AuditLogEntry,
@@ -31,10 +30,13 @@ from famlink.adapters.storage.sources.models import Source, SourceRecord
 from famlink.core.consent import ConsentLevel
 from famlink.core.errors import InvalidInput
 from famlink.core.taxonomy import DataCategory, Purpose
+from famlink.services.backup import restore
 from famlink.services.governance import door
+from famlink.services.governance.audit.publication import publish
+from famlink.services.governance.audit.verification import verify
 from tests.adapters.storage.governance import builders
+from tests.adapters.storage.governance.audit.test_append import ON_POSTGRES, database_url
 from tests.adapters.storage.governance.concurrency import at_once
-from tests.adapters.storage.governance.test_audit_log import ON_POSTGRES, database_url
 from tests.services.governance.test_door import give_consent
 
 with_a_database = pytest.mark.django_db(transaction=True)  # a restore replaces the database outside any test transaction
@@ -59,7 +61,7 @@ def populated() -> builders.Family:
     fam = builders.family("b")
     give_consent(fam.child, ConsentLevel.ACROSS_SERVICES, Purpose.DIRECT_SERVICE_DELIVERY)
     read_records(fam)
-    audit_log.publish()
+    publish()
     return fam
 
 
@@ -90,7 +92,7 @@ def test_a_backup_brings_the_database_back_as_it_was_and_its_log_still_verifies(
     manifest = backup.take_backup(out)
     assert out.stat().st_mode & 0o777 == 0o600  # it holds every family's records
     assert manifest.database == connection.vendor and manifest.audit_entries == len(before["audit log"]) == 2
-    assert manifest.audit_root == audit_log.verify().root_hash and manifest.signed_heads == 1
+    assert manifest.audit_root == verify().root_hash and manifest.signed_heads == 1
     assert "governance.0002_audit_log_pending" in manifest.migrations
 
     builders.family("after the backup")  # changes the restore takes away (none of them logged)
@@ -99,20 +101,20 @@ def test_a_backup_brings_the_database_back_as_it_was_and_its_log_still_verifies(
         with connection.cursor() as cursor:
             cursor.execute("CREATE TABLE later_famlink_table (id integer)")
     asked: list[RestorePlan] = []
-    done = backup.restore(out, confirm=lambda plan: asked.append(plan) or True)
+    done = restore(out, confirm=lambda plan: asked.append(plan) or True)
 
     assert done is not None and done.ok, done and done.as_dict()
     assert holdings() == before
     [plan] = asked
     assert plan.replaced == backup.LogHeld(2, 2, manifest.audit_root, plan.replaced.signed_at)  # type: ignore[union-attr]
     assert done.check.ok and done.check.entries == 2 and done.check.tree_heads_checked == 1
-    assert done.check == audit_log.verify()  # the restore reports the same check as famlink audit verify
+    assert done.check == verify()  # the restore reports the same check as famlink audit verify
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT to_regclass('later_famlink_table')")
             assert cursor.fetchone() == (None,)
     read_records(fam)  # the restored database is in use at once: a read is logged after the restored entries
-    assert audit_log.verify().ok and AuditLogEntry.objects.count() == 3
+    assert verify().ok and AuditLogEntry.objects.count() == 3
 
 
 @with_a_database
@@ -135,7 +137,7 @@ def test_a_backup_taken_while_reads_are_being_logged_is_of_one_moment(tmp_path: 
     finally:
         stop.set()
         reader.join()
-    done = backup.restore(out, confirm=yes)
+    done = restore(out, confirm=yes)
 
     assert done is not None and done.check.ok
     assert done.check.entries == manifest.audit_entries + manifest.audit_pending  # pending ones placed on restore
@@ -149,9 +151,9 @@ def test_restoring_a_backup_older_than_the_signed_log_says_which_entries_are_gon
     backup.take_backup(out)
     for _ in range(3):
         read_records(fam)
-    audit_log.publish()  # a head over 5 entries, signed after the backup was taken
+    publish()  # a head over 5 entries, signed after the backup was taken
 
-    done = backup.restore(out, confirm=yes)
+    done = restore(out, confirm=yes)
 
     assert done is not None and not done.ok
     assert done.check.entries == 2  # the check of the restored log is reported with it
@@ -167,7 +169,7 @@ def test_a_restore_without_the_signing_key_says_which_file_to_put_back(tmp_path:
     (data_dir / "audit-signing-key.pem").rename(tmp_path / "kept-elsewhere.pem")  # a new machine's data folder
     asked: list[RestorePlan] = []
 
-    done = backup.restore(out, confirm=lambda plan: asked.append(plan) or True)
+    done = restore(out, confirm=lambda plan: asked.append(plan) or True)
 
     [note] = asked[0].notes  # said before anything changed
     assert f"{data_dir / 'audit-signing-key.pem'} holds no signing key" in note and "copy audit-signing-key.pem" in note
@@ -182,7 +184,7 @@ def test_declining_changes_nothing(tmp_path: Path) -> None:
     backup.take_backup(out)
     builders.family("kept")
     before = holdings()
-    assert backup.restore(out, confirm=lambda plan: False) is None
+    assert restore(out, confirm=lambda plan: False) is None
     assert holdings() == before
 
 
@@ -214,9 +216,9 @@ def test_a_damaged_copy_with_a_matching_checksum_restores_nothing(tmp_path: Path
     before = holdings()
 
     with pytest.raises(BackupFailed, match=r"nothing was changed|damaged"):
-        backup.restore(damaged, confirm=yes)
+        restore(damaged, confirm=yes)
 
-    assert holdings() == before and audit_log.verify().ok
+    assert holdings() == before and verify().ok
 
 
 # --- PostgreSQL: the client programs and the server -----------------------------------------------------
@@ -246,7 +248,7 @@ def test_an_unreachable_database_is_named(tmp_path: Path, monkeypatch: pytest.Mo
     port = closed_port()
     connection.close()
     monkeypatch.setitem(connection.settings_dict, "PORT", port)
-    for attempt in (lambda: backup.take_backup(tmp_path / "again.backup"), lambda: backup.restore(out, confirm=yes)):
+    for attempt in (lambda: backup.take_backup(tmp_path / "again.backup"), lambda: restore(out, confirm=yes)):
         with pytest.raises(BackupFailed, match=f"cannot reach the PostgreSQL database .* on 127.0.0.1:{port}") as failed:
             attempt()
         assert failed.value.where == "DATABASE_URL"
@@ -265,7 +267,7 @@ def test_a_restore_waits_for_everyone_else_to_disconnect(tmp_path: Path) -> None
         psycopg.connect(database_url(), application_name="famlink serve"),
         pytest.raises(BackupFailed, match=r"1 other connection\(s\) to it are open \(famlink serve"),
     ):
-        backup.restore(out, confirm=yes)
+        restore(out, confirm=yes)
     assert holdings() == before
 
 
@@ -307,7 +309,7 @@ def good_backup(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def refused(path: Path) -> InvalidInput:
     with pytest.raises(InvalidInput) as caught:
-        backup.restore(path, confirm=never_asked)
+        restore(path, confirm=never_asked)
     assert caught.value.where == str(path)
     return caught.value
 
@@ -353,7 +355,7 @@ def test_a_backup_this_famlink_cannot_restore_is_refused_before_anything_changes
     out = tmp_path / "x.backup"
     write_backup(out, copy, manifest())
     with pytest.raises(InvalidInput, match=says):
-        backup.restore(out, confirm=never_asked)
+        restore(out, confirm=never_asked)
 
 
 def test_a_newer_backup_format_is_refused_with_the_version_to_use(tmp_path: Path) -> None:

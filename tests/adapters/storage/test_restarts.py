@@ -38,7 +38,7 @@ import pytest
 
 from famlink.core.audit import utc_timestamp
 from famlink.core.taxonomy import Purpose
-from tests.adapters.storage.governance.test_audit_log import ON_POSTGRES
+from tests.adapters.storage.governance.audit.test_append import ON_POSTGRES
 from tests.conftest import REPO
 
 pytestmark = [

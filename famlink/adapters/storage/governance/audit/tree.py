@@ -2,7 +2,8 @@
 
 The tree is kept as tiles of 16 hashes (``AuditTreeTile``; the layout is in
 ``famlink.core.audit.tiles``). ``publish`` extends it to the size it signs,
-reading only the leaf hashes it lacks; a proof then reads the latest signed
+reading only the leaf hashes it lacks; a proof (``prove``, in
+``famlink.services.governance.audit.proofs``) then reads the latest signed
 head's tiles (at most two a band) and the proved entry, in one query: O(log n)
 rows, in any process, with nothing to build first. Tiles only grow, and
 extending them takes a lock of its own, so readers need none and concurrent
@@ -11,7 +12,6 @@ publishers (or web workers) cannot disagree.
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,15 +19,17 @@ from typing import Any
 
 from django.db import connection, transaction
 
+from famlink.adapters.storage.governance.audit.heads import LATEST
+from famlink.adapters.storage.governance.audit.rows import table
 from famlink.adapters.storage.governance.models import (
     AuditLogEntry,
     AuditTreeTile,
     PublishedTreeHead,
 )
-from famlink.core.audit import EMPTY_ROOT, InclusionProof, leaf_hash
-from famlink.core.audit.merkle import HASH_SIZE, Span, consistency_spans, inclusion_spans
+from famlink.core.audit import EMPTY_ROOT
+from famlink.core.audit.merkle import HASH_SIZE, Span, consistency_spans
 from famlink.core.audit.tiles import TILE_WIDTH, Tile, TileBuilder, TileSet, tiles_for_spans
-from famlink.core.errors import InvalidInput, NotFound
+from famlink.core.errors import InvalidInput
 
 #: The PostgreSQL advisory lock held while the stored tree is extended ("famtree" in ASCII).
 TREE_LOCK = 0x66616D74726565
@@ -38,12 +40,12 @@ TILES_PER_WRITE = 2_000
 
 def leaf_hashes(start: int, stop: int) -> Iterator[tuple[int, bytes]]:
     """Stream ``(index, leaf hash)`` for ``start <= index < stop``: 32 bytes a row, not the whole entry."""
-    table = connection.ops.quote_name(AuditLogEntry._meta.db_table)
+    entries = table(AuditLogEntry)
     last = start - 1
     while True:
         with connection.cursor() as cursor:
             cursor.execute(
-                f'SELECT "index", leaf_hash FROM {table} WHERE "index" > %s AND "index" < %s '
+                f'SELECT "index", leaf_hash FROM {entries} WHERE "index" > %s AND "index" < %s '
                 f'ORDER BY "index" LIMIT {CHUNK}',
                 [last, stop],
             )
@@ -61,18 +63,16 @@ def stored_size() -> int:
     return 0 if last is None else last[0] * TILE_WIDTH + len(bytes(last[1])) // HASH_SIZE
 
 
-#: How the latest signed head is chosen (the largest; of equal sizes, the last published).
-_LATEST = "ORDER BY size DESC, id DESC LIMIT 1"
-
-
 @dataclass(frozen=True, slots=True)
-class _Found:
+class Found:
+    """What one read of the stored tree found (``span_hashes``)."""
+
     tiles: dict[Tile, bytes]
     entry: bytes | None = None  # the entry's bytes, if asked for
     latest: tuple[int, int] | None = None  # (id, size) of the latest signed head, if asked for
 
 
-def _read(tiles: set[Tile], *, entry: int | None = None, latest: bool = False) -> _Found:
+def _read(tiles: set[Tile], *, entry: int | None = None, latest: bool = False) -> Found:
     """These tiles and, if asked, one entry's bytes and which head is latest: one query, one round trip."""
     by_band: dict[int, list[int]] = defaultdict(list)
     for band, number in tiles:
@@ -81,30 +81,26 @@ def _read(tiles: set[Tile], *, entry: int | None = None, latest: bool = False) -
     for band, numbers in sorted(by_band.items()):
         parts.append(f"(band = %s AND number IN ({', '.join(['%s'] * len(numbers))}))")
         params += [band, *numbers]
-    sql = [f"SELECT band, number, hashes FROM {_table(AuditTreeTile)} WHERE {' OR '.join(parts)}"] if parts else []
+    sql = [f"SELECT band, number, hashes FROM {table(AuditTreeTile)} WHERE {' OR '.join(parts)}"] if parts else []
     if entry is not None:  # band -1: the entry's bytes
-        sql.append(f'SELECT -1, "index", entry_bytes FROM {_table(AuditLogEntry)} WHERE "index" = %s')
+        sql.append(f'SELECT -1, "index", entry_bytes FROM {table(AuditLogEntry)} WHERE "index" = %s')
         params.append(entry)
     if latest:  # bands -2 and -3: the latest head's id and size
-        head = f"SELECT id, size FROM {_table(PublishedTreeHead)} {_LATEST}"
+        head = f"SELECT id, size FROM {table(PublishedTreeHead)} {LATEST}"
         sql += [f"SELECT -2, id, NULL FROM ({head}) AS h", f"SELECT -3, size, NULL FROM ({head}) AS h"]
     if not sql:
-        return _Found({})
+        return Found({})
     with connection.cursor() as cursor:
         cursor.execute(" UNION ALL ".join(sql), params)
         rows = cursor.fetchall()
     found = {(band, number): bytes(data) for band, number, data in rows if band >= 0}
     others = {band: (number, data) for band, number, data in rows if band < 0}
     head_id, head_size = others.get(-2, (None, None))[0], others.get(-3, (None, None))[0]
-    return _Found(
+    return Found(
         found,
         bytes(others[-1][1]) if -1 in others else None,
         None if head_id is None or head_size is None else (int(head_id), int(head_size)),
     )
-
-
-def _table(model: type[Any]) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
 
 
 def _write(tiles: dict[Tile, bytes]) -> None:
@@ -147,7 +143,7 @@ def extend_to(size: int) -> int:
     return size
 
 
-def _hashes(spans: list[Span], size: int, *, extend: bool = True, **also: Any) -> tuple[list[bytes], _Found]:
+def span_hashes(spans: list[Span], size: int, *, extend: bool = True, **also: Any) -> tuple[list[bytes], Found]:
     """The hashes of these spans of the first ``size`` entries, from the stored tree, in one query (``also``: see ``_read``).
 
     If the stored tree does not reach ``size`` yet (a head signed before the
@@ -168,12 +164,12 @@ def _hashes(spans: list[Span], size: int, *, extend: bool = True, **also: Any) -
 
 def root(size: int) -> bytes:
     """The root of the first ``size`` entries, from the stored tree (O(log n) hashes read)."""
-    return _hashes([(0, size)], size)[0][0] if size else EMPTY_ROOT
+    return span_hashes([(0, size)], size)[0][0] if size else EMPTY_ROOT
 
 
 def consistency(old_size: int, new_size: int) -> list[bytes]:
     """The RFC 9162 consistency proof from the first ``old_size`` entries to the first ``new_size``."""
-    return _hashes(consistency_spans(old_size, new_size), new_size)[0]
+    return span_hashes(consistency_spans(old_size, new_size), new_size)[0]
 
 
 def leaf_copies() -> Iterator[tuple[int, bytes]]:
@@ -190,74 +186,3 @@ def leaf_copies() -> Iterator[tuple[int, bytes]]:
             for offset in range(0, len(data), HASH_SIZE):
                 yield number * TILE_WIDTH + offset // HASH_SIZE, data[offset : offset + HASH_SIZE]
         last = rows[-1][0]
-
-
-@dataclass(frozen=True, slots=True)
-class _Head:
-    id: int
-    size: int
-    root_hash: bytes
-    signed_json: str
-
-
-#: The latest signed head this process has read: a proof checks in its own query that it is still the latest.
-_seen: _Head | None = None
-
-
-def _latest_head() -> _Head | None:
-    global _seen
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT id, size, root_hash, signed_json FROM {_table(PublishedTreeHead)} {_LATEST}"
-        )
-        row = cursor.fetchone()
-    _seen = None if row is None else _Head(int(row[0]), int(row[1]), bytes.fromhex(row[2]), row[3])
-    return _seen
-
-
-def prove(index: int) -> dict[str, Any]:
-    """An inclusion proof for entry ``index`` against the latest signed tree head: one query, O(log n) rows.
-
-    The query reads the tiles and the entry and asks which head is latest;
-    only when that is not the head this process last read (someone
-    published since) does it read the head and ask again. The proof is
-    checked against the signed root, and the entry against the proved leaf
-    hash, before it is handed out: a stored tree or entry changed since it
-    was published gives a refusal, never a proof that does not hold.
-    """
-    head, fresh = _seen, False
-    while True:
-        if head is None or (not fresh and index >= head.size):
-            head, fresh = _latest_head(), True
-        if head is None:
-            raise NotFound("no tree head has been published yet; run 'famlink audit publish'")
-        if not 0 <= index < head.size:
-            raise NotFound(
-                f"entry {index} is not covered by the latest signed tree head ({head.size} entries); "
-                "wait for the next 'famlink audit publish'"
-            )
-        spans = [(index, index + 1), *inclusion_spans(index, head.size)]
-        try:
-            (leaf, *path), found = _hashes(spans, head.size, extend=fresh, entry=index, latest=True)
-        except InvalidInput:
-            if fresh:
-                raise
-            head = None  # the head this process knew has gone (so its tiles may be missing): read it again
-            continue
-        proof = InclusionProof(index, head.size, leaf, tuple(path))
-        if not fresh and (found.latest != (head.id, head.size) or not proof.verify(head.root_hash)):
-            head = None  # published since, or not the head it was: read it and ask again
-            continue
-        break
-    if not proof.verify(head.root_hash):
-        raise InvalidInput("the stored log does not match the latest signed tree head; run 'famlink audit verify'")
-    if found.entry is None or leaf_hash(found.entry) != leaf:
-        raise InvalidInput(
-            f"audit entry {index} is missing or no longer matches the hash it was published with; "
-            "run 'famlink audit verify'"
-        )
-    return {
-        "entry": found.entry.decode("utf-8"),
-        "proof": proof.to_dict(),
-        "signed_tree_head": json.loads(head.signed_json),
-    }

@@ -12,10 +12,11 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from famlink.adapters.storage.governance import audit_log
+from famlink.adapters.storage.governance.audit import sequencer as audit_sequencer
+from famlink.adapters.storage.governance.audit.append import append
 from famlink.adapters.storage.governance.models import AuditLogEntry, AuditLogPending
-from tests.adapters.storage.governance.concurrency import at_once
-from tests.adapters.storage.governance.test_audit_log import (
+from famlink.services.governance.audit.verification import verify
+from tests.adapters.storage.governance.audit.test_append import (
     CRASHING_WRITER,
     ON_POSTGRES,
     database_url,
@@ -23,6 +24,7 @@ from tests.adapters.storage.governance.test_audit_log import (
     postgres_only,
     sequencer_busy,
 )
+from tests.adapters.storage.governance.concurrency import at_once
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -30,7 +32,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture(autouse=True)
 def no_sequencer_left() -> Iterator[None]:
     yield
-    audit_log.stop_sequencer()  # its connection closed before the database is flushed
+    audit_sequencer.stop_sequencer()  # its connection closed before the database is flushed
 
 
 def eventually(condition: Callable[[], bool], seconds: float = 10.0) -> bool:
@@ -49,25 +51,25 @@ def pending() -> int:
 def test_on_sqlite_there_is_no_sequencer_and_every_append_places_itself() -> None:
     if ON_POSTGRES:
         pytest.skip("SQLite only")
-    assert audit_log.start_sequencer() is None
-    assert audit_log.append(facts(0)).index == 0
+    assert audit_sequencer.start_sequencer() is None
+    assert append(facts(0)).index == 0
 
 
 @postgres_only
 def test_with_a_sequencer_running_an_append_is_one_insert_and_the_sequencer_places_it() -> None:
-    audit_log.start_sequencer()
+    audit_sequencer.start_sequencer()
     with CaptureQueriesContext(connection) as queries, transaction.atomic():
-        row = audit_log.append(facts(0))
+        row = append(facts(0))
     assert row.index is None  # written ahead, no lock tried
     # the INSERT goes with the COMMIT (famlink.adapters.storage.postgresql); nothing after it either
     assert [q["sql"] for q in queries.captured_queries] == ["BEGIN", "COMMIT"]
     assert eventually(lambda: AuditLogEntry.objects.count() == 1)
-    assert pending() == 0 and audit_log.verify().ok
+    assert pending() == 0 and verify().ok
 
 
 @postgres_only
 def test_concurrent_writers_with_a_sequencer_keep_one_gap_free_order_and_nothing_stays_pending() -> None:
-    sequencer = audit_log.start_sequencer()
+    sequencer = audit_sequencer.start_sequencer()
     assert sequencer is not None
     writers, each = 8, 25
     placed_by_requests: list[int] = []
@@ -75,7 +77,7 @@ def test_concurrent_writers_with_a_sequencer_keep_one_gap_free_order_and_nothing
     def write(w: int) -> None:
         for i in range(each):
             with transaction.atomic():
-                row = audit_log.append(facts(i, subject=f"W{w}"))
+                row = append(facts(i, subject=f"W{w}"))
             if row.index is not None:
                 placed_by_requests.append(row.index)
 
@@ -88,27 +90,27 @@ def test_concurrent_writers_with_a_sequencer_keep_one_gap_free_order_and_nothing
     assert indexes == list(range(writers * each))
     for w in range(writers):
         assert AuditLogEntry.objects.filter(subject_id=f"W{w}").count() == each
-    assert audit_log.verify().ok
+    assert verify().ok
 
 
 @postgres_only
 def test_stopping_the_sequencer_places_everything_committed_before() -> None:
-    audit_log.start_sequencer(gather=60, tick=60)  # it would not take a turn by itself during this test
+    audit_sequencer.start_sequencer(gather=60, tick=60)  # it would not take a turn by itself during this test
     for i in range(5):
-        audit_log.append(facts(i))
+        append(facts(i))
     assert pending() == 5
-    audit_log.stop_sequencer()
+    audit_sequencer.stop_sequencer()
     assert pending() == 0
     assert list(AuditLogEntry.objects.order_by("index").values_list("index", flat=True)) == [0, 1, 2, 3, 4]
-    assert audit_log.append(facts(5)).index == 5  # no sequencer now: the append places itself
+    assert append(facts(5)).index == 5  # no sequencer now: the append places itself
 
 
 @postgres_only
 def test_while_the_log_is_busy_the_sequencer_leaves_it_to_the_holder_and_looks_again_on_its_tick() -> None:
-    sequencer = audit_log.start_sequencer(gather=0.01, tick=0.1)
+    sequencer = audit_sequencer.start_sequencer(gather=0.01, tick=0.1)
     assert sequencer is not None
     with sequencer_busy():
-        audit_log.append(facts(0))
+        append(facts(0))
         time.sleep(0.3)
         assert pending() == 1  # the holder (here another session) would look again after releasing
     assert eventually(lambda: pending() == 0, seconds=5)  # and if it does not, the tick does
@@ -118,21 +120,21 @@ def test_while_the_log_is_busy_the_sequencer_leaves_it_to_the_holder_and_looks_a
 @postgres_only
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
 def test_a_dead_sequencer_is_not_relied_on() -> None:
-    sequencer = audit_log.start_sequencer(gather=0.01, tick=60)
+    sequencer = audit_sequencer.start_sequencer(gather=0.01, tick=60)
     assert sequencer is not None
 
-    def die(*_: object) -> audit_log.Turn:
+    def die(*_: object) -> audit_sequencer.Turn:
         raise SystemExit  # not an error it retries: the thread ends
 
-    real = audit_log._turn_on
-    audit_log._turn_on = die  # type: ignore[assignment]
+    real = audit_sequencer._turn_on
+    audit_sequencer._turn_on = die  # type: ignore[assignment]
     try:
-        first = audit_log.append(facts(0, subject="first"))  # written ahead, then the thread dies on waking
+        first = append(facts(0, subject="first"))  # written ahead, then the thread dies on waking
         assert first.index is None
         assert eventually(lambda: not sequencer.running())
     finally:
-        audit_log._turn_on = real
-    second = audit_log.append(facts(1, subject="second"))
+        audit_sequencer._turn_on = real
+    second = append(facts(1, subject="second"))
     assert second.index == 1  # sequenced by the append itself, the pending one first
     assert pending() == 0
     assert list(AuditLogEntry.objects.order_by("index").values_list("subject_id", flat=True)) == ["first", "second"]
@@ -140,39 +142,39 @@ def test_a_dead_sequencer_is_not_relied_on() -> None:
 
 @postgres_only
 def test_a_stalled_sequencer_is_not_relied_on() -> None:
-    sequencer = audit_log.start_sequencer(gather=60, tick=60)
+    sequencer = audit_sequencer.start_sequencer(gather=60, tick=60)
     assert sequencer is not None and sequencer.running()
-    sequencer.beat -= audit_log.STALLED + 1  # as if a turn had hung
+    sequencer.beat -= audit_sequencer.STALLED + 1  # as if a turn had hung
     assert not sequencer.running()
-    assert audit_log.append(facts(0)).index == 0
-    assert audit_log.start_sequencer() is not sequencer  # a new one replaces it
+    assert append(facts(0)).index == 0
+    assert audit_sequencer.start_sequencer() is not sequencer  # a new one replaces it
 
 
 @postgres_only
 def test_an_entry_that_needs_its_index_is_still_placed_in_its_own_transaction() -> None:
-    audit_log.start_sequencer()
+    audit_sequencer.start_sequencer()
     with transaction.atomic():
-        row = audit_log.append(facts(0), need_index=True)
+        row = append(facts(0), need_index=True)
         assert row.index == 0 and AuditLogEntry.objects.filter(pk=0).exists()
 
 
 @postgres_only
 def test_a_sequencer_fails_over_a_broken_connection_and_carries_on() -> None:
-    sequencer = audit_log.start_sequencer(gather=0.01, tick=0.05)
+    sequencer = audit_sequencer.start_sequencer(gather=0.01, tick=0.05)
     assert sequencer is not None
-    audit_log.append(facts(0))
+    append(facts(0))
     assert eventually(lambda: pending() == 0)
     own = sequencer._own.connection
     assert own is not None
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_terminate_backend(%s)", [own.info.backend_pid])
-    original = audit_log.AFTER_ERROR
-    audit_log.AFTER_ERROR = 0.05
+    original = audit_sequencer.AFTER_ERROR
+    audit_sequencer.AFTER_ERROR = 0.05
     try:
-        audit_log.append(facts(1))
+        append(facts(1))
         assert eventually(lambda: pending() == 0)
     finally:
-        audit_log.AFTER_ERROR = original
+        audit_sequencer.AFTER_ERROR = original
     assert sequencer.running()
     assert list(AuditLogEntry.objects.order_by("index").values_list("index", flat=True)) == [0, 1]
 
@@ -186,7 +188,7 @@ def test_entries_left_pending_by_a_killed_process_are_placed_by_another_process_
         child = subprocess.run([sys.executable, "-c", CRASHING_WRITER], env=env, capture_output=True, text=True)
     assert child.returncode == -9, child.stderr
     assert pending() == 1
-    audit_log.start_sequencer(gather=0.01, tick=0.05)  # no append, no reader: its tick finds the entry
+    audit_sequencer.start_sequencer(gather=0.01, tick=0.05)  # no append, no reader: its tick finds the entry
     assert eventually(lambda: pending() == 0)
     assert AuditLogEntry.objects.get().subject_id == "CRASHED"
-    assert audit_log.verify().ok
+    assert verify().ok

@@ -7,6 +7,7 @@ import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import psycopg
@@ -16,23 +17,27 @@ from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
-from famlink.adapters.storage.governance import audit_log, audit_writer
 from famlink.adapters.storage.governance.actors import staff_actor
-from famlink.adapters.storage.governance.audit_writer import AuditUnavailable, AuditWriter
+from famlink.adapters.storage.governance.audit import writer as audit_writer
+from famlink.adapters.storage.governance.audit.append import append
+from famlink.adapters.storage.governance.audit.placing import placed_rows, read_pending
+from famlink.adapters.storage.governance.audit.rows import ENTRY_COLUMNS, table
+from famlink.adapters.storage.governance.audit.writer import AuditUnavailable, AuditWriter
 from famlink.adapters.storage.governance.models import (
     AuditLogCounter,
     AuditLogEntry,
     AuditLogPending,
 )
 from famlink.adapters.storage.sources.models import Source
-from famlink.core.audit import READ_EVENTS, AuditEntry, AuditEvent, utc_timestamp
+from famlink.core.audit import READ_EVENTS, AuditEvent, utc_timestamp
 from famlink.core.consent import ConsentLevel
 from famlink.core.errors import InvalidInput
 from famlink.core.taxonomy import DataCategory, Purpose
 from famlink.services.governance import door
+from famlink.services.governance.audit.verification import verify
 from tests.adapters.storage.governance import builders
+from tests.adapters.storage.governance.audit.test_append import database_url, facts, postgres_only
 from tests.adapters.storage.governance.concurrency import at_once
-from tests.adapters.storage.governance.test_audit_log import database_url, facts, postgres_only
 from tests.services.governance.test_door import give_consent
 
 
@@ -79,17 +84,17 @@ def entries_in_log() -> list[AuditLogEntry]:
 
 
 def pending_bytes(i: int, subject: str = "P1") -> bytes:
-    return AuditEntry(index=0, occurred_at=utc_timestamp(timezone.now()), **audit_log._fields(facts(i, subject))).pending_bytes()
+    return facts(i, subject).entry(index=0, occurred_at=utc_timestamp(timezone.now())).pending_bytes()
 
 
 @with_a_database
 def test_a_read_is_in_the_log_with_its_index_as_soon_as_append_returns(writer: AuditWriter) -> None:
-    row = audit_log.append(facts(0))
+    row = append(facts(0))
     assert row.index == 0  # placed by the writer, not left pending
     assert writer.commits == 1 and AuditLogPending.objects.count() == 0
     [stored] = entries_in_log()
     assert (stored.index, stored.subject_id, stored.action) == (0, "P1", AuditEvent.RECORD_VIEWED)
-    assert audit_log.verify().ok
+    assert verify().ok
 
 
 @with_a_database
@@ -98,10 +103,10 @@ def test_the_database_places_entries_exactly_as_famlink_would_in_python(writer: 
     sent = [pending_bytes(i, subject=f"P{i}") for i in range(3)]
     first = audit_writer.send_ahead(sent)
     assert first == 0
-    readable, unreadable = audit_log._read_pending([(i, data) for i, data in enumerate(sent)])
+    readable, unreadable = read_pending([(i, data) for i, data in enumerate(sent)])
     assert unreadable == []
-    expected = audit_log._placed_rows(readable, first)
-    stored = [tuple(row) for row in AuditLogEntry.objects.order_by("index").values_list(*audit_log.ENTRY_COLUMNS)]
+    expected = placed_rows(readable, first)
+    stored = [tuple(row) for row in AuditLogEntry.objects.order_by("index").values_list(*ENTRY_COLUMNS)]
     assert [(*row[:1], bytes(row[1]), bytes(row[2]), *row[3:]) for row in stored] == expected
 
 
@@ -112,7 +117,7 @@ def test_concurrent_reads_keep_one_gap_free_order_and_share_commits(writer: Audi
 
     def read(w: int) -> None:
         for i in range(each):
-            row = audit_log.append(facts(i, subject=f"W{w}"))
+            row = append(facts(i, subject=f"W{w}"))
             assert row.index is not None
             indexes.append(row.index)
         audit_writer._forget()
@@ -124,21 +129,21 @@ def test_concurrent_reads_keep_one_gap_free_order_and_share_commits(writer: Audi
     assert writer.commits < writers * each  # some commits carried several requests' entries
     for index in indexes[:20]:  # the index a request was told holds that request's entry
         assert log[index].subject_id.startswith("W")
-    assert AuditLogPending.objects.count() == 0 and audit_log.verify().ok
+    assert AuditLogPending.objects.count() == 0 and verify().ok
 
 
 @with_a_database
 def test_entries_written_by_requests_and_by_the_writer_share_one_order(writer: AuditWriter) -> None:
     """A consent change writes its entry in its own transaction; reads go to the writer: one log, no gaps."""
     change = facts(0, subject="C")
-    change = audit_log.AuditFacts(**{**audit_log._fields(change), "action": AuditEvent.CONSENT_GIVEN})
+    change = replace(change, action=AuditEvent.CONSENT_GIVEN)
     assert change.action not in READ_EVENTS
-    audit_log.append(facts(1))
-    assert audit_log.append(change, need_index=True).index == 1
-    audit_log.append(facts(2))
+    append(facts(1))
+    assert append(change, need_index=True).index == 1
+    append(facts(2))
     assert [(e.index, e.action) for e in entries_in_log()] == [
         (0, "record:viewed"), (1, "consent:given"), (2, "record:viewed")]
-    assert audit_log.verify().ok
+    assert verify().ok
 
 
 @with_a_database
@@ -152,7 +157,7 @@ def test_bytes_that_are_not_an_entry_are_refused_and_nothing_is_written(writer: 
 @with_a_database
 def test_without_a_writer_a_read_writes_its_own_entry(socket_path: Path) -> None:
     socket_path.touch()  # a leftover file where a writer once listened: nobody answers it
-    row = audit_log.append(facts(0))
+    row = append(facts(0))
     assert row.index == 0 and [e.index for e in entries_in_log()] == [0]
 
 
@@ -162,14 +167,14 @@ def test_a_writer_that_cannot_commit_tells_the_request_to_write_its_own_entry(
 ) -> None:
     monkeypatch.setattr(audit_writer, "LOCK_WAIT", "50ms")  # not 2 s
     with running_writer(socket_path) as writer:
-        assert audit_log.append(facts(0)).index == 0
+        assert append(facts(0)).index == 0
         with psycopg.connect(database_url(), autocommit=True) as other, other.transaction():
-            other.execute(f"SELECT next_index FROM {audit_log._table(AuditLogCounter)} WHERE id = 1 FOR UPDATE")
+            other.execute(f"SELECT next_index FROM {table(AuditLogCounter)} WHERE id = 1 FOR UPDATE")
             assert audit_writer.send_ahead([pending_bytes(1)]) is None  # "write it yourself"
             assert writer.commits == 1
         assert [e.index for e in entries_in_log()] == [0]  # nothing half-written
-        assert audit_log.append(facts(2)).index == 1  # the writer reconnects and goes on
-    assert audit_log.verify().ok
+        assert append(facts(2)).index == 1  # the writer reconnects and goes on
+    assert verify().ok
 
 
 @with_a_database
@@ -201,8 +206,8 @@ def test_a_writer_that_vanishes_with_the_entries_fails_the_read(socket_path: Pat
 def test_a_restarted_writer_is_found_again_without_failing_a_request(socket_path: Path) -> None:
     for expected in (0, 1):
         with running_writer(socket_path):
-            assert audit_log.append(facts(expected)).index == expected  # the same thread, a new writer
-    assert audit_log.verify().ok
+            assert append(facts(expected)).index == expected  # the same thread, a new writer
+    assert verify().ok
 
 
 @with_a_database
@@ -253,7 +258,7 @@ def test_a_second_writer_at_the_same_socket_is_refused_and_the_first_goes_on(wri
     with pytest.raises(InvalidInput, match="already listening") as refused:
         AuditWriter(socket_path).serve()
     assert refused.value.where == "FAMLINK_AUDIT_WRITER_SOCKET"
-    assert audit_log.append(facts(0)).index == 0 and writer.commits == 1
+    assert append(facts(0)).index == 0 and writer.commits == 1
 
 
 @with_a_database

@@ -2,12 +2,12 @@
 
 Every access through the policy door needs its entry durable before the data
 leaves the door. Written in the request's own transaction (the pending row,
-``audit_log``), that is one durable commit per access. An entry that only
+``append``), that is one durable commit per access. An entry that only
 records a read (``READ_EVENTS``) has no change to commit with, so it may be
 made durable *ahead* of its transaction (write-ahead, docs/audit.md §7):
 the request sends it here over a Unix socket and waits; the writer gathers
 what every worker sent while its last commit was flushing, places it all in
-the log in one statement (``audit_log.place_ahead``), and answers each
+the log in one statement (``place_ahead``), and answers each
 request with its entry's index once that commit is on disk. One commit then
 serves many accesses, and the requests' own transactions write nothing.
 
@@ -39,12 +39,14 @@ import sys
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import psycopg
 from django.db import connection
 
 from famlink import config
-from famlink.adapters.storage.governance import audit_log
+from famlink.adapters.storage.governance.audit.rows import ENTRY_COLUMNS, OwnConnection, table
+from famlink.adapters.storage.governance.models import AuditLogCounter, AuditLogEntry
 from famlink.core.audit import AuditEntry
 from famlink.core.errors import FamlinkError, InvalidInput
 
@@ -91,6 +93,62 @@ def _entries_in(body: bytes) -> list[bytes]:
     return entries
 
 
+# --- the writer's SQL ----------------------------------------------------------------------------
+
+
+#: The audit writer's transaction, one statement: claim indexes from the counter, place the entries
+#: sent to it and return the first index. See ``place_ahead``.
+_PLACE_AHEAD = """
+WITH claimed AS (
+    UPDATE {counter} SET next_index = next_index + cardinality(%(facts)s::bytea[]) WHERE id = 1
+    RETURNING next_index - cardinality(%(facts)s::bytea[]) AS first
+), sent AS MATERIALIZED (  -- each entry's JSON parsed once, not once for each column read from it
+    SELECT claimed.first + t.n - 1 AS index, t.facts, convert_from(t.facts, 'UTF8')::jsonb AS j,
+           position('\\x2c226a757374696669636174696f6e223a'::bytea IN t.facts) AS at
+    FROM claimed, unnest(%(facts)s::bytea[]) WITH ORDINALITY AS t(facts, n)
+), placed AS (
+    SELECT *, substring(facts FROM 1 FOR at - 1) || convert_to(',"index":' || index, 'UTF8') || substring(facts FROM at)
+              AS entry_bytes
+    FROM sent
+), written AS (
+    INSERT INTO {entries} ({columns})
+    SELECT index, entry_bytes, sha256('\\x00'::bytea || entry_bytes), j->>'actor_id', j->>'actor_role',
+           j->>'organisation', j->>'purpose', j->>'subject_id', j->>'action', j->>'decision',
+           (j->>'occurred_at')::timestamptz
+    FROM placed
+)
+SELECT first FROM claimed
+"""
+
+
+def place_ahead(own: psycopg.Connection[Any], sent: list[bytes]) -> int:
+    """Place entries sent to the audit writer (pending bytes it has read as entries); the index of the first.
+
+    One statement on the writer's autocommit connection, so one round trip
+    and one synchronous commit: it moves the counter on and inserts the
+    entries. The database makes each entry's bytes, leaf hash and readable
+    columns, as ``AuditEntry.placed_bytes``, ``leaf_hash`` and
+    ``placing.placed_rows`` would (a test holds the two to the same rows, and
+    ``verify`` recomputes them), so nothing has to be read back first.
+
+    It does not take the log's advisory lock: the counter row's lock, held
+    from the UPDATE to the commit, already orders every placing (the
+    sequencers' too), so indexes stay gap-free and each placing commits
+    after the one before. Pending entries are left to the sequencers.
+    """
+    params = {"facts": sent}
+    sql = _PLACE_AHEAD.format(counter=table(AuditLogCounter), entries=table(AuditLogEntry),
+                              columns=", ".join(connection.ops.quote_name(c) for c in ENTRY_COLUMNS))
+    claimed = own.execute(sql, params, binary=True).fetchone()
+    if claimed is None:  # first use (or a test flushed the table): no counter row to move on yet
+        own.execute(f"INSERT INTO {table(AuditLogCounter)} (id, next_index) VALUES (1, 0) ON CONFLICT (id) DO NOTHING")
+        claimed = own.execute(sql, params, binary=True).fetchone()
+    if claimed is None:
+        raise psycopg.DataError("the audit log's counter could not be created")
+    return int(claimed[0])
+
+
+
 # --- the writer ---------------------------------------------------------------------------------
 
 
@@ -131,7 +189,7 @@ class AuditWriter:
         self.path = path
         self.commits = 0
         self.placed = 0
-        self._own = audit_log.OwnConnection(synchronous=True, lock_wait=LOCK_WAIT)
+        self._own = OwnConnection(synchronous=True, lock_wait=LOCK_WAIT)
         self._stop = threading.Event()
         self._listening = threading.Event()
         self._queued: list[tuple[_Peer, list[bytes]]] = []
@@ -257,7 +315,7 @@ class AuditWriter:
         """Place every request's entries in one transaction, then answer each request."""
         sent = [data for _, entries in group for data in entries]
         try:
-            first = audit_log.place_ahead(self._own.get(), sent)
+            first = place_ahead(self._own.get(), sent)
         except psycopg.Error as error:  # lock held too long, or the database went away: they write their own
             log.warning("audit writer: could not commit %d requests: %s", len(group), error)
             self._own.close()
