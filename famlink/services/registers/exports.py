@@ -21,7 +21,7 @@ from famlink.adapters.storage.registers.models import ModelAssessment, ScoringRu
 from famlink.core.audit.signing import PUBLIC_KEY_FILENAME
 from famlink.core.registers import load_algorithms, load_contractors
 
-SCHEMA_DIR = Path(__file__).resolve().parents[3] / "core" / "registers" / "schemas"
+SCHEMA_DIR = Path(__file__).resolve().parents[2] / "core" / "registers" / "schemas"
 REGISTERS = ("algorithms", "contractors", "audit-log")
 
 
