@@ -114,7 +114,7 @@ def _actions(choice: choices.PurposeChoice) -> list[dict[str, str]]:
 
 @require_http_methods(["GET", "POST"])
 @family_page
-@personal_data(action=AuditEvent.CONSENT_GIVEN)
+@personal_data(action=AuditEvent.RECORD_VIEWED)
 def change(request: HttpRequest, public_id: str, purpose: str) -> HttpResponse:
     actor, parent = signed_in_parent(request)
     errors: list[tuple[str, str]] = []
@@ -163,7 +163,7 @@ def _done(person: choices.PersonChoices, purpose: str, state: str, expires_at: d
 
 @require_http_methods(["GET", "POST"])
 @family_page
-@personal_data(action=AuditEvent.OPT_OUT_SET)
+@personal_data(action=AuditEvent.RECORD_VIEWED)
 def opt_out(request: HttpRequest, public_id: str, kind: str) -> HttpResponse:
     actor, parent = signed_in_parent(request)
     errors: list[tuple[str, str]] = []
