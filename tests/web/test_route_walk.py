@@ -66,7 +66,7 @@ def test_every_portal_and_team_page_and_every_personal_answer_is_kept_by_no_cach
 
 def signed_in_data_team(tag: str) -> Client:
     staff = builders.staff(Role.DATA_TEAM, purposes=[Purpose.SUBJECT_ACCESS.value], name=f"{tag}-team")
-    Account.objects.create(user=staff.user, kind=Account.Kind.STAFF, role=Role.DATA_TEAM)
+    Account.objects.create(user=staff.user, kind=Account.Kind.STAFF)
     client = Client()
     client.force_login(staff.user)
     session = client.session
