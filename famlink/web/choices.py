@@ -23,6 +23,7 @@ from famlink.core.audit import AuditEvent
 from famlink.core.consent import ConsentAction, ConsentLevel, ConsentState
 from famlink.core.errors import InvalidInput
 from famlink.services.rights import choices
+from famlink.web import words
 from famlink.web.access import family_page, signed_in_parent
 from famlink.web.marks import personal_data
 
@@ -83,7 +84,7 @@ def state_words(choice: choices.PurposeChoice) -> str:
 
 
 def _person_context(person: choices.PersonChoices) -> dict[str, object]:
-    rows = [{"choice": c, "label": c.purpose.label, "words": PURPOSE_WORDS[c.purpose.value],
+    rows = [{"choice": c, "label": words.PURPOSE[c.purpose], "words": PURPOSE_WORDS[c.purpose.value],
              "state": state_words(c)} for c in person.purposes]
     opt_outs = [{"kind": kind.value, "label": OPT_OUT_WORDS[kind][0], "words": OPT_OUT_WORDS[kind][1],
                  "active": person.opt_outs.get(kind.value, False)} for kind in OptOutKind]
@@ -134,7 +135,7 @@ def change(request: HttpRequest, public_id: str, purpose: str) -> HttpResponse:
     chosen_level = request.POST.get("level") or (choice.level.value if choice.level and
                                                   choice.level is not ConsentLevel.NO_LINKING else "")
     return render(request, "web/portal/consent_change.html", {
-        "person": person, "choice": choice, "label": wanted.label, "words": PURPOSE_WORDS[wanted.value],
+        "person": person, "choice": choice, "label": words.PURPOSE[wanted], "words": PURPOSE_WORDS[wanted.value],
         "state": state_words(choice), "actions": _actions(choice), "errors": errors,
         "chosen_action": request.POST.get("action", ""), "chosen_level": chosen_level,
         "levels": [{"value": lv.value, "label": LEVEL_WORDS[lv][0], "hint": LEVEL_WORDS[lv][1]}
@@ -149,7 +150,7 @@ def _whose(person: choices.PersonChoices) -> str:
 
 
 def _done(person: choices.PersonChoices, purpose: str, state: str, expires_at: datetime | None) -> str:
-    label = choices.consent_purpose(purpose).label
+    label = words.PURPOSE[choices.consent_purpose(purpose)]
     whose = _whose(person)
     if state in (ConsentState.GIVEN, ConsentState.RENEWED):
         until = formats.date_format(timezone.localtime(expires_at), "j F Y") if expires_at else ""
