@@ -29,9 +29,12 @@ def consent_show(person: str, as_json: bool) -> None:
     found = person_by_public_id(person)
     consents, outs = consent_summary(found), opt_outs(found)
     if as_json:
-        click.echo(json.dumps({"person": found.public_id, "consents": consents, "opt_outs": outs}))
+        click.echo(json.dumps({"person": found.public_id, "consents": [c.as_dict() for c in consents],
+                               "opt_outs": outs}))
         return
-    for row in consents or [{"purpose": "(no consent recorded)", "state": "", "level": "", "expires_at": ""}]:
+    rows = [c.as_dict() for c in consents] or [
+        {"purpose": "(no consent recorded)", "state": "", "level": "", "expires_at": ""}]
+    for row in rows:
         click.echo(f"{row['purpose']:<36} {row['state']:<10} {row['level']:<16} {row['expires_at'] or ''}")
     for kind, active in outs.items():
         click.echo(f"opted out of {kind}: {'yes' if active else 'no'}")

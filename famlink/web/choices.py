@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import formats, timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from famlink.adapters.storage.governance.models import OptOutKind
@@ -23,48 +26,49 @@ from famlink.core.audit import AuditEvent
 from famlink.core.consent import ConsentAction, ConsentLevel, ConsentState
 from famlink.core.errors import InvalidInput
 from famlink.services.rights import choices
+from famlink.web import words
 from famlink.web.access import family_page, signed_in_parent
 from famlink.web.marks import personal_data
 
-#: What each purpose means, for a parent (the labels come from the taxonomy).
+#: What each purpose means, for a parent (the names are in ``famlink.web.words``).
 PURPOSE_WORDS = {
-    "service.direct_delivery": "Staff at a service you use, like your doctor or your school, look at your records "
-                               "to help you.",
-    "service.early_help_identification": "A family support team looks at your records to see if your family might "
-                                         "like some extra help. You never have to take the help.",
-    "safeguarding.child_protection": "Staff look at your records if they are worried a child might be harmed. "
-                                     "Even if you say no, they can still look in an emergency. A senior person "
-                                     "must agree and write down why. You will usually see it in 'Who has looked "
-                                     "at your records'.",
-    "research.pseudonymised_statistics": "Researchers use records to learn what helps families. Names and "
-                                         "addresses are taken off first.",
-    "service.record_linkage": "We match records from different places that are about the same person. For "
-                              "example, a record from your doctor and a record from your school.",
+    "service.direct_delivery": _("Staff at a service you use, like your doctor or your school, look at your records "
+                                 "to help you."),
+    "service.early_help_identification": _("A family support team looks at your records to see if your family "
+                                           "might like some extra help. You never have to take the help."),
+    "safeguarding.child_protection": _("Staff look at your records if they are worried a child might be harmed. "
+                                       "Even if you say no, they can still look in an emergency. A senior person "
+                                       "must agree and write down why. You will usually see it in 'Who has looked "
+                                       "at your records'."),
+    "research.pseudonymised_statistics": _("Researchers use records to learn what helps families. Names and "
+                                           "addresses are taken off first."),
+    "service.record_linkage": _("We match records from different places that are about the same person. For "
+                                "example, a record from your doctor and a record from your school."),
 }
 LEVEL_WORDS = {
-    ConsentLevel.WITHIN_SERVICE: ("Only the service that holds each record",
-                                  "For example, the school can use school records, but not health records."),
-    ConsentLevel.ACROSS_SERVICES: ("Services can share records with each other",
-                                   "For example, a support worker can see school and health records together."),
-    ConsentLevel.NO_LINKING: ("Nobody", "Records are not used for this."),
+    ConsentLevel.WITHIN_SERVICE: (_("Only the service that holds each record"),
+                                  _("For example, the school can use school records, but not health records.")),
+    ConsentLevel.ACROSS_SERVICES: (_("Services can share records with each other"),
+                                   _("For example, a support worker can see school and health records together.")),
+    ConsentLevel.NO_LINKING: (_("Nobody"), _("Records are not used for this.")),
 }
 ACTION_WORDS = {
-    ConsentAction.GIVE: ("Yes, I agree", "Then choose who can use the records, below."),
-    ConsentAction.RENEW: ("Keep my answer for another year", "Nothing else changes."),
-    ConsentAction.WITHDRAW: ("Stop: I no longer agree", "Nobody can use the records for this from now on."),
-    ConsentAction.REFUSE: ("No, I do not agree", "Nobody can use the records for this."),
+    ConsentAction.GIVE: (_("Yes, I agree"), _("Then choose who can use the records, below.")),
+    ConsentAction.RENEW: (_("Keep my answer for another year"), _("Nothing else changes.")),
+    ConsentAction.WITHDRAW: (_("Stop: I no longer agree"), _("Nobody can use the records for this from now on.")),
+    ConsentAction.REFUSE: (_("No, I do not agree"), _("Nobody can use the records for this.")),
 }
-CHANGE_LEVEL_WORDS = ("Change who can use the records", "Your answer stays yes. Choose who, below.")
+CHANGE_LEVEL_WORDS = (_("Change who can use the records"), _("Your answer stays yes. Choose who, below."))
 OPT_OUT_WORDS = {
-    OptOutKind.LINKAGE: ("Linking records",
-                         "We will not match records from different places. Each service only sees its own records. "
-                         "Some help may be harder to offer, because nobody sees the whole picture."),
-    OptOutKind.SHARING: ("Sharing records between services",
-                         "Services will not share records with each other. A service can still use its own "
-                         "records to help you."),
+    OptOutKind.LINKAGE: (_("Linking records"),
+                         _("We will not match records from different places. Each service only sees its own "
+                           "records. Some help may be harder to offer, because nobody sees the whole picture.")),
+    OptOutKind.SHARING: (_("Sharing records between services"),
+                         _("Services will not share records with each other. A service can still use its own "
+                           "records to help you.")),
 }
-PROTECTION_NOTE = ("If a child might be harmed, staff can still look at records. A senior person must agree and "
-                   "write down why.")
+PROTECTION_NOTE = _("If a child might be harmed, staff can still look at records. A senior person must agree and "
+                    "write down why.")
 
 
 def state_words(choice: choices.PurposeChoice) -> str:
@@ -72,18 +76,19 @@ def state_words(choice: choices.PurposeChoice) -> str:
     until = formats.date_format(choice.expires_on, "j F Y") if choice.expires_on else ""
     who = LEVEL_WORDS[choice.level][0] if choice.level else ""
     if choice.state is None:
-        return "Not asked yet. Nobody can use the records for this until you say yes."
+        return gettext("Not asked yet. Nobody can use the records for this until you say yes.")
     if choice.state in (ConsentState.GIVEN, ConsentState.RENEWED):
-        return f"Yes. {who}. Until {until}."
+        return gettext("Yes. %(who)s. Until %(until)s.") % {"who": who, "until": until}
     if choice.state is ConsentState.EXPIRED:
-        return f"Your yes ran out on {until}. Nobody can use the records for this until you say yes again."
+        return gettext("Your yes ran out on %(until)s. Nobody can use the records for this until you say yes "
+                       "again.") % {"until": until}
     if choice.state is ConsentState.WITHDRAWN:
-        return "No. You stopped it. Nobody can use the records for this."
-    return "No. Nobody can use the records for this."
+        return gettext("No. You stopped it. Nobody can use the records for this.")
+    return gettext("No. Nobody can use the records for this.")
 
 
 def _person_context(person: choices.PersonChoices) -> dict[str, object]:
-    rows = [{"choice": c, "label": c.purpose.label, "words": PURPOSE_WORDS[c.purpose.value],
+    rows = [{"choice": c, "label": words.PURPOSE[c.purpose], "words": PURPOSE_WORDS[c.purpose.value],
              "state": state_words(c)} for c in person.purposes]
     opt_outs = [{"kind": kind.value, "label": OPT_OUT_WORDS[kind][0], "words": OPT_OUT_WORDS[kind][1],
                  "active": person.opt_outs.get(kind.value, False)} for kind in OptOutKind]
@@ -102,7 +107,7 @@ def consent(request: HttpRequest) -> HttpResponse:
     })
 
 
-def _actions(choice: choices.PurposeChoice) -> list[dict[str, str]]:
+def _actions(choice: choices.PurposeChoice) -> list[dict[str, Any]]:
     out = []
     for action in choice.actions:
         label, hint = ACTION_WORDS[action]
@@ -114,7 +119,7 @@ def _actions(choice: choices.PurposeChoice) -> list[dict[str, str]]:
 
 @require_http_methods(["GET", "POST"])
 @family_page
-@personal_data(action=AuditEvent.CONSENT_GIVEN)
+@personal_data(action=AuditEvent.RECORD_VIEWED)
 def change(request: HttpRequest, public_id: str, purpose: str) -> HttpResponse:
     actor, parent = signed_in_parent(request)
     errors: list[tuple[str, str]] = []
@@ -134,7 +139,7 @@ def change(request: HttpRequest, public_id: str, purpose: str) -> HttpResponse:
     chosen_level = request.POST.get("level") or (choice.level.value if choice.level and
                                                   choice.level is not ConsentLevel.NO_LINKING else "")
     return render(request, "web/portal/consent_change.html", {
-        "person": person, "choice": choice, "label": wanted.label, "words": PURPOSE_WORDS[wanted.value],
+        "person": person, "choice": choice, "label": words.PURPOSE[wanted], "words": PURPOSE_WORDS[wanted.value],
         "state": state_words(choice), "actions": _actions(choice), "errors": errors,
         "chosen_action": request.POST.get("action", ""), "chosen_level": chosen_level,
         "levels": [{"value": lv.value, "label": LEVEL_WORDS[lv][0], "hint": LEVEL_WORDS[lv][1]}
@@ -145,25 +150,25 @@ def change(request: HttpRequest, public_id: str, purpose: str) -> HttpResponse:
 
 
 def _whose(person: choices.PersonChoices) -> str:
-    return "you" if person.is_parent else person.name
+    return gettext("you") if person.is_parent else person.name
 
 
 def _done(person: choices.PersonChoices, purpose: str, state: str, expires_at: datetime | None) -> str:
-    label = choices.consent_purpose(purpose).label
+    label = words.PURPOSE[choices.consent_purpose(purpose)]
     whose = _whose(person)
+    said = {"label": label, "whose": whose}
     if state in (ConsentState.GIVEN, ConsentState.RENEWED):
         until = formats.date_format(timezone.localtime(expires_at), "j F Y") if expires_at else ""
-        said = f"You said yes to '{label}' for {whose}, until {until}."
-    elif state == ConsentState.WITHDRAWN:
-        said = f"You stopped '{label}' for {whose}."
-    else:
-        said = f"You said no to '{label}' for {whose}."
-    return f"{said} We have added a receipt to your receipts."
+        return gettext("You said yes to '%(label)s' for %(whose)s, until %(until)s. We have added a receipt to "
+                       "your receipts.") % {**said, "until": until}
+    if state == ConsentState.WITHDRAWN:
+        return gettext("You stopped '%(label)s' for %(whose)s. We have added a receipt to your receipts.") % said
+    return gettext("You said no to '%(label)s' for %(whose)s. We have added a receipt to your receipts.") % said
 
 
 @require_http_methods(["GET", "POST"])
 @family_page
-@personal_data(action=AuditEvent.OPT_OUT_SET)
+@personal_data(action=AuditEvent.RECORD_VIEWED)
 def opt_out(request: HttpRequest, public_id: str, kind: str) -> HttpResponse:
     actor, parent = signed_in_parent(request)
     errors: list[tuple[str, str]] = []
@@ -174,9 +179,9 @@ def opt_out(request: HttpRequest, public_id: str, kind: str) -> HttpResponse:
         except InvalidInput as error:
             errors, status = [(error.where or "choice", error.message)], 400
         else:
-            what = OPT_OUT_WORDS[OptOutKind(kind)][0].lower()
-            done = "opted out of" if event.active else "opted back in to"
-            messages.success(request, f"You have {done} {what} for {_whose(person)}.")
+            said = {"what": str(OPT_OUT_WORDS[OptOutKind(kind)][0]).lower(), "whose": _whose(person)}
+            messages.success(request, gettext("You have opted out of %(what)s for %(whose)s.") % said if event.active
+                             else gettext("You have opted back in to %(what)s for %(whose)s.") % said)
             return redirect(f"/portal/consent/#person-{person.public_id}")
     _, person, _ = choices.member(actor, parent, public_id)
     wanted = choices.opt_out_kind(kind)

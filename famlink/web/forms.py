@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from famlink.services.rights.disclosure import STATUS_WORDS
+from famlink.web.words import RECORD_STATUS
 
 
 class SignInForm(forms.Form):
@@ -45,6 +45,6 @@ class DecisionForm(forms.Form):
                  ("outcome:decline", _("Decline, with a reason"))],
         widget=forms.RadioSelect, error_messages={"required": _("Choose an outcome")})
     status = forms.ChoiceField(required=False, choices=[("", _("Leave as it is"))] + [
-        (status.value, label) for status, label in STATUS_WORDS.items()])
+        (status.value, label) for status, label in RECORD_STATUS.items()])
     note = forms.CharField(max_length=4000, required=False, widget=forms.Textarea)
     reason = forms.CharField(max_length=4000, required=False, widget=forms.Textarea)

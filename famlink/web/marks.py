@@ -3,8 +3,11 @@
 ``@public`` marks a page that shows no personal data. ``@personal_data``
 marks one that does; it also checks, on every request, that the view really
 asked the policy door (``famlink.services.governance.door.open``) and
-fails loudly if it returned a page without doing so. ``tests/web`` walks every
-URL pattern and fails on any route with neither mark.
+fails loudly if it returned a page without doing so. Its ``action`` is what
+the access log says the route did (the ``AuditEvent`` of the door's entry
+when the page is opened), so a parent reading "who looked" sees the truth.
+``tests/web`` walks every URL pattern and fails on any route with neither
+mark, and on any personal-data route whose entry says another action.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from famlink.services.governance.door import door_uses
 View = Callable[..., HttpResponseBase]  # FileResponse and StreamingHttpResponse are not HttpResponses
 V = TypeVar("V", bound=View)
 ATTRIBUTE = "famlink_route_access"
+ACTION_ATTRIBUTE = "famlink_action"
 
 
 class RouteAccess(StrEnum):
@@ -39,8 +43,12 @@ def public(view: V) -> V:
     return view
 
 
-def personal_data(*, action: AuditEvent = AuditEvent.RECORD_VIEWED, subject_kwarg: str = "public_id") -> Callable[[View], View]:
-    """This route shows personal data of the person named by ``subject_kwarg``, through the door."""
+def personal_data(*, action: AuditEvent, subject_kwarg: str = "public_id") -> Callable[[View], View]:
+    """This route shows personal data of the person named by ``subject_kwarg``, through the door.
+
+    ``action`` is the event the door logs when the route is opened (GET);
+    what a form then changes is logged by the service that changes it.
+    """
 
     def mark(view: View) -> View:
         @functools.wraps(view)
@@ -54,16 +62,27 @@ def personal_data(*, action: AuditEvent = AuditEvent.RECORD_VIEWED, subject_kwar
             return response
 
         setattr(guarded, ATTRIBUTE, RouteAccess.PERSONAL_DATA)
-        guarded.famlink_action = action  # type: ignore[attr-defined]
+        setattr(guarded, ACTION_ATTRIBUTE, action)
         guarded.famlink_subject_kwarg = subject_kwarg  # type: ignore[attr-defined]
         return guarded
 
     return mark
 
 
+def _mark(view: Any, attribute: str) -> Any:
+    found = getattr(view, attribute, None)
+    if found is None and hasattr(view, "view_class"):
+        found = getattr(view.view_class, attribute, None)
+    return found
+
+
 def declared(view: Any) -> RouteAccess | None:
     """A route's declaration, looking through class-based views' ``view_class``."""
-    found = getattr(view, ATTRIBUTE, None)
-    if found is None and hasattr(view, "view_class"):
-        found = getattr(view.view_class, ATTRIBUTE, None)
+    found: RouteAccess | None = _mark(view, ATTRIBUTE)
+    return found
+
+
+def declared_action(view: Any) -> AuditEvent | None:
+    """What a personal-data route says the access log records when it is opened (None: not personal data)."""
+    found: AuditEvent | None = _mark(view, ACTION_ATTRIBUTE)
     return found

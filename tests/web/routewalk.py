@@ -1,5 +1,10 @@
 """Walks a URL configuration and proves every personal-data route asks the policy door.
 
+Each personal-data route is opened once (GET) and must write an audit entry
+about the family's person, every entry it writes saying the action the route
+declares in ``@personal_data(action=...)``: the access log a parent reads
+names what was really done.
+
 Not a test module: ``test_route_walk.py`` runs it over ``famlink.urls`` and
 over a deliberately broken urlconf that it must catch.
 """
@@ -15,7 +20,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from famlink.adapters.storage.governance.models import AuditLogEntry
-from famlink.web.marks import RouteAccess, declared
+from famlink.web.marks import RouteAccess, declared, declared_action
 
 
 @dataclass(frozen=True)
@@ -68,14 +73,19 @@ def problems(clients: Client | dict[str, Client], ids: str | dict[str, str], url
             continue
         if access is RouteAccess.PUBLIC:
             continue
-        before = AuditLogEntry.objects.filter(subject_id=public_id).count()
+        last = AuditLogEntry.objects.order_by("-index").values_list("index", flat=True).first()
         try:
             response = client_for_path(clients, route.path).get(fill(route, ids))
         except Exception as error:  # a guarded view that skipped the door raises here
             found.append(f"{route.path}: {error}")
             continue
-        if AuditLogEntry.objects.filter(subject_id=public_id).count() == before:
+        written = AuditLogEntry.objects.filter(subject_id=public_id, index__gt=-1 if last is None else last)
+        actions = set(written.values_list("action", flat=True))
+        if not actions:
             found.append(f"{route.path}: personal-data route wrote no audit entry")
+        elif actions != {declared_action(route.view)}:
+            found.append(f"{route.path}: declares action {declared_action(route.view)} but its entries say "
+                         f"{', '.join(sorted(actions))}")
         if "no-store" not in response.get("Cache-Control", ""):
             found.append(f"{route.path}: personal-data route lets caches keep it (no Cache-Control: no-store)")
     return found

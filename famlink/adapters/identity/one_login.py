@@ -22,7 +22,6 @@ from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
 from famlink.adapters.identity import provider as oidc
 from famlink.adapters.storage.accounts.models import Account, ExternalIdentity
-from famlink.core.policy.roles import Role
 
 
 class OneLoginBackend(OIDCAuthenticationBackend):
@@ -67,6 +66,6 @@ class OneLoginBackend(OIDCAuthenticationBackend):
         user = self.UserModel.objects.create_user(username=f"onelogin-{digest}", email=claims.get("email", ""))
         user.set_unusable_password()
         user.save(update_fields=["password"])
-        account = Account.objects.create(user=user, kind=Account.Kind.PARENT, role=Role.PARENT)
+        account = Account.objects.create(user=user, kind=Account.Kind.PARENT)
         ExternalIdentity.objects.create(account=account, issuer=issuer, subject=subject)
         return user

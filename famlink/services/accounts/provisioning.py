@@ -75,7 +75,7 @@ def create_parent(username: str, person: Person | None = None, *, password: str 
     """A parent's account; with ``person``, linked at once because the data team has checked who they are."""
     password = password or new_password()
     user = _make_user(username, password)
-    account = Account.objects.create(user=user, kind=Account.Kind.PARENT, role=Role.PARENT)
+    account = Account.objects.create(user=user, kind=Account.Kind.PARENT)
     if person is not None:
         if Account.objects.filter(person=person).exists():
             raise Conflict(f"{person.public_id} already has an account.", where="--person")
@@ -93,6 +93,8 @@ def authorise_staff(
 ) -> StaffActor:
     """Make or update the ``StaffActor`` the policy door reads: role, organisation, authorised purposes.
 
+    This is where a member of staff's role is set or changed: the page guards
+    read the same row, so the change reaches pages and the policy together.
     Without ``purposes`` the member of staff is authorised for every purpose
     the policy lets their role use; the policy still decides each access.
     """
@@ -143,7 +145,7 @@ def create_staff(
         raise InvalidInput(f"{role} is not a staff role; use one of {', '.join(STAFF_ROLES)}.", where="--role")
     password = password or new_password()
     user = _make_user(username, password)
-    Account.objects.create(user=user, kind=Account.Kind.STAFF, role=role)
+    Account.objects.create(user=user, kind=Account.Kind.STAFF)
     authorise_staff(user, role, organisation=organisation, purposes=purposes)
     return Credentials(role, username, password, None)
 

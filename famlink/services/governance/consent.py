@@ -164,18 +164,39 @@ def receipts(person: Person) -> list[dict[str, Any]]:
     )
 
 
-def consent_summary(person: Person, now: datetime | None = None) -> list[dict[str, Any]]:
+@dataclass(frozen=True, slots=True)
+class ConsentStanding:
+    """One consent as it stands at a moment (a lapsed one reads as expired); ``organisation`` None: every service."""
+
+    purpose: Purpose
+    organisation: str | None
+    level: ConsentLevel
+    state: ConsentState
+    expires_at: datetime | None
+    version: int
+
+    @property
+    def active(self) -> bool:
+        return self.state in (ConsentState.GIVEN, ConsentState.RENEWED)
+
+    def as_dict(self) -> dict[str, Any]:
+        """As the JSON download and ``famlink consent show --json`` write it."""
+        return {"purpose": self.purpose.value, "organisation": self.organisation, "level": self.level.value,
+                "state": self.state.value, "expires_at": self.expires_at.isoformat() if self.expires_at else None,
+                "version": self.version}
+
+
+def consent_summary(person: Person, now: datetime | None = None) -> list[ConsentStanding]:
     """Each consent as it stands now (a lapsed one reads as expired)."""
     now = now or timezone.now()
     out = []
     for row in Consent.objects.filter(person=person).select_related("organisation").order_by("purpose", "id"):
         grant = _grant(row)
         assert grant is not None
-        out.append({
-            "purpose": row.purpose, "organisation": row.organisation.name if row.organisation else None,
-            "level": row.level, "state": grant.effective_state(now).value,
-            "expires_at": row.expires_at.isoformat() if row.expires_at else None, "version": row.version,
-        })
+        out.append(ConsentStanding(
+            purpose=grant.purpose, organisation=row.organisation.name if row.organisation else None,
+            level=grant.level, state=grant.effective_state(now), expires_at=row.expires_at, version=row.version,
+        ))
     return out
 
 

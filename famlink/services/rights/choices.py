@@ -11,6 +11,7 @@ of the policy door anyway, so the refusal is logged, and nothing is written.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -36,10 +37,12 @@ from famlink.core.taxonomy import DataCategory, Purpose
 from famlink.services.governance import door
 from famlink.services.governance.consent import (
     ConsentRequest,
+    ConsentStanding,
     change_consent,
     set_opt_out,
 )
 from famlink.services.rights.disclosure import Part, PersonView, disclose
+from famlink.services.rights.download_words import RELATION_WORDS, not_shown_words
 
 #: The purposes that rest on consent, in the order the page asks about them.
 CONSENT_PURPOSES: tuple[Purpose, ...] = tuple(p for p in Purpose if PURPOSE_RULES[p].consent_needed)
@@ -57,7 +60,7 @@ class PurposeChoice:
     level: ConsentLevel | None
     expires_at: datetime | None
     version: int = 0
-    for_organisations: tuple[dict[str, Any], ...] = ()
+    for_organisations: tuple[ConsentStanding, ...] = ()
 
     @property
     def actions(self) -> tuple[ConsentAction, ...]:
@@ -73,15 +76,15 @@ class PurposeChoice:
 class PersonChoices:
     public_id: str
     name: str
-    relation: str  # "you" or "your child"
+    relation: Relation  # OWN (the parent) or CHILD_UNDER_PR
     age: int | None
     purposes: tuple[PurposeChoice, ...]
-    opt_outs: dict[str, bool]
+    opt_outs: Mapping[str, bool]
     receipts: tuple[dict[str, Any], ...]
 
     @property
     def is_parent(self) -> bool:
-        return self.relation == "you"
+        return self.relation is Relation.OWN
 
     @property
     def decides_for_themselves(self) -> bool:
@@ -98,7 +101,7 @@ class PersonChoices:
 @dataclass(frozen=True)
 class FamilyChoices:
     people: tuple[PersonChoices, ...]
-    not_shown: tuple[str, ...] = ()
+    not_shown: tuple[str, ...] = ()  # names of children the door no longer shows
     generated_at: datetime = field(default_factory=timezone.now)
 
     def person(self, public_id: str) -> PersonChoices:
@@ -109,28 +112,28 @@ class FamilyChoices:
 
 
 def _choices(view: PersonView, today: date) -> PersonChoices:
-    general: dict[str, dict[str, Any]] = {}
-    specific: dict[str, list[dict[str, Any]]] = {}
-    for row in view.consents:
-        if row["organisation"]:
-            specific.setdefault(row["purpose"], []).append(row)
+    general: dict[Purpose, ConsentStanding] = {}
+    specific: dict[Purpose, list[ConsentStanding]] = {}
+    for standing in view.consents:
+        if standing.organisation:
+            specific.setdefault(standing.purpose, []).append(standing)
         else:
-            general[row["purpose"]] = row
+            general[standing.purpose] = standing
     purposes = []
     for purpose in CONSENT_PURPOSES:
-        stored = general.get(purpose.value)
+        stored = general.get(purpose)
         purposes.append(PurposeChoice(
             purpose=purpose,
-            state=ConsentState(stored["state"]) if stored else None,
-            level=ConsentLevel(stored["level"]) if stored else None,
-            expires_at=datetime.fromisoformat(stored["expires_at"]) if stored and stored["expires_at"] else None,
-            version=stored["version"] if stored else 0,
-            for_organisations=tuple(specific.get(purpose.value, [])),
+            state=stored.state if stored else None,
+            level=stored.level if stored else None,
+            expires_at=stored.expires_at if stored else None,
+            version=stored.version if stored else 0,
+            for_organisations=tuple(specific.get(purpose, [])),
         ))
     return PersonChoices(
         public_id=view.public_id, name=view.name, relation=view.relation,
         age=age_on(view.date_of_birth, today), purposes=tuple(purposes),
-        opt_outs=dict(view.opt_outs), receipts=tuple(view.receipts),
+        opt_outs=view.opt_outs, receipts=view.receipts,
     )
 
 
@@ -268,9 +271,9 @@ def receipts_document(actor: Actor, parent: Person, *, now: datetime | None = No
     return {
         "receipt_schema": receipt_schema()["$id"],
         "generated_at": family.generated_at.isoformat(),
-        "people": [{"person_id": p.public_id, "name": p.name, "relation": p.relation, "receipts": list(p.receipts)}
-                   for p in family.people],
-        "not_shown": list(family.not_shown),
+        "people": [{"person_id": p.public_id, "name": p.name, "relation": RELATION_WORDS[p.relation],
+                    "receipts": list(p.receipts)} for p in family.people],
+        "not_shown": [not_shown_words(name) for name in family.not_shown],
     }
 
 

@@ -5,11 +5,16 @@ what a parent sees on screen and what they download can never differ. Each
 person (the parent, then each child under their parental responsibility) is
 read in its own ``door.open``: the door decides and audits per person, and a
 child who has turned 18 drops out with a note, not an error.
+
+The views are typed values (enums, dates), not words: the pages word them
+in the reader's language (``famlink.web.words``), and the downloads in
+English (``download_words``).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -37,6 +42,7 @@ from famlink.core.policy import (
     Actor,
     LoggedAccess,
     LogShowing,
+    Relation,
     Role,
     access_log_reason_shown,
     access_log_showing,
@@ -45,7 +51,6 @@ from famlink.core.registers import load_contractors
 from famlink.core.rights import validate_statement
 from famlink.core.sources.retention import retention_end
 from famlink.core.taxonomy import (
-    PURPOSE_LABELS,
     DataCategory,
     Purpose,
     RecordCategory,
@@ -54,6 +59,7 @@ from famlink.core.taxonomy import (
 from famlink.services.governance import consent as consents
 from famlink.services.governance import door, sensitive
 from famlink.services.governance.audit.proofs import prove
+from famlink.services.governance.consent import ConsentStanding
 from famlink.services.rights import requests
 
 #: Most recent access-log entries shown per page and per download (the log itself is complete).
@@ -72,72 +78,99 @@ class Part(StrEnum):
 
 
 ALL_PARTS = frozenset(Part)
-CATEGORY_WORDS = {
-    RecordCategory.HEALTH_REGISTRATION: "Registered with a doctor", RecordCategory.HEALTH_APPOINTMENT: "Health appointment",
-    RecordCategory.HEALTH_AE_ATTENDANCE: "Visit to A&E", RecordCategory.EDUCATION_ENROLMENT: "School place",
-    RecordCategory.EDUCATION_ATTENDANCE: "School attendance", RecordCategory.EDUCATION_EXCLUSION: "School exclusion",
-    RecordCategory.SOCIAL_CARE_REFERRAL: "Referral to children's services",
-    RecordCategory.SOCIAL_CARE_ASSESSMENT: "Children's services assessment",
-    RecordCategory.SOCIAL_CARE_OUTCOME: "Children's services outcome", RecordCategory.POLICE_INCIDENT: "Police incident",
-    RecordCategory.HOUSING_TENANCY: "Housing tenancy", RecordCategory.HOUSING_ARREARS: "Rent arrears",
-    RecordCategory.WELFARE_BENEFIT: "Benefit", RecordCategory.OTHER: "Other record",
-}
-STATUS_WORDS = {
-    RecordStatus.ATTENDED: "Attended", RecordStatus.DID_NOT_ATTEND: "Did not attend",
-    RecordStatus.CANCELLED_BY_PROVIDER: "Cancelled by the service", RecordStatus.SUBSTANTIATED: "Concerns confirmed",
-    RecordStatus.UNSUBSTANTIATED: "Concerns not confirmed (unsubstantiated)",
-    RecordStatus.NO_FURTHER_ACTION: "No further action", RecordStatus.OPEN: "Open", RecordStatus.CLOSED: "Closed",
-    RecordStatus.ONGOING: "Ongoing",
-}
 
 
-@dataclass
+@dataclass(frozen=True)
+class HistoryEntry:
+    """An earlier version of a record; the newest earlier one says why and by whom it was replaced."""
+
+    version: int
+    status: RecordStatus | None
+    event_date: date | None
+    note: str
+    received_at: datetime
+    replaced_because: str | None = None
+    replaced_by: str | None = None
+
+
+@dataclass(frozen=True)
 class RecordView:
+    """One record as a parent sees it: values, not words (``famlink.web.words`` words them)."""
+
     id: int
     organisation: str
     source: str
     source_title: str
-    category: str
-    category_label: str
+    category: RecordCategory
     event_date: date | None
-    status: str
-    status_label: str
+    status: RecordStatus | None
     note: str
     received_at: datetime
     retention_ends: date | None
     version: int
-    history: list[dict[str, Any]]
-    marks: list[requests.RecordMark]
+    history: tuple[HistoryEntry, ...]
+    marks: tuple[requests.RecordMark, ...]
 
     @property
     def disputed(self) -> bool:
         return any(m.disputed for m in self.marks)
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id, "organisation": self.organisation, "source": self.source, "source_title": self.source_title,
-            "category": self.category, "event_date": self.event_date.isoformat() if self.event_date else None,
-            "status": self.status, "status_label": self.status_label, "note": self.note,
-            "received_at": self.received_at.isoformat(),
-            "retention_ends": self.retention_ends.isoformat() if self.retention_ends else None,
-            "version": self.version, "history": self.history, "disputed": self.disputed,
-            "statements": [m.as_dict() for m in self.marks],
-        }
+
+@dataclass(frozen=True)
+class LinkView:
+    """Why two of a person's records were matched (the reasons come from linkage, in words)."""
+
+    record: str
+    other_record: str
+    record_id: int
+    other_record_id: int
+    match_probability: float
+    confidence: str
+    explanation: str
+    evidence: tuple[dict[str, Any], ...]
+
+    @property
+    def percent(self) -> float:
+        return round(100 * self.match_probability, 1)
 
 
-@dataclass
+@dataclass(frozen=True)
+class FlagView:
+    """What a computer model said about a person, with what it used and how to object."""
+
+    id: int
+    model: str
+    title: str
+    message: str
+    score: float
+    inputs: tuple[dict[str, Any], ...]
+    status: FlagNotice.Status
+    how_to_object: str
+    created_at: datetime
+    based_on_disputed_records: bool
+
+    @property
+    def active(self) -> bool:
+        return self.status == FlagNotice.Status.ACTIVE
+
+
+@dataclass(frozen=True)
 class PersonView:
     public_id: str
     name: str
     date_of_birth: date | None
-    relation: str  # "you" or "your child"
-    records: list[RecordView] = field(default_factory=list)
-    addresses: list[sensitive.AddressLine] = field(default_factory=list)
-    links: list[dict[str, Any]] = field(default_factory=list)
-    flags: list[dict[str, Any]] = field(default_factory=list)
-    consents: list[dict[str, Any]] = field(default_factory=list)
-    opt_outs: dict[str, bool] = field(default_factory=dict)
-    receipts: list[dict[str, Any]] = field(default_factory=list)
+    relation: Relation  # OWN (the parent) or CHILD_UNDER_PR
+    records: tuple[RecordView, ...] = ()
+    addresses: tuple[sensitive.AddressLine, ...] = ()
+    links: tuple[LinkView, ...] = ()
+    flags: tuple[FlagView, ...] = ()
+    consents: tuple[ConsentStanding, ...] = ()
+    opt_outs: Mapping[str, bool] = field(default_factory=dict)
+    receipts: tuple[dict[str, Any], ...] = ()
+
+    @property
+    def is_parent(self) -> bool:
+        return self.relation is Relation.OWN
 
     def by_organisation(self) -> list[tuple[str, list[RecordView]]]:
         grouped: dict[str, list[RecordView]] = {}
@@ -145,44 +178,63 @@ class PersonView:
             grouped.setdefault(record.organisation, []).append(record)
         return sorted(grouped.items())
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "person_id": self.public_id, "name": self.name, "relation": self.relation,
-            "date_of_birth": self.date_of_birth.isoformat() if self.date_of_birth else None,
-            "records": [r.as_dict() for r in self.records],
-            "addresses": [a.as_dict() for a in self.addresses], "links": self.links, "flags": self.flags,
-            "consents": self.consents, "opt_outs": self.opt_outs, "consent_receipts": self.receipts,
-        }
 
-
-@dataclass
+@dataclass(frozen=True)
 class AccessView:
+    """One entry of the family's access log, as ``access_log_showing`` lets this parent see it.
+
+    ``who``, ``role`` and ``organisation`` are empty (None) for an entry shown
+    only as "a request we refused".
+    """
+
     index: int
     when: datetime
     who: str
-    role: str
+    role: Role | None
     organisation: str
-    purpose: str
-    purpose_label: str
+    purpose: Purpose | None
     about: str
-    action: str
+    action: AuditEvent
     allowed: bool
     justification: str
     provable: bool
 
-    def as_dict(self) -> dict[str, Any]:
-        return {"entry": self.index, "when": self.when.isoformat(), "who": self.who, "role": self.role,
-                "organisation": self.organisation, "purpose": self.purpose, "about": self.about,
-                "action": self.action, "allowed": self.allowed, "justification": self.justification}
+
+@dataclass(frozen=True)
+class DatasetView:
+    title: str
+    lawful_basis: str
+    purposes: tuple[Purpose, ...]
+    kept_for_years: int
 
 
-@dataclass
+@dataclass(frozen=True)
+class OrganisationView:
+    name: str
+    type: str
+    contact: str
+    datasets: tuple[DatasetView, ...]
+
+
+@dataclass(frozen=True)
+class ContractorView:
+    name: str
+    companies_house_number: str
+    what_it_does: str
+    data_stored_at: str
+    contract_end: date
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Disclosure:
-    people: list[PersonView]
-    not_shown: list[str] = field(default_factory=list)
-    access_log: list[AccessView] = field(default_factory=list)
-    organisations: list[dict[str, Any]] = field(default_factory=list)
-    contractors: list[dict[str, Any]] = field(default_factory=list)
+    """What one parent may see of their family. ``not_shown``: names of children the door left out."""
+
+    people: tuple[PersonView, ...]
+    not_shown: tuple[str, ...] = ()
+    access_log: tuple[AccessView, ...] = ()
+    organisations: tuple[OrganisationView, ...] = ()
+    contractors: tuple[ContractorView, ...] = ()
     generated_at: datetime = field(default_factory=timezone.now)
 
     @property
@@ -202,17 +254,6 @@ class Disclosure:
             if person.public_id == public_id:
                 return person
         raise NotFound("There is no such person in your family's records.")
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "schema": "https://famlink.example/schemas/subject-access-export.v1.json",
-            "generated_at": self.generated_at.isoformat(),
-            "people": [p.as_dict() for p in self.people],
-            "not_shown": self.not_shown,
-            "access_log": [a.as_dict() for a in self.access_log],
-            "organisations": self.organisations,
-            "contractors": self.contractors,
-        }
 
 
 def family_of(parent: Person, today: date) -> list[Person]:
@@ -249,17 +290,21 @@ def _source_facts(source_ids: set[int], known: dict[int, _SourceFacts]) -> dict[
     return known
 
 
-def _history(record: SourceRecord) -> list[dict[str, Any]]:
-    out, walker = [], record.supersedes
+def _status(value: str) -> RecordStatus | None:
+    return RecordStatus(value) if value else None
+
+
+def _history(record: SourceRecord) -> tuple[HistoryEntry, ...]:
+    out: list[HistoryEntry] = []
+    walker = record.supersedes
     while walker is not None:
-        out.append({"version": walker.version, "status": walker.status, "event_date":
-                    walker.event_date.isoformat() if walker.event_date else None, "note": walker.note,
-                    "received_at": walker.received_at.isoformat()})
+        replaced = not out  # the newest earlier version says why it was replaced
+        out.append(HistoryEntry(
+            version=walker.version, status=_status(walker.status), event_date=walker.event_date, note=walker.note,
+            received_at=walker.received_at, replaced_because=record.correction_reason if replaced else None,
+            replaced_by=record.corrected_by if replaced else None))
         walker = walker.supersedes
-    if out:
-        out[0]["replaced_because"] = record.correction_reason
-        out[0]["replaced_by"] = record.corrected_by
-    return out
+    return tuple(out)
 
 
 def _records(grant: door.Grant, person: Person, sources: dict[int, _SourceFacts]) -> list[RecordView]:
@@ -269,16 +314,12 @@ def _records(grant: door.Grant, person: Person, sources: dict[int, _SourceFacts]
     marks = requests.marks_for([r.pk for r in rows])
     out = []
     for r in rows:
-        category = RecordCategory(r.category)
-        status = RecordStatus(r.status) if r.status else None
         source = sources[r.source_id]
         out.append(RecordView(
             id=r.pk, organisation=source.organisation, source=source.name, source_title=source.title,
-            category=r.category, category_label=CATEGORY_WORDS[category],
-            event_date=r.event_date, status=r.status, status_label=STATUS_WORDS.get(status, "") if status else "",
-            note=r.note, received_at=r.received_at,
-            retention_ends=retention_end(r.event_date, r.received_at.date(), source.retention_years),
-            version=r.version, history=_history(r) if r.supersedes_id else [], marks=marks.get(r.pk, [])))
+            category=RecordCategory(r.category), event_date=r.event_date, status=_status(r.status),
+            note=r.note, received_at=r.received_at, retention_ends=retention_end(r.event_date, r.received_at.date(), source.retention_years),
+            version=r.version, history=_history(r) if r.supersedes_id else (), marks=tuple(marks.get(r.pk, ()))))
     return out
 
 
@@ -294,16 +335,13 @@ def _addresses(grant: door.Grant, person: Person) -> list[sensitive.AddressLine]
     return out
 
 
-def _flags(person: Person, disputed: bool) -> list[dict[str, Any]]:
-    out = []
-    for notice in FlagNotice.objects.filter(person_ref=person.public_id).order_by("-created_at"):
-        out.append({
-            "id": notice.pk, "model": notice.model_id, "title": notice.title, "message": notice.message,
-            "score": round(notice.score, 3), "inputs": notice.inputs, "status": notice.status,
-            "how_to_object": notice.how_to_object, "created_at": notice.created_at.isoformat(),
-            "based_on_disputed_records": disputed,
-        })
-    return out
+def _flags(person: Person, disputed: bool) -> tuple[FlagView, ...]:
+    return tuple(
+        FlagView(id=notice.pk, model=notice.model_id, title=notice.title, message=notice.message,
+                 score=round(notice.score, 3), inputs=tuple(notice.inputs), status=FlagNotice.Status(notice.status),
+                 how_to_object=notice.how_to_object, created_at=notice.created_at,
+                 based_on_disputed_records=disputed)
+        for notice in FlagNotice.objects.filter(person_ref=person.public_id).order_by("-created_at"))
 
 
 def _withheld(people: list[Person], now: datetime) -> set[str]:
@@ -347,9 +385,8 @@ def _access_log(actor: Actor, people: dict[str, str], now: datetime) -> list[Acc
         justification = facts.get("justification", "") if full and access_log_reason_shown(entry) else ""
         out.append(AccessView(
             index=row.index, when=row.occurred_at, who=row.actor_id if full else "",
-            role=row.actor_role.replace("_", " ") if full else "", organisation=row.organisation if full else "",
-            purpose=row.purpose or "", about=people[row.subject_id or ""],
-            purpose_label=PURPOSE_LABELS[purpose] if purpose else "", action=AuditEvent(row.action).value,
+            role=Role(row.actor_role) if full else None, organisation=row.organisation if full else "",
+            purpose=purpose, about=people[row.subject_id or ""], action=AuditEvent(row.action),
             allowed=row.decision == "allow", justification=justification,
             provable=full and row.index < latest))  # a proof holds the entry, and so who made it
         if len(out) == ACCESS_LOG_LIMIT:
@@ -357,80 +394,80 @@ def _access_log(actor: Actor, people: dict[str, str], now: datetime) -> list[Acc
     return out
 
 
-def _organisations(people: list[PersonView]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    sources: dict[str, dict[str, Any]] = {}
-    for person in people:
-        for record in person.records:
-            sources.setdefault(record.source, {"organisation": record.organisation, "source": record.source_title})
-    orgs: dict[str, dict[str, Any]] = {}
+def _organisations(people: list[PersonView]) -> tuple[tuple[OrganisationView, ...], tuple[ContractorView, ...]]:
+    sources = {record.source for person in people for record in person.records}
+    found: dict[str, tuple[Any, list[DatasetView]]] = {}
     for source in Source.objects.filter(name__in=sources).select_related("organisation"):
-        org = orgs.setdefault(source.organisation.name, {
-            "name": source.organisation.name, "type": source.organisation.organisation_type,
-            "contact": source.organisation.contact, "datasets": []})
-        org["datasets"].append({"title": source.title, "lawful_basis": source.lawful_basis,
-                                "purposes": [PURPOSE_LABELS[Purpose(p)] for p in source.purposes],
-                                "kept_for_years": source.retention_years})
-    contractors = [
-        {"name": c.name, "companies_house_number": c.companies_house_number, "what_it_does": c.what_it_does,
-         "data_stored_at": c.data_stored_at, "contract_end": c.contract_end.isoformat(),
-         "sources": sorted(set(c.sources) & set(sources))}
-        for c in load_contractors() if set(c.sources) & set(sources)
-    ]
-    return sorted(orgs.values(), key=lambda o: o["name"]), contractors
+        _, datasets = found.setdefault(source.organisation.name, (source.organisation, []))
+        datasets.append(DatasetView(title=source.title, lawful_basis=source.lawful_basis,
+                                    purposes=tuple(Purpose(p) for p in source.purposes),
+                                    kept_for_years=source.retention_years))
+    organisations = tuple(
+        OrganisationView(name=name, type=org.organisation_type, contact=org.contact, datasets=tuple(datasets))
+        for name, (org, datasets) in sorted(found.items()))
+    contractors = tuple(
+        ContractorView(name=c.name, companies_house_number=c.companies_house_number, what_it_does=c.what_it_does,
+                       data_stored_at=c.data_stored_at, contract_end=c.contract_end,
+                       sources=tuple(sorted(set(c.sources) & sources)))
+        for c in load_contractors() if set(c.sources) & sources)
+    return organisations, contractors
 
 
 def disclose(actor: Actor, parent: Person, parts: frozenset[Part] = ALL_PARTS, *,
              action: AuditEvent = AuditEvent.RECORD_VIEWED, now: datetime | None = None) -> Disclosure:
     """What ``actor`` (a verified parent) may see of their family, read through the door."""
     now = now or timezone.now()
-    result = Disclosure(people=[], generated_at=now)
     categories = (DataCategory.IDENTITY, DataCategory.CONTACT, DataCategory.DERIVED,
                   *[DataCategory.for_record_category(c) for c in RecordCategory])
     people = family_of(parent, timezone.localdate(now))
     sources: dict[int, _SourceFacts] = {}
     disputed = requests.disputed_people([p.public_id for p in people])
+    shown: list[PersonView] = []
+    not_shown: list[str] = []
     for person in people:
         try:
             with door.open(actor, Purpose.SUBJECT_ACCESS, person, categories, action=action, now=now) as grant:
-                view = PersonView(public_id=person.public_id, name=person.display_name,
-                                  date_of_birth=person.date_of_birth,
-                                  relation="you" if person.pk == parent.pk else "your child")
-                if parts & {Part.RECORDS, Part.ORGANISATIONS}:
-                    view.records = _records(grant, person, sources)
-                if Part.RECORDS in parts:
-                    view.addresses = _addresses(grant, person)
-                if Part.LINKS in parts:
-                    view.links = _links(grant, person)
-                if Part.FLAGS in parts:
-                    view.flags = _flags(person, person.public_id in disputed)
-                if Part.CONSENT in parts:
-                    view.consents = consents.consent_summary(person, now)
-                    view.opt_outs = consents.opt_outs(person)
-                    view.receipts = consents.receipts(person)
+                shown.append(_person(grant, person, parent, parts, sources, person.public_id in disputed, now))
         except AccessDenied:
             if person.pk == parent.pk:
                 raise
-            result.not_shown.append(
-                f"{person.display_name or 'One of your children'} is not shown. If they are 18 or over, "
-                "they can ask for their own records.")
-            continue
-        result.people.append(view)
-    if Part.ACCESS_LOG in parts:
-        result.access_log = _access_log(actor, {p.public_id: p.name for p in result.people}, now)
-    if Part.ORGANISATIONS in parts:
-        result.organisations, result.contractors = _organisations(result.people)
-    return result
+            not_shown.append(person.display_name)
+    access_log = _access_log(actor, {p.public_id: p.name for p in shown}, now) if Part.ACCESS_LOG in parts else []
+    organisations, contractors = _organisations(shown) if Part.ORGANISATIONS in parts else ((), ())
+    return Disclosure(people=tuple(shown), not_shown=tuple(not_shown), access_log=tuple(access_log),
+                      organisations=organisations, contractors=contractors, generated_at=now)
 
 
-def _links(grant: door.Grant, person: Person) -> list[dict[str, Any]]:
+def _person(grant: door.Grant, person: Person, parent: Person, parts: frozenset[Part],
+            sources: dict[int, _SourceFacts], disputed: bool, now: datetime) -> PersonView:
+    """The parts of one person this grant was opened for (read inside the door)."""
+    consent = Part.CONSENT in parts
+    return PersonView(
+        public_id=person.public_id, name=person.display_name, date_of_birth=person.date_of_birth,
+        relation=Relation.OWN if person.pk == parent.pk else Relation.CHILD_UNDER_PR,
+        records=tuple(_records(grant, person, sources)) if parts & {Part.RECORDS, Part.ORGANISATIONS} else (),
+        addresses=tuple(_addresses(grant, person)) if Part.RECORDS in parts else (),
+        links=_links(grant, person) if Part.LINKS in parts else (),
+        flags=_flags(person, disputed) if Part.FLAGS in parts else (),
+        consents=tuple(consents.consent_summary(person, now)) if consent else (),
+        opt_outs=consents.opt_outs(person) if consent else {},
+        receipts=tuple(consents.receipts(person)) if consent else (),
+    )
+
+
+def _links(grant: door.Grant, person: Person) -> tuple[LinkView, ...]:
     """How the person's records were matched, between records this grant may show (a link names both)."""
     try:
         links = person_links(person.public_id)
     except NotFound:
-        return []
+        return ()
     kept = {r.pk for r in sensitive.shown_records(grant, holdings.linked_records(person).only(
         "id", "category", "sensitive", "address", "postcode", "event_date"))}
-    return [link for link in links if link["record_id"] in kept and link["other_record_id"] in kept]
+    return tuple(
+        LinkView(record=link["record"], other_record=link["other_record"], record_id=link["record_id"],
+                 other_record_id=link["other_record_id"], match_probability=float(link["match_probability"]),
+                 confidence=link["confidence"], explanation=link["explanation"], evidence=tuple(link["evidence"]))
+        for link in links if link["record_id"] in kept and link["other_record_id"] in kept)
 
 
 def object_to_flag(actor: Actor, parent: Person, flag_id: int | str, why: str = "") -> None:
@@ -438,8 +475,8 @@ def object_to_flag(actor: Actor, parent: Person, flag_id: int | str, why: str = 
     shown = disclose(actor, parent, frozenset({Part.FLAGS}))
     for person in shown.people:
         for flag in person.flags:
-            if str(flag["id"]) == str(flag_id) and flag["status"] == FlagNotice.Status.ACTIVE:
-                notice = FlagNotice.objects.get(pk=flag["id"])
+            if str(flag.id) == str(flag_id) and flag.active:
+                notice = FlagNotice.objects.get(pk=flag.id)
                 object_to_notice(notice.pk, notice.household_ref, validate_statement(
                     why, where="why", required=False))
                 return
@@ -454,6 +491,6 @@ def proof_for(actor: Actor, parent: Person, index: int) -> dict[str, Any]:
     return prove(index)
 
 
-__all__ = ["ALL_PARTS", "AccessView", "Disclosure", "Part", "PersonView", "RecordView", "disclose", "family_of",
-           "object_to_flag",
-           "proof_for"]
+__all__ = ["ALL_PARTS", "AccessView", "ContractorView", "DatasetView", "Disclosure", "FlagView", "HistoryEntry",
+           "LinkView", "OrganisationView", "Part", "PersonView", "RecordView", "disclose", "family_of",
+           "object_to_flag", "proof_for"]

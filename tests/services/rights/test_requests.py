@@ -94,7 +94,7 @@ def test_correcting_keeps_the_old_version_withdraws_flags_and_tells_the_family()
     assert SourceRecord.objects.get(pk=record.pk).status == record.status  # the old one is never overwritten
     shown = disclose(actor, fam.mother, frozenset({Part.RECORDS})).person(fam.child.public_id)
     view = next(r for r in shown.records if r.id == new.pk)
-    assert view.history[0]["version"] == record.version and not view.disputed
+    assert view.history[0].version == record.version and not view.disputed
     assert record.pk not in [r.id for r in shown.records]
     flag.refresh_from_db()
     assert flag.status == FlagNotice.Status.WITHDRAWN

@@ -2,7 +2,9 @@
 
 ``current_person(request)`` is the only way a page learns which Person a
 parent is; ``staff_role(request)`` the only way it learns a member of staff's
-role. Both answer ``None`` rather than guess.
+role. Both answer ``None`` rather than guess. The role is the one the policy
+door uses (``actor_for``, from ``StaffActor``): a page and the policy read
+one role, so a change of role reaches both at once.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from famlink.adapters.storage.accounts.errors import NotAllowed, NotSignedIn
 from famlink.adapters.storage.accounts.models import Account
 from famlink.adapters.storage.accounts.signin import SECOND_FACTOR_KEY
 from famlink.adapters.storage.family.models import Person
+from famlink.adapters.storage.governance.actors import actor_for
 from famlink.core.policy.roles import Role
 
 STAFF_ROLES: tuple[Role, ...] = (Role.PRACTITIONER, Role.SAFEGUARDING_LEAD, Role.DATA_TEAM, Role.DPO, Role.AUDITOR)
@@ -40,18 +43,17 @@ def current_person(request: HttpRequest) -> Person | None:
     return account.person
 
 
-def role_of(user: User | AnonymousUser | None) -> Role | None:
-    """A user's role from their account alone (for the CLI and jobs; pages use ``staff_role``)."""
-    account = account_of(user)
-    return Role(account.role) if account is not None else None
-
-
 def staff_role(request: HttpRequest) -> Role | None:
-    """The signed-in member of staff's role, only if they passed their second factor this session."""
+    """The signed-in member of staff's role, only if they passed their second factor this session.
+
+    The role the policy door would decide with; a staff account the data team
+    has not authorised (no ``StaffActor``) has no staff role.
+    """
     account = current_account(request)
     if account is None or account.kind != Account.Kind.STAFF or not request.session.get(SECOND_FACTOR_KEY):
         return None
-    return Role(account.role)
+    role = actor_for(account.user).role
+    return role if role in STAFF_ROLES else None
 
 
 def require_parent(request: HttpRequest) -> Account:

@@ -4,6 +4,10 @@ Django's own ``User`` holds the username and the argon2 password hash; an
 ``Account`` adds what famlink needs. Nothing here is personal data about a
 family: a parent's account reaches a ``Person`` only through a verification
 code the council's data team issued (``verification.py``).
+
+An account has no role of its own: a parent account is a parent, and a member
+of staff's role is their ``governance.StaffActor.role``, the one the policy
+door decides with, so the page guards and the policy can never disagree.
 """
 
 from __future__ import annotations
@@ -19,7 +23,6 @@ class Account(models.Model):
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="famlink_account")
     kind = models.CharField(max_length=10, choices=Kind.choices)
-    role = models.CharField(max_length=30, help_text="A famlink.core.policy.roles.Role value.")
     person = models.OneToOneField(
         "family.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="parent_account"
     )

@@ -1,6 +1,7 @@
 """Who is asking: a signed-in account turned into the policy's ``Actor``.
 
-Staff come from ``StaffActor`` (role, organisation, authorised purposes);
+Staff come from ``StaffActor`` (role, organisation, authorised purposes;
+the page guards take a member of staff's role from here too);
 parents from the accounts app's verified ``Account.person`` (an account
 reaches a ``Person`` only through verification); anyone else is the public,
 who the policy never lets see personal data.

@@ -34,6 +34,9 @@ class OptOutKind(models.TextChoices):
 class StaffActor(models.Model):
     """A member of staff as the policy door sees them: role, organisation, purposes.
 
+    ``role`` is the member of staff's only role: the page guards read it too
+    (``accounts.access.staff_role``); the account holds none.
+
     ``authoriser_until`` is when their authority to approve break-glass
     ends (None: they have no such authority).
     """

@@ -53,14 +53,6 @@ class RightsRequest(models.Model):
     def __str__(self) -> str:
         return self.reference
 
-    @property
-    def kind_label(self) -> str:
-        return RequestKind(self.kind).label
-
-    @property
-    def status_label(self) -> str:
-        return RequestStatus(self.status).label
-
 
 class Message(models.Model):
     """A message to a family's account: shown in the portal, and sent by email."""

@@ -1,0 +1,146 @@
+"""The words the pages put to famlink's values, in the reader's language.
+
+Services hand the pages values (enums, dates), not words; this module is the
+one place a page turns a value into words, each marked for translation (the
+Welsh catalogue is ``famlink/locale/cy``). Templates use the ``words``
+filter: ``{% load words %}{{ record.category|words }}``; a value read
+straight from the database as a string names its kind:
+``{{ request.status|words:"RequestStatus" }}``.
+
+The downloads are in English and keep their own words
+(``famlink.services.rights.download_words``); ``tests/web/test_words.py``
+checks the English here is the same, so a page and a download never word
+one thing two ways.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import Enum
+from typing import Any
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from famlink.adapters.storage.registers.models import FlagNotice
+from famlink.core.audit import AuditEvent
+from famlink.core.consent import ConsentState
+from famlink.core.policy import Role
+from famlink.core.rights import Clock, RequestKind, RequestStatus
+from famlink.core.taxonomy import Purpose, RecordCategory, RecordStatus
+
+RECORD_CATEGORY: Mapping[RecordCategory, Promise] = {
+    RecordCategory.HEALTH_REGISTRATION: _("Registered with a doctor"),
+    RecordCategory.HEALTH_APPOINTMENT: _("Health appointment"),
+    RecordCategory.HEALTH_AE_ATTENDANCE: _("Visit to A&E"),
+    RecordCategory.EDUCATION_ENROLMENT: _("School place"),
+    RecordCategory.EDUCATION_ATTENDANCE: _("School attendance"),
+    RecordCategory.EDUCATION_EXCLUSION: _("School exclusion"),
+    RecordCategory.SOCIAL_CARE_REFERRAL: _("Referral to children's services"),
+    RecordCategory.SOCIAL_CARE_ASSESSMENT: _("Children's services assessment"),
+    RecordCategory.SOCIAL_CARE_OUTCOME: _("Children's services outcome"),
+    RecordCategory.POLICE_INCIDENT: _("Police incident"),
+    RecordCategory.HOUSING_TENANCY: _("Housing tenancy"),
+    RecordCategory.HOUSING_ARREARS: _("Rent arrears"),
+    RecordCategory.WELFARE_BENEFIT: _("Benefit"),
+    RecordCategory.OTHER: _("Other record"),
+}
+RECORD_STATUS: Mapping[RecordStatus, Promise] = {
+    RecordStatus.ATTENDED: _("Attended"),
+    RecordStatus.DID_NOT_ATTEND: _("Did not attend"),
+    RecordStatus.CANCELLED_BY_PROVIDER: _("Cancelled by the service"),
+    RecordStatus.SUBSTANTIATED: _("Concerns confirmed"),
+    RecordStatus.UNSUBSTANTIATED: _("Concerns not confirmed (unsubstantiated)"),
+    RecordStatus.NO_FURTHER_ACTION: _("No further action"),
+    RecordStatus.OPEN: _("Open"),
+    RecordStatus.CLOSED: _("Closed"),
+    RecordStatus.ONGOING: _("Ongoing"),
+}
+PURPOSE: Mapping[Purpose, Promise] = {
+    Purpose.DIRECT_SERVICE_DELIVERY: _("Giving you a service you use"),
+    Purpose.EARLY_HELP_IDENTIFICATION: _("Finding families who might want early help"),
+    Purpose.SAFEGUARDING_CHILD_PROTECTION: _("Keeping a child safe from harm (child protection)"),
+    Purpose.SERVICE_PLANNING: _("Planning services, using totals only"),
+    Purpose.RESEARCH_STATISTICS: _("Research and statistics, with names removed"),
+    Purpose.FRAUD_DEBT: _("Checking for fraud or collecting debts"),
+    Purpose.SUBJECT_ACCESS: _("Showing you your own information"),
+    Purpose.RECORD_LINKAGE: _("Matching records that are about the same person"),
+}
+#: A consent's answer in a word or two (for one organisation only; the full sentence is on the page).
+CONSENT_STATE: Mapping[ConsentState, Promise] = {
+    ConsentState.GIVEN: _("Yes"),
+    ConsentState.RENEWED: _("Yes (renewed)"),
+    ConsentState.REFUSED: _("No"),
+    ConsentState.WITHDRAWN: _("No (stopped)"),
+    ConsentState.EXPIRED: _("Ran out: no longer counts"),
+}
+ROLE: Mapping[Role, Promise] = {
+    Role.PARENT: _("parent"),
+    Role.PRACTITIONER: _("practitioner"),
+    Role.SAFEGUARDING_LEAD: _("safeguarding lead"),
+    Role.DATA_TEAM: _("data team"),
+    Role.DPO: _("dpo"),
+    Role.AUDITOR: _("auditor"),
+    Role.PUBLIC: _("public"),
+    Role.SYSTEM: _("system"),
+}
+#: What someone did, in the access log (shown when the entry has no purpose to say why).
+AUDIT_EVENT: Mapping[AuditEvent, Promise] = {
+    AuditEvent.RECORD_VIEWED: _("Looked at records"),
+    AuditEvent.RECORD_EXPORTED: _("Copied records out"),
+    AuditEvent.LINK_VIEWED: _("Looked at how records were matched"),
+    AuditEvent.DATA_DOWNLOADED: _("Downloaded records"),
+    AuditEvent.MODEL_SCORED: _("A computer model used records"),
+    AuditEvent.LINKAGE_RUN: _("Matched records"),
+    AuditEvent.RECTIFICATION_DECIDED: _("Decided on a request to correct a record"),
+    AuditEvent.BREAK_GLASS_USED: _("Looked in an emergency (child protection)"),
+}
+REQUEST_KIND: Mapping[RequestKind, Promise] = {
+    RequestKind.RECTIFICATION: _("Something is wrong"),
+    RequestKind.CONTEXT: _("Add your side"),
+    RequestKind.NOT_ME: _("This is not me or my child"),
+    RequestKind.SUBJECT_ACCESS: _("A copy of everything we hold"),
+}
+REQUEST_STATUS: Mapping[RequestStatus, Promise] = {
+    RequestStatus.RECEIVED: _("We have your request"),
+    RequestStatus.IN_PROGRESS: _("Someone is looking at it"),
+    RequestStatus.CORRECTED: _("Corrected"),
+    RequestStatus.ANNOTATED: _("Your statement was added"),
+    RequestStatus.UNLINKED: _("Unlinked"),
+    RequestStatus.DECLINED: _("Not changed"),
+    RequestStatus.FULFILLED: _("Done"),
+}
+CLOCK: Mapping[Clock, Promise] = {
+    Clock.ON_TIME: _("On time"),
+    Clock.DUE_SOON: _("Due soon"),
+    Clock.OVERDUE: _("Overdue"),
+    Clock.CLOSED: _("Closed"),
+}
+FLAG_STATUS: Mapping[str, Promise] = {
+    FlagNotice.Status.ACTIVE: _("Active"),
+    FlagNotice.Status.OBJECTED: _("You objected"),
+    FlagNotice.Status.WITHDRAWN: _("Withdrawn"),
+}
+
+#: Each kind of value the pages word, by its type (and by name, for a string read from the database).
+VOCABULARIES: Mapping[type, Mapping[Any, Promise]] = {
+    RecordCategory: RECORD_CATEGORY, RecordStatus: RECORD_STATUS, Purpose: PURPOSE, ConsentState: CONSENT_STATE,
+    Role: ROLE, AuditEvent: AUDIT_EVENT, RequestKind: REQUEST_KIND, RequestStatus: REQUEST_STATUS, Clock: CLOCK,
+    FlagNotice.Status: FLAG_STATUS,
+}
+_BY_NAME = {kind.__name__: kind for kind in VOCABULARIES}
+
+
+def words(value: object, kind: str = "") -> str | Promise:
+    """``value`` in words; ``kind`` names its type when ``value`` is a plain string. None or "" is ""."""
+    if value is None or value == "":
+        return ""
+    vocabulary_type = _BY_NAME[kind] if kind else type(value)
+    if vocabulary_type not in VOCABULARIES:
+        raise TypeError(f"famlink.web.words has no words for {vocabulary_type.__name__} values")
+    member = vocabulary_type(value) if kind else value
+    found = VOCABULARIES[vocabulary_type].get(member)
+    if found is not None:
+        return found
+    assert isinstance(member, Enum)  # an event with no words of its own yet is worded from its name
+    return str(member.value).replace("_", " ").replace(":", ": ")
