@@ -22,7 +22,7 @@ from django.test import Client
 from django.utils import timezone
 
 from famlink.adapters.storage.family.models import Person
-from famlink.adapters.storage.governance import actors, audit_log
+from famlink.adapters.storage.governance import actors
 from famlink.adapters.storage.governance.models import (
     AuditLogEntry,
     BreakGlassAuthorisation,
@@ -35,6 +35,7 @@ from famlink.core.consent import ConsentLevel
 from famlink.core.policy import Actor, ReasonCode, Role
 from famlink.core.taxonomy import Purpose
 from famlink.services.accounts.provisioning import create_parent
+from famlink.services.governance.audit.publication import publish
 from famlink.services.governance.consent import set_opt_out
 from famlink.services.governance.safeguarding import authorise_break_glass, withhold_notification
 from famlink.services.linkage.gate import LinkageGate
@@ -279,7 +280,7 @@ def test_access_log_shows_staff_and_systems_hides_family_and_withheld_child_prot
     withheld = withhold_notification(a.child, lead, "Telling the parents now would put the child at risk.",
                                      at + timedelta(days=14), at=at)
     LinkageGate(now=at + timedelta(minutes=1)).excluded(_records_of(a.mother, a.child))
-    audit_log.publish()
+    publish()
 
     def seen() -> list[dict]:  # type: ignore[type-arg]
         return json.loads(client_for(users["parent"]).get("/portal/download/family.json").content)["access_log"]
