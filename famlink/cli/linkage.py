@@ -68,7 +68,7 @@ def linkage() -> None:
 def evaluate(truth_path: Path, chart_dir: Path | None, as_json: bool) -> None:
     """Score the stored persons against a truth file (source,record_key,person_id)."""
     setup_django()
-    from famlink.adapters.storage.linkage.store import evaluate_against_truth
+    from famlink.services.linkage.evaluation import evaluate_against_truth
 
     summary = evaluate_against_truth(truth_path, chart_dir)
     if as_json:

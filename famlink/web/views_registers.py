@@ -8,19 +8,14 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
-from pathlib import Path
 
 from csp.decorators import csp_update
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 
-from famlink.adapters.storage.registers.models import ModelAssessment
 from famlink.core.assessment.report import CSS as REPORT_CSS
-from famlink.core.assessment.report import render_html
 from famlink.core.errors import NotFound
-from famlink.core.registers.algorithms import find_algorithm
 from famlink.services.registers import exports
 from famlink.web.marks import public
 
@@ -78,16 +73,13 @@ REPORT_STYLE = "'sha256-" + base64.b64encode(hashlib.sha256(REPORT_CSS.encode())
 @csp_update({"style-src": [REPORT_STYLE]})  # type: ignore[arg-type]
 def assessment_report(request: HttpRequest, model_id: str, pk: int, fmt: str) -> HttpResponseBase:
     """An assessment's report: figures for groups, never for a person (small groups are suppressed)."""
-    row = ModelAssessment.objects.filter(model_id=model_id, pk=pk).first()
-    if row is None or fmt not in ("html", "pdf", "json"):
+    if fmt not in ("html", "pdf", "json"):
         raise NotFound(f"no assessment {pk} of '{model_id}'")
+    report = exports.assessment_report(model_id, pk)
     if fmt == "json":
-        return JsonResponse(row.figures, json_dumps_params={"indent": 2})
+        return JsonResponse(report.figures, json_dumps_params={"indent": 2})
     if fmt == "pdf":
-        pdf = Path(row.report_dir) / "assessment.pdf"
-        if not row.report_dir or not pdf.is_file():
+        if report.pdf is None:
             raise NotFound("this assessment has no PDF report")
-        return FileResponse(pdf.open("rb"), content_type="application/pdf")
-    entry = find_algorithm(model_id).as_dict()
-    html = render_html(json.loads(json.dumps(row.figures)), entry)
-    return HttpResponse(html, content_type="text/html; charset=utf-8")
+        return FileResponse(report.pdf.open("rb"), content_type="application/pdf")
+    return HttpResponse(report.page(), content_type="text/html; charset=utf-8")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,9 @@ from famlink import config
 from famlink.adapters.storage.registers import store
 from famlink.adapters.storage.registers.models import ModelAssessment, ScoringRun
 from famlink.core.audit.signing import PUBLIC_KEY_FILENAME
+from famlink.core.errors import NotFound
 from famlink.core.registers import load_algorithms, load_contractors
+from famlink.core.registers.algorithms import find_algorithm
 
 SCHEMA_DIR = Path(__file__).resolve().parents[2] / "core" / "registers" / "schemas"
 REGISTERS = ("algorithms", "contractors", "audit-log")
@@ -132,3 +135,29 @@ def as_csv(name: str, data: dict[str, Any]) -> str:
     writer.writeheader()
     writer.writerows(_flat(name, data))
     return out.getvalue()
+
+
+
+@dataclass(frozen=True)
+class AssessmentReport:
+    """One recorded assessment as it is published: its figures, the model's register entry, its PDF if one was written."""
+
+    figures: dict[str, Any]
+    entry: dict[str, Any]
+    pdf: Path | None
+
+    def page(self) -> str:
+        """The report as a standalone HTML page, from the same figures as the JSON."""
+        from famlink.core.assessment.report import render_html
+
+        return render_html(json.loads(json.dumps(self.figures)), self.entry)
+
+
+def assessment_report(model_id: str, number: int) -> AssessmentReport:
+    """An assessment's published report: figures for groups, never for a person (small groups are suppressed)."""
+    row = ModelAssessment.objects.filter(model_id=model_id, pk=number).first()
+    if row is None:
+        raise NotFound(f"no assessment {number} of '{model_id}'")
+    pdf = Path(row.report_dir) / "assessment.pdf" if row.report_dir else None
+    return AssessmentReport(figures=row.figures, entry=find_algorithm(model_id).as_dict(),
+                            pdf=pdf if pdf is not None and pdf.is_file() else None)

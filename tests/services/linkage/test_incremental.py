@@ -17,7 +17,6 @@ from famlink.adapters.storage.linkage.models import (
     RecordAssignment,
 )
 from famlink.adapters.storage.linkage.store import (
-    evaluate_against_truth,
     link_count,
     person_links,
     reject_link,
@@ -29,6 +28,7 @@ from famlink.core.linkage.evidence import pack
 from famlink.core.linkage.packed_links import unpack_many
 from famlink.core.policy import Actor, Role
 from famlink.services.governance.consent import set_opt_out
+from famlink.services.linkage.evaluation import evaluate_against_truth
 from famlink.services.linkage.incremental import link_new_records
 from famlink.services.linkage.run import latest_run, link_records
 from famlink.services.sources.ingest import ingest_extract

@@ -12,13 +12,13 @@ from famlink.adapters.linkage import linkage_engine
 from famlink.adapters.storage.family.models import Household, Person, Relationship
 from famlink.adapters.storage.linkage.models import LinkageRun, PersonEvent, RecordAssignment
 from famlink.adapters.storage.linkage.store import (
-    evaluate_against_truth,
     person_links,
     reject_link,
 )
 from famlink.core.policy import Actor, Role
 from famlink.services.governance.consent import set_opt_out
 from famlink.services.governance.safeguarding import authorise_break_glass
+from famlink.services.linkage.evaluation import evaluate_against_truth
 from famlink.services.linkage.run import latest_run, link_records
 from famlink.services.sources.ingest import ingest_extract
 from tests.adapters.storage.governance import builders
