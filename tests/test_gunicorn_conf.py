@@ -17,7 +17,8 @@ import pytest
 from famlink import gunicorn_conf
 from famlink.adapters.storage.governance import audit_log, audit_writer
 from famlink.adapters.storage.governance.models import AuditLogEntry
-from tests.adapters.storage.governance.test_audit_log import ON_POSTGRES, database_url, facts
+from tests.common.builders import facts
+from tests.common.database import ON_POSTGRES, database_url
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

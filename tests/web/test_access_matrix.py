@@ -21,8 +21,8 @@ from famlink.core.taxonomy import Purpose
 from famlink.services.accounts.provisioning import create_parent
 from famlink.services.rights import requests
 from famlink.web.marks import RouteAccess, declared
-from tests.adapters.storage.governance import builders
-from tests.services.governance.test_door import give_consent
+from tests.common import builders
+from tests.common.builders import give_consent
 from tests.web.routewalk import fill, routes
 
 pytestmark = pytest.mark.django_db

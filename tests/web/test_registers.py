@@ -62,7 +62,7 @@ def test_algorithm_page_shows_a_suspended_model_and_its_failed_assessment(client
 def test_the_audit_log_page_carries_a_consistency_proof_for_each_later_head(client) -> None:  # type: ignore[no-untyped-def]
     from famlink.adapters.storage.governance import audit_log
     from famlink.core.audit import ConsistencyProof
-    from tests.adapters.storage.governance.test_audit_log import facts
+    from tests.common.builders import facts
 
     for count in (3, 14):
         audit_log.append_many([facts(i) for i in range(count)])

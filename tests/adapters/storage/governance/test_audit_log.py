@@ -11,7 +11,6 @@ from contextlib import contextmanager
 
 import psycopg
 import pytest
-from django.conf import settings
 from django.db import connection, transaction
 
 from famlink.adapters.storage.governance import audit_log, audit_proofs
@@ -21,22 +20,15 @@ from famlink.adapters.storage.governance.models import (
     AuditLogPending,
     PublishedTreeHead,
 )
-from famlink.core.audit import AuditEntry, AuditEvent, InclusionProof, Verdict, verify_inclusion
+from famlink.core.audit import AuditEntry, InclusionProof, verify_inclusion
 from famlink.core.consent import ConsentLevel
 from famlink.core.errors import NotFound
 from famlink.core.taxonomy import DataCategory, Purpose
 from famlink.services.governance import door
-from tests.adapters.storage.governance import builders
-from tests.adapters.storage.governance.concurrency import at_once
-from tests.services.governance.test_door import give_consent
-
-
-def facts(i: int, subject: str = "P1") -> audit_log.AuditFacts:
-    return audit_log.AuditFacts(
-        actor_id=f"staff-{i % 3}", actor_role="practitioner", organisation="Org", purpose=Purpose.DIRECT_SERVICE_DELIVERY,
-        subject_id=subject, data_categories=(DataCategory.HEALTH,), action=AuditEvent.RECORD_VIEWED,
-        decision=Verdict.ALLOW, reasons=("consent_sufficient",),
-    )
+from tests.common import builders
+from tests.common.builders import facts, give_consent
+from tests.common.concurrency import at_once
+from tests.common.database import database_url, postgres_only
 
 
 @pytest.mark.django_db
@@ -109,17 +101,6 @@ def test_concurrent_appends_keep_one_gap_free_order() -> None:
     for w in range(writers):
         assert AuditLogEntry.objects.filter(subject_id=f"W{w}").count() == each
     assert audit_log.verify().ok
-
-
-ON_POSTGRES = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
-postgres_only = pytest.mark.skipif(not ON_POSTGRES, reason="SQLite has one writer: entries are placed in their transaction")
-
-
-def database_url() -> str:
-    db = settings.DATABASES["default"]
-    if not ON_POSTGRES:
-        return f"sqlite:///{db['NAME']}"
-    return f"postgresql://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
 
 
 @contextmanager

@@ -9,8 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from famlink.adapters.storage.governance import audit_log, audit_proofs
 from famlink.adapters.storage.governance.models import AuditLogCounter, AuditLogEntry, AuditTreeTile
 from famlink.core.audit import InclusionProof, leaf_hash, verify_consistency
-from tests.adapters.storage.governance.concurrency import at_once
-from tests.adapters.storage.governance.test_audit_log import facts
+from tests.common.builders import facts
+from tests.common.concurrency import at_once
 
 pytestmark = pytest.mark.django_db
 

@@ -14,15 +14,10 @@ from django.test.utils import CaptureQueriesContext
 
 from famlink.adapters.storage.governance import audit_log
 from famlink.adapters.storage.governance.models import AuditLogEntry, AuditLogPending
-from tests.adapters.storage.governance.concurrency import at_once
-from tests.adapters.storage.governance.test_audit_log import (
-    CRASHING_WRITER,
-    ON_POSTGRES,
-    database_url,
-    facts,
-    postgres_only,
-    sequencer_busy,
-)
+from tests.adapters.storage.governance.test_audit_log import CRASHING_WRITER, sequencer_busy
+from tests.common.builders import facts
+from tests.common.concurrency import at_once
+from tests.common.database import ON_POSTGRES, database_url, postgres_only
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -20,8 +20,8 @@ from famlink.adapters.storage.governance.models import (
 )
 from famlink.core.audit import SignedTreeHead
 from famlink.core.errors import InvalidInput
-from tests.adapters.storage.governance.test_audit_log import facts
-from tests.adapters.storage.governance.witness_server import closed_port_url, witness
+from tests.common.builders import facts
+from tests.common.witness_server import closed_port_url, witness
 
 pytestmark = pytest.mark.django_db
 
