@@ -5,6 +5,7 @@ from django.urls import path
 from django.views import View
 from django.views.decorators.http import require_GET
 
+from famlink.core.audit import AuditEvent
 from famlink.web import access, converters  # noqa: F401  (converters: <name:...>)
 from famlink.web.access import family_page, staff_page
 from famlink.web.marks import personal_data, public
@@ -15,18 +16,18 @@ def forgotten(request: HttpRequest) -> HttpResponse:
 
 
 @public
-@personal_data()
+@personal_data(action=AuditEvent.RECORD_VIEWED)
 def both(request: HttpRequest, public_id: str) -> HttpResponse:
     return JsonResponse({})
 
 
 @require_GET
-@personal_data()
+@personal_data(action=AuditEvent.RECORD_VIEWED)
 def unguarded(request: HttpRequest, public_id: str) -> HttpResponse:
     return JsonResponse({})
 
 
-@personal_data()
+@personal_data(action=AuditEvent.RECORD_VIEWED)
 @family_page
 def guard_below(request: HttpRequest, public_id: str) -> HttpResponse:
     return JsonResponse({})
@@ -39,7 +40,7 @@ class Unmarked(View):
 
 @require_GET
 @access.family_page
-@personal_data()
+@personal_data(action=AuditEvent.RECORD_VIEWED)
 def guarded(request: HttpRequest, public_id: str) -> HttpResponse:
     return JsonResponse({})
 
