@@ -1,7 +1,9 @@
 """Every URL famlink answers, in one place.
 
 Each view is marked ``@public`` (no personal data) or ``@personal_data`` (read
-through the policy door); tests/web/test_route_walk.py fails on any other.
+through the policy door, under a page guard from ``famlink/web/access.py``);
+tests/web/test_route_marks.py (from the source) and test_route_walk.py (by
+requests) fail on any other.
 URL parameters are ``<number:...>`` (ASCII digits, ``famlink.core.digits``) or
 ``<name:...>`` (ASCII letters, digits, ``._~-``): ``famlink/web/converters.py``.
 """

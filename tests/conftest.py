@@ -8,24 +8,7 @@ from pathlib import Path
 
 import pytest
 
-FIXTURES = Path(__file__).parent / "fixtures"
-REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared"
-
-GP_HEADER = ["ref", "forename", "surname", "dob", "nhs", "outcome"]
-
-
-def valid_nhs_number(seed: int) -> str:
-    """A 10-digit NHS number with a correct modulus 11 check digit."""
-    n = seed
-    while True:
-        body = f"{(n * 7919) % 10**9:09d}"
-        total = sum(int(d) * w for d, w in zip(body, range(10, 1, -1), strict=True))
-        check = 11 - total % 11
-        check = 0 if check == 11 else check
-        if check != 10:
-            return body + str(check)
-        n += 1
+from tests.common.extracts import FIXTURES, GP_HEADER
 
 
 @pytest.fixture
@@ -46,10 +29,6 @@ def write_csv(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return write
-
-
-def gp_row(i: int, *, dob: str | None = None, outcome: str = "ATT", nhs: str | None = None) -> list[str]:
-    return [f"A{i}", "Amy", "Smith", dob or f"{1 + i % 28:02d}/{1 + i % 12:02d}/2015", nhs if nhs is not None else valid_nhs_number(i), outcome]
 
 
 @pytest.fixture(autouse=True)

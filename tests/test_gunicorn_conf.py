@@ -18,7 +18,8 @@ from famlink import gunicorn_conf
 from famlink.adapters.storage.governance.audit import writer as audit_writer
 from famlink.adapters.storage.governance.audit.append import append
 from famlink.adapters.storage.governance.models import AuditLogEntry
-from tests.adapters.storage.governance.audit.test_append import ON_POSTGRES, database_url, facts
+from tests.common.builders import facts
+from tests.common.database import ON_POSTGRES, database_url
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -64,7 +64,7 @@ def main() -> None:
     from famlink.adapters.storage.governance.actors import actor_for
     from famlink.services.rights import export
     from famlink.services.rights.disclosure import disclose
-    from tests.services.rights.export_family import linked_family
+    from tests.common.export_family import linked_family
 
     started = time.perf_counter()
     fam = linked_family(f"Bench{int(time.time())}", children=args.children, records_per_person=args.records,

@@ -18,9 +18,9 @@ from django.utils import timezone
 from famlink.adapters.storage.governance.models import AuditLogEntry
 from famlink.core.consent import ConsentLevel
 from famlink.core.taxonomy import Purpose
-from tests.adapters.storage.governance import builders
-from tests.adapters.storage.governance.concurrency import at_once
-from tests.services.governance.test_door import give_consent
+from tests.common import builders
+from tests.common.builders import give_consent
+from tests.common.concurrency import at_once
 
 pytestmark = pytest.mark.django_db
 FIXED_MOMENT = datetime(2030, 1, 1, 12, 0, 30, tzinfo=UTC)

@@ -13,9 +13,9 @@ from django.test import Client
 
 from famlink.core.consent import ConsentLevel
 from famlink.core.taxonomy import Purpose
-from tests.adapters.storage.governance import builders
-from tests.adapters.storage.governance.audit.test_append import postgres_only
-from tests.services.governance.test_door import give_consent
+from tests.common import builders
+from tests.common.builders import give_consent
+from tests.common.database import postgres_only
 
 pytestmark = [pytest.mark.django_db(transaction=True), postgres_only]
 

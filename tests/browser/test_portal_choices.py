@@ -11,7 +11,7 @@ from famlink.adapters.storage.governance.models import Consent
 from famlink.core.taxonomy import Purpose
 from tests.browser.conftest import check_page
 from tests.browser.test_portal_front_door import PASSWORD, sign_in
-from tests.services.rights.export_family import linked_family
+from tests.common.export_family import linked_family
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

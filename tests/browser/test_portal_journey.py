@@ -21,9 +21,9 @@ from famlink.core.policy import Role
 from famlink.core.taxonomy import Purpose
 from famlink.services.accounts.provisioning import create_parent, create_staff
 from famlink.services.governance.audit.publication import publish
-from tests.adapters.storage.governance import builders
 from tests.browser.conftest import artifacts_dir, check_page
 from tests.browser.test_portal_front_door import PASSWORD, sign_in
+from tests.common import builders
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 STATEMENT = "The hospital cancelled this appointment. We did not miss it."

@@ -107,7 +107,7 @@ def test_cutting_the_tail_and_its_signed_head_is_caught_by_the_witness_file(coun
 
 def test_verify_against_a_saved_copy_of_the_published_page(tmp_path: Path) -> None:
     from famlink.services.registers import exports
-    from tests.adapters.storage.governance.witness_server import witness
+    from tests.common.witness_server import witness
 
     log(12)
     run("audit", "publish")
@@ -143,7 +143,7 @@ def test_verify_against_something_that_is_not_a_saved_head_is_a_clear_error(tmp_
 
 
 def test_publish_reports_a_witness_url_that_failed_but_keeps_the_head(monkeypatch: pytest.MonkeyPatch) -> None:
-    from tests.adapters.storage.governance.witness_server import closed_port_url, witness
+    from tests.common.witness_server import closed_port_url, witness
 
     log(5)
     with witness() as good:

@@ -13,7 +13,7 @@ from famlink.adapters.storage.family.models import Person
 from famlink.cli.main import cli
 from famlink.core.errors import InvalidInput
 from famlink.services.governance.audit.publication import publish
-from tests.adapters.storage.test_backup import holdings, populated, read_records
+from tests.common.backup import holdings, populated, read_records
 
 importlib.import_module("famlink.cli.backup")
 pytestmark = pytest.mark.django_db(transaction=True)

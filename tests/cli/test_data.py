@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from famlink.cli.main import cli, main  # noqa: F401  (main registers the command modules)
-from tests.conftest import gp_row
+from tests.common.extracts import gp_row
 
 pytestmark = pytest.mark.django_db
 

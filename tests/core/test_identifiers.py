@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from famlink.core.identifiers import nhs_number_is_valid, upn_is_valid
-from tests.conftest import valid_nhs_number
+from tests.common.extracts import valid_nhs_number
 
 
 def test_the_published_examples() -> None:

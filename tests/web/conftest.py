@@ -85,5 +85,5 @@ def private_data_dir(tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
 
 
 def sign_in_family(client: Client, fam: object) -> Client:
-    """Sign in as the parent of a ``LinkedFamily`` (tests/services/rights/export_family.py)."""
+    """Sign in as the parent of a ``LinkedFamily`` (tests/common/export_family.py)."""
     return sign_in_as(client, Account.objects.get(user=fam.user))  # type: ignore[attr-defined]

@@ -41,8 +41,8 @@ from famlink.services.governance.safeguarding import authorise_break_glass, with
 from famlink.services.linkage.gate import LinkageGate
 from famlink.services.rights import requests
 from famlink.web.marks import RouteAccess, declared
-from tests.adapters.storage.governance import builders
-from tests.services.governance.test_door import give_consent
+from tests.common import builders
+from tests.common.builders import give_consent
 from tests.web.routewalk import fill, routes
 
 pytestmark = pytest.mark.django_db

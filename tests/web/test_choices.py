@@ -22,7 +22,7 @@ from famlink.core.consent import ConsentLevel, receipt_schema
 from famlink.core.policy import Relation
 from famlink.core.taxonomy import Purpose
 from famlink.services.governance.consent import ConsentRequest, change_consent
-from tests.services.rights.export_family import LinkedFamily, linked_family
+from tests.common.export_family import LinkedFamily, linked_family
 from tests.web.checking_client import CheckingClient
 from tests.web.conftest import sign_in_as, sign_in_family
 

@@ -12,7 +12,7 @@ from famlink.adapters.storage.rights.models import RightsRequest
 from famlink.core.policy import Role
 from famlink.core.taxonomy import Purpose
 from famlink.services.accounts.provisioning import create_parent, create_staff
-from tests.adapters.storage.governance import builders
+from tests.common import builders
 from tests.web.checking_client import CheckingClient
 from tests.web.conftest import sign_in_as
 

@@ -13,7 +13,7 @@ from famlink.adapters.storage.governance.models import AuditLogEntry
 from famlink.adapters.storage.rights.models import RightsRequest
 from famlink.core.rights import RequestKind
 from famlink.services.rights import export
-from tests.services.rights.export_family import LinkedFamily, linked_family
+from tests.common.export_family import LinkedFamily, linked_family
 from tests.web.checking_client import CheckingClient
 from tests.web.conftest import sign_in_as, sign_in_family
 

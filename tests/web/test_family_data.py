@@ -20,7 +20,7 @@ from famlink.core.taxonomy import Purpose
 from famlink.services.accounts.provisioning import create_parent
 from famlink.services.governance.audit.publication import publish
 from famlink.services.rights import requests
-from tests.adapters.storage.governance import builders
+from tests.common import builders
 from tests.web.checking_client import CheckingClient
 from tests.web.conftest import sign_in_as
 

@@ -63,7 +63,7 @@ def test_the_audit_log_page_carries_a_consistency_proof_for_each_later_head(clie
     from famlink.adapters.storage.governance.audit.append import append_many
     from famlink.core.audit import ConsistencyProof
     from famlink.services.governance.audit.publication import publish
-    from tests.adapters.storage.governance.audit.test_append import facts
+    from tests.common.builders import facts
 
     for count in (3, 14):
         append_many([facts(i) for i in range(count)])

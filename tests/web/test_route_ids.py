@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from famlink.core.taxonomy import Purpose
-from tests.adapters.storage.governance import builders
+from tests.common import builders
 from tests.web.routewalk import Route, client_for_path, fill, routes
 from tests.web.test_route_walk import walk_setup
 

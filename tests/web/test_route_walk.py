@@ -15,7 +15,7 @@ from famlink.core.taxonomy import Purpose
 from famlink.services.accounts.provisioning import create_parent
 from famlink.services.rights import requests
 from famlink.web.marks import RouteAccess, declared
-from tests.adapters.storage.governance import builders
+from tests.common import builders
 from tests.web.routewalk import client_for_path, fill, problems, routes
 
 pytestmark = pytest.mark.django_db

@@ -32,8 +32,8 @@ from famlink.services.accounts.provisioning import create_parent
 from famlink.services.governance.audit.publication import publish
 from famlink.services.rights import requests
 from famlink.web.marks import RouteAccess, declared
-from tests.adapters.storage.governance import builders
-from tests.adapters.storage.linkage.refuge import RefugeFamily, refuge_family
+from tests.common import builders
+from tests.common.refuge import RefugeFamily, refuge_family
 from tests.web.checking_client import CheckingClient
 from tests.web.conftest import sign_in_as
 from tests.web.routewalk import Route, fill, routes

@@ -13,7 +13,7 @@ from django.utils import timezone
 from famlink.adapters.storage.accounts import signin
 from famlink.adapters.storage.accounts.lockout import limits
 from famlink.adapters.storage.accounts.models import AccessAttempt, Account
-from tests.adapters.storage.governance.concurrency import at_once
+from tests.common.concurrency import at_once
 from tests.web.checking_client import CheckingClient
 from tests.web.conftest import PASSWORD, sign_in_as
 

@@ -12,7 +12,7 @@ from famlink.core.policy import Role
 from famlink.core.taxonomy import DataCategory, Purpose
 from famlink.services.accounts.provisioning import authorise_staff, create_staff
 from famlink.services.governance import door
-from tests.adapters.storage.governance import builders
+from tests.common import builders
 from tests.web.checking_client import CheckingClient
 from tests.web.conftest import PASSWORD, sign_in_as
 

@@ -18,7 +18,7 @@ from famlink.core.taxonomy import Purpose, RecordCategory, RecordStatus
 from famlink.services.accounts.provisioning import create_parent
 from famlink.services.rights import download_words
 from famlink.web import words
-from tests.adapters.storage.governance import builders
+from tests.common import builders
 from tests.web.conftest import sign_in_as
 
 

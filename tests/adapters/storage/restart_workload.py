@@ -53,8 +53,8 @@ def main(report: Path) -> None:
     from famlink.core.taxonomy import DataCategory, Purpose
     from famlink.services.governance import door
     from famlink.services.governance.consent import ConsentRequest, change_consent
-    from tests.adapters.storage.governance import builders
-    from tests.services.governance.test_door import give_consent
+    from tests.common import builders
+    from tests.common.builders import give_consent
 
     call_command("migrate", verbosity=0, interactive=False)
     fam = builders.family("restart")

@@ -20,24 +20,17 @@ from hypothesis import strategies as st
 from famlink.adapters.storage import backup
 from famlink.adapters.storage.backup import BackupFailed, Manifest, RestorePlan
 from famlink.adapters.storage.family.models import Person
-from famlink.adapters.storage.governance.actors import staff_actor
 from famlink.adapters.storage.governance.models import (
     AuditLogEntry,
-    ConsentEvent,
-    PublishedTreeHead,
 )
-from famlink.adapters.storage.sources.models import Source, SourceRecord
-from famlink.core.consent import ConsentLevel
 from famlink.core.errors import InvalidInput
-from famlink.core.taxonomy import DataCategory, Purpose
 from famlink.services.backup import restore
-from famlink.services.governance import door
 from famlink.services.governance.audit.publication import publish
 from famlink.services.governance.audit.verification import verify
-from tests.adapters.storage.governance import builders
-from tests.adapters.storage.governance.audit.test_append import ON_POSTGRES, database_url
-from tests.adapters.storage.governance.concurrency import at_once
-from tests.services.governance.test_door import give_consent
+from tests.common import builders
+from tests.common.backup import holdings, populated, read_records
+from tests.common.concurrency import at_once
+from tests.common.database import ON_POSTGRES, database_url
 
 with_a_database = pytest.mark.django_db(transaction=True)  # a restore replaces the database outside any test transaction
 postgres_only = pytest.mark.skipif(not ON_POSTGRES, reason="pg_dump, psql and the server are PostgreSQL's")
@@ -48,32 +41,6 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The log's signing key lives in this test's own data folder."""
     monkeypatch.setenv("FAMLINK_DATA_DIR", str(tmp_path))
     return tmp_path
-
-
-def read_records(fam: builders.Family) -> None:
-    with door.open(staff_actor(builders.staff()), Purpose.DIRECT_SERVICE_DELIVERY, fam.child, [DataCategory.HEALTH],
-                   sources=Source.objects.all()):
-        pass
-
-
-def populated() -> builders.Family:
-    """A family with records and a consent, read once, under a signed tree head."""
-    fam = builders.family("b")
-    give_consent(fam.child, ConsentLevel.ACROSS_SERVICES, Purpose.DIRECT_SERVICE_DELIVERY)
-    read_records(fam)
-    publish()
-    return fam
-
-
-def holdings() -> dict[str, Any]:
-    """What the database holds, to compare before and after."""
-    return {
-        "people": sorted(Person.objects.values_list("public_id", "display_name")),
-        "records": sorted(SourceRecord.objects.values_list("local_id", "note")),
-        "consent events": sorted((str(r), s, i) for r, s, i in ConsentEvent.objects.values_list("receipt_id", "state", "audit_index")),
-        "audit log": [(i, bytes(h)) for i, h in AuditLogEntry.objects.order_by("index").values_list("index", "leaf_hash")],
-        "tree heads": list(PublishedTreeHead.objects.order_by("id").values_list("signed_json", flat=True)),
-    }
 
 
 def yes(plan: RestorePlan) -> bool:

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import DatabaseError, close_old_connections, connection, transaction
 
 from famlink.adapters.storage.governance.models import AuditLogPending
-from tests.adapters.storage.governance.audit.test_append import database_url
+from tests.common.database import database_url
 
 pytestmark = [
     pytest.mark.skipif(not settings.DATABASES["default"]["ENGINE"].endswith("postgresql"), reason="PostgreSQL only"),

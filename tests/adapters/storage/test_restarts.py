@@ -38,8 +38,8 @@ import pytest
 
 from famlink.core.audit import utc_timestamp
 from famlink.core.taxonomy import Purpose
-from tests.adapters.storage.governance.audit.test_append import ON_POSTGRES
-from tests.conftest import REPO
+from tests.common import REPO
+from tests.common.database import ON_POSTGRES
 
 pytestmark = [
     pytest.mark.skipif(not ON_POSTGRES, reason="it restarts PostgreSQL: part of the PostgreSQL run"),

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from famlink.core.ingest.reader import normalised_text_sha256, scan
 from famlink.core.sources.definition import SourceDefinition
-from tests.conftest import FIXTURES, GP_HEADER
+from tests.common.extracts import FIXTURES, GP_HEADER
 
 DEFINITION = SourceDefinition.load(FIXTURES / "gp_appointments.toml")
 

@@ -16,7 +16,7 @@ from famlink.core.ingest.rows import (
     normalise_postcode,
 )
 from famlink.core.sources.definition import FIELD_MAXIMA, SourceDefinition, maximum_for
-from tests.conftest import FIXTURES, valid_nhs_number
+from tests.common.extracts import FIXTURES, valid_nhs_number
 
 DEFINITION = SourceDefinition.load(FIXTURES / "gp_appointments.toml")
 

@@ -1,4 +1,4 @@
-"""Choosing the demo's parents: families a visitor can learn from."""
+"""Making accounts: parents and staff the door knows, and the demo's parents, families a visitor can learn from."""
 
 from __future__ import annotations
 
@@ -6,13 +6,17 @@ from datetime import date
 
 import pytest
 
+from famlink.adapters.storage.accounts.models import Account
 from famlink.adapters.storage.family.models import Person, Relationship
+from famlink.core.errors import Conflict, InvalidInput, NotFound
 from famlink.services.accounts.provisioning import (
     create_parent,
+    create_staff,
+    demo_accounts,
     demo_parent_candidates,
     demo_refuge_parents,
 )
-from tests.adapters.storage.linkage.refuge import refuge_family
+from tests.common.refuge import refuge_family
 
 pytestmark = pytest.mark.django_db
 
@@ -40,3 +44,70 @@ def test_the_demo_finds_a_refuge_mother_and_the_father_she_left() -> None:
     assert not {fam.mother, fam.father} & set(others)  # their family is not signed in twice
     create_parent("refuge-mum", fam.mother, password="not-a-real-password-1")
     assert demo_refuge_parents() is None  # she has a sign-in already
+
+
+def test_making_accounts() -> None:
+    person = Person.objects.create(display_name="Kim")
+    made = create_parent("kim", person)
+    account = Account.objects.get(user__username="kim")
+    assert account.person == person and account.verified_by == "data_team"
+    assert account.user.password.startswith("argon2") and made.password not in account.user.password
+    with pytest.raises(Conflict):
+        create_parent("KIM", None)
+    with pytest.raises(InvalidInput):
+        create_staff("boss", "superuser")
+    with pytest.raises(InvalidInput):
+        create_parent("short", None, password="abc")
+
+
+def test_demo_accounts_are_stable_and_idempotent() -> None:
+    a, b = Person.objects.create(display_name="A"), Person.objects.create(display_name="B")
+    first = demo_accounts([a, b])
+    again = demo_accounts([a, b])
+    assert first == again
+    assert [x["role"] for x in first] == ["parent", "parent", "data_team"]
+    assert [x["person_id"] for x in first] == [a.public_id, b.public_id, None]
+    assert set(first[0]) == {"role", "username", "password", "person_id"}
+
+
+def test_a_staff_account_can_read_through_the_policy_door() -> None:
+    from django.contrib.auth import get_user_model
+
+    from famlink.adapters.storage.governance.actors import actor_for
+    from famlink.adapters.storage.sources.models import Organisation
+    from famlink.core.policy import Role
+    from famlink.core.taxonomy import DataCategory, Purpose
+    from famlink.services.governance import door
+
+    council = Organisation.objects.create(name="Exampleshire Council", sector="childrens_social_care",
+                                          organisation_type="public")
+    create_staff("rita", "data_team", organisation=council.name)
+    actor = actor_for(get_user_model().objects.get(username="rita"))
+    assert actor.role is Role.DATA_TEAM and actor.organisation == council.name
+    assert Purpose.SUBJECT_ACCESS in actor.purposes and Purpose.FRAUD_DEBT not in actor.purposes
+    person = Person.objects.create(display_name="Kay")
+    with door.open(actor, Purpose.SUBJECT_ACCESS, person, [DataCategory.IDENTITY]) as grant:
+        assert grant.decision.allow
+
+    create_staff("pat", "practitioner", purposes=["service.direct_delivery"])
+    assert actor_for(get_user_model().objects.get(username="pat")).purposes == {Purpose.DIRECT_SERVICE_DELIVERY}
+    with pytest.raises(InvalidInput, match="does not let a practitioner use"):
+        create_staff("sam.p", "practitioner", purposes=["research.pseudonymised_statistics"])
+    with pytest.raises(InvalidInput, match="not a purpose"):
+        create_staff("sam.q", "practitioner", purposes=["snooping"])
+    with pytest.raises(NotFound, match="No organisation called Nowhere"):
+        create_staff("sam.r", "practitioner", organisation="Nowhere")
+    assert not get_user_model().objects.filter(username__startswith="sam.").exists()  # nothing half-made
+
+
+def test_the_demo_data_team_member_is_a_records_officer_the_door_knows() -> None:
+    from famlink.adapters.storage.governance.models import StaffActor
+    from famlink.core.taxonomy import Purpose
+
+    a = Person.objects.create(display_name="A")
+    demo_accounts([a])
+    StaffActor.objects.filter(user__username="datateam").delete()  # a demo made before staff were authorised
+    demo_accounts([a])
+    staff = StaffActor.objects.get(user__username="datateam")
+    assert staff.role == "data_team"
+    assert Purpose.SUBJECT_ACCESS.value in staff.purposes and Purpose.RECORD_LINKAGE.value in staff.purposes

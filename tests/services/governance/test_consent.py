@@ -26,8 +26,8 @@ from famlink.services.governance.safeguarding import (
     authorise_break_glass,
     review_break_glass,
 )
-from tests.adapters.storage.governance import builders
-from tests.adapters.storage.governance.concurrency import at_once
+from tests.common import builders
+from tests.common.concurrency import at_once
 
 TABLES = (gm.Consent, gm.ConsentEvent, gm.OptOut, gm.OptOutEvent, gm.BreakGlassAuthorisation,
           gm.NotificationWithholding, gm.AuditLogEntry)

@@ -7,32 +7,23 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from famlink.adapters.storage.family.models import Person
 from famlink.adapters.storage.governance.actors import staff_actor
 from famlink.adapters.storage.governance.models import AuditLogEntry
 from famlink.adapters.storage.sources.models import Source
 from famlink.core.consent import ConsentLevel
 from famlink.core.errors import AccessDenied
-from famlink.core.policy import Actor, Relation, Role
+from famlink.core.policy import Actor, Role
 from famlink.core.taxonomy import DataCategory, Purpose
 from famlink.services.governance import door
-from famlink.services.governance.consent import ConsentRequest, change_consent, set_opt_out
+from famlink.services.governance.consent import set_opt_out
 from famlink.services.governance.safeguarding import (
     authorise_break_glass,
     withhold_notification,
 )
-from tests.adapters.storage.governance import builders
+from tests.common import builders
+from tests.common.builders import give_consent
 
 pytestmark = pytest.mark.django_db
-
-
-def give_consent(person: Person, level: ConsentLevel, purpose: Purpose) -> None:
-    adult = person.date_of_birth is None or person.date_of_birth.year < 2000
-    change_consent(ConsentRequest(
-        person=person, purpose=purpose, action="give", level=level,
-        decided_by_id="self" if adult else "a-parent",
-        decided_by=Relation.OWN if adult else Relation.CHILD_UNDER_PR,
-    ))
 
 
 def last() -> AuditLogEntry:

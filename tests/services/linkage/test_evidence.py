@@ -14,7 +14,7 @@ from famlink.core.linkage.engine import LinkageResult
 from famlink.core.linkage.evidence import IDENTICAL_LABEL, comparisons_to_json
 from famlink.core.linkage.explain import explain
 from famlink.services.linkage.run import _store_links, latest_run
-from tests.adapters.storage.governance import builders
+from tests.common import builders
 
 pytestmark = pytest.mark.django_db
 

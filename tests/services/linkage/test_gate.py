@@ -23,7 +23,7 @@ from famlink.services.governance.consent import set_opt_out
 from famlink.services.governance.safeguarding import authorise_break_glass
 from famlink.services.linkage.gate import LinkageGate
 from famlink.services.linkage.input import linkage_filter
-from tests.adapters.storage.governance import builders
+from tests.common import builders
 
 pytestmark = pytest.mark.django_db
 

@@ -21,7 +21,7 @@ from famlink.services.governance.safeguarding import authorise_break_glass
 from famlink.services.linkage.evaluation import evaluate_against_truth
 from famlink.services.linkage.run import latest_run, link_records
 from famlink.services.sources.ingest import ingest_extract
-from tests.adapters.storage.governance import builders
+from tests.common import builders
 
 pytestmark = pytest.mark.django_db(transaction=True)
 DUCKDB = linkage_engine()

@@ -21,7 +21,7 @@ from famlink.core.targeting.features import FEATURE_NAMES
 from famlink.core.taxonomy import Purpose
 from famlink.services.registers import exports
 from famlink.services.registers.scoring import score_database
-from tests.adapters.storage.governance import builders
+from tests.common import builders
 
 pytestmark = pytest.mark.django_db
 

@@ -17,7 +17,7 @@ from famlink.core.errors import NotFound
 from famlink.core.rights import RequestKind, RequestStatus
 from famlink.services.rights import export
 from famlink.services.rights.disclosure import disclose
-from tests.services.rights.export_family import linked_family
+from tests.common.export_family import linked_family
 
 pytestmark = pytest.mark.django_db
 

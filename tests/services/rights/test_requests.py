@@ -25,7 +25,7 @@ from famlink.core.taxonomy import Purpose
 from famlink.services.accounts.provisioning import create_parent
 from famlink.services.rights import requests
 from famlink.services.rights.disclosure import Part, disclose
-from tests.adapters.storage.governance import builders
+from tests.common import builders
 
 pytestmark = pytest.mark.django_db
 

@@ -11,8 +11,8 @@ from famlink.adapters.storage.family.models import HouseholdMembership, Person, 
 from famlink.adapters.storage.linkage.households import rebuild_households
 from famlink.adapters.storage.linkage.models import LinkageRun
 from famlink.core.linkage.addresses import address_key
-from tests.adapters.storage.governance import builders
-from tests.adapters.storage.linkage.refuge import refuge_family
+from tests.common import builders
+from tests.common.refuge import refuge_family
 
 pytestmark = pytest.mark.django_db
 

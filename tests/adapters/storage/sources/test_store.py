@@ -39,7 +39,7 @@ from famlink.core.ingest.pipeline import WorkerStopped
 from famlink.core.ingest.service import ExtractState, PreparedBatch
 from famlink.core.sources.definition import maximum_for
 from famlink.services.sources.ingest import ingest_extract
-from tests.conftest import GP_HEADER, gp_row
+from tests.common.extracts import GP_HEADER, gp_row
 
 pytestmark = pytest.mark.django_db
 

@@ -1,5 +1,5 @@
-"""Keys for signed tree heads live in a temporary data folder, never the repo (the storage tests' fixture)."""
+"""Keys for signed tree heads live in a temporary data folder, never the repo."""
 
-from tests.adapters.storage.governance.conftest import data_dir
+from tests.common.database import data_dir
 
 __all__ = ["data_dir"]

@@ -18,8 +18,8 @@ from famlink.core.errors import NotFound
 from famlink.services.governance.audit.proofs import prove
 from famlink.services.governance.audit.publication import public_tree_heads, publish
 from famlink.services.governance.audit.verification import verify
-from tests.adapters.storage.governance.audit.test_append import facts
-from tests.adapters.storage.governance.concurrency import at_once
+from tests.common.builders import facts
+from tests.common.concurrency import at_once
 
 pytestmark = pytest.mark.django_db
 

@@ -14,8 +14,9 @@ from famlink.adapters.storage.governance.audit.witness import witness_file
 from famlink.adapters.storage.governance.models import AuditLogPending, PublishedTreeHead
 from famlink.core.audit import SignedTreeHead
 from famlink.services.governance.audit.publication import publish
-from tests.adapters.storage.governance.audit.test_append import facts, postgres_only, sequencer_busy
-from tests.adapters.storage.governance.witness_server import closed_port_url, witness
+from tests.common.builders import facts
+from tests.common.database import postgres_only, sequencer_busy
+from tests.common.witness_server import closed_port_url, witness
 
 pytestmark = pytest.mark.django_db
 

@@ -19,7 +19,7 @@ from famlink.adapters.storage.governance.models import (
 from famlink.core.audit import leaf_hash
 from famlink.services.governance.audit.publication import publish
 from famlink.services.governance.audit.verification import verify
-from tests.adapters.storage.governance.audit.test_append import facts, facts_bytes
+from tests.common.builders import facts, facts_bytes
 
 pytestmark = pytest.mark.django_db
 

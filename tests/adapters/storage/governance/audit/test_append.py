@@ -6,38 +6,28 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 
-import psycopg
 import pytest
-from django.conf import settings
 from django.db import connection, transaction
 
 from famlink.adapters.storage.governance.actors import staff_actor
 from famlink.adapters.storage.governance.audit.append import append
-from famlink.adapters.storage.governance.audit.placing import LOG_LOCK
 from famlink.adapters.storage.governance.audit.sequencer import sequence_pending
 from famlink.adapters.storage.governance.models import (
     AuditLogEntry,
     AuditLogPending,
 )
-from famlink.core.audit import AuditEntry, AuditEvent, AuditFacts, Verdict
+from famlink.core.audit import (
+    AuditEntry,
+)
 from famlink.core.consent import ConsentLevel
 from famlink.core.taxonomy import DataCategory, Purpose
 from famlink.services.governance import door
 from famlink.services.governance.audit.verification import verify
-from tests.adapters.storage.governance import builders
-from tests.adapters.storage.governance.concurrency import at_once
-from tests.services.governance.test_door import give_consent
-
-
-def facts(i: int, subject: str = "P1") -> AuditFacts:
-    return AuditFacts(
-        actor_id=f"staff-{i % 3}", actor_role="practitioner", organisation="Org", purpose=Purpose.DIRECT_SERVICE_DELIVERY,
-        subject_id=subject, data_categories=(DataCategory.HEALTH,), action=AuditEvent.RECORD_VIEWED,
-        decision=Verdict.ALLOW, reasons=("consent_sufficient",),
-    )
+from tests.common import builders
+from tests.common.builders import facts, facts_bytes, give_consent
+from tests.common.concurrency import at_once
+from tests.common.database import database_url, postgres_only, sequencer_busy
 
 
 @pytest.mark.django_db
@@ -66,28 +56,6 @@ def test_concurrent_appends_keep_one_gap_free_order() -> None:
     for w in range(writers):
         assert AuditLogEntry.objects.filter(subject_id=f"W{w}").count() == each
     assert verify().ok
-
-
-ON_POSTGRES = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
-postgres_only = pytest.mark.skipif(not ON_POSTGRES, reason="SQLite has one writer: entries are placed in their transaction")
-
-
-def database_url() -> str:
-    db = settings.DATABASES["default"]
-    if not ON_POSTGRES:
-        return f"sqlite:///{db['NAME']}"
-    return f"postgresql://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-
-
-@contextmanager
-def sequencer_busy() -> Iterator[None]:
-    """Another session holds the log's lock, as a sequencer elsewhere would."""
-    with psycopg.connect(database_url(), autocommit=True) as other:
-        other.execute("SELECT pg_advisory_lock(%s)", [LOG_LOCK])
-        try:
-            yield
-        finally:
-            other.execute("SELECT pg_advisory_unlock(%s)", [LOG_LOCK])
 
 
 @pytest.mark.django_db(transaction=True)
@@ -191,14 +159,6 @@ def test_a_pending_entry_edited_before_it_was_placed_is_caught_by_its_readable_c
     row = AuditLogEntry.objects.get(pk=0)
     assert row.subject_id == "P7" and AuditEntry.from_bytes(bytes(row.entry_bytes)).subject_id == "P7"
     assert verify().ok
-
-
-def facts_bytes(i: int) -> bytes:
-    from django.utils import timezone
-
-    from famlink.core.audit import utc_timestamp
-
-    return facts(i).entry(index=0, occurred_at=utc_timestamp(timezone.now())).pending_bytes()
 
 
 @pytest.mark.django_db(transaction=True)

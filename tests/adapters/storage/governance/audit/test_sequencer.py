@@ -16,15 +16,10 @@ from famlink.adapters.storage.governance.audit import sequencer as audit_sequenc
 from famlink.adapters.storage.governance.audit.append import append
 from famlink.adapters.storage.governance.models import AuditLogEntry, AuditLogPending
 from famlink.services.governance.audit.verification import verify
-from tests.adapters.storage.governance.audit.test_append import (
-    CRASHING_WRITER,
-    ON_POSTGRES,
-    database_url,
-    facts,
-    postgres_only,
-    sequencer_busy,
-)
-from tests.adapters.storage.governance.concurrency import at_once
+from tests.adapters.storage.governance.audit.test_append import CRASHING_WRITER
+from tests.common.builders import facts
+from tests.common.concurrency import at_once
+from tests.common.database import ON_POSTGRES, database_url, postgres_only, sequencer_busy
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

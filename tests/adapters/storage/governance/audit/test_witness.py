@@ -11,8 +11,8 @@ from famlink.adapters.storage.governance.audit.append import append_many
 from famlink.adapters.storage.governance.audit.witness import saved_heads
 from famlink.core.errors import InvalidInput
 from famlink.services.governance.audit.publication import publish
-from tests.adapters.storage.governance.audit.test_append import facts
-from tests.adapters.storage.governance.witness_server import closed_port_url, witness
+from tests.common.builders import facts
+from tests.common.witness_server import closed_port_url, witness
 
 pytestmark = pytest.mark.django_db
 

@@ -35,10 +35,10 @@ from famlink.core.errors import InvalidInput
 from famlink.core.taxonomy import DataCategory, Purpose
 from famlink.services.governance import door
 from famlink.services.governance.audit.verification import verify
-from tests.adapters.storage.governance import builders
-from tests.adapters.storage.governance.audit.test_append import database_url, facts, postgres_only
-from tests.adapters.storage.governance.concurrency import at_once
-from tests.services.governance.test_door import give_consent
+from tests.common import builders
+from tests.common.builders import facts, give_consent
+from tests.common.concurrency import at_once
+from tests.common.database import database_url, postgres_only
 
 
 def with_a_database(test: Callable[..., None]) -> Callable[..., None]:

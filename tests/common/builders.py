@@ -1,4 +1,4 @@
-"""Small families, staff and linked records for the governance tests (not a test module)."""
+"""Small families, staff, linked records, consents and audit facts, for tests in any folder (not a test module)."""
 
 from __future__ import annotations
 
@@ -20,9 +20,12 @@ from famlink.adapters.storage.family.models import (
 from famlink.adapters.storage.governance.models import StaffActor
 from famlink.adapters.storage.linkage.models import LinkageRun, RecordAssignment
 from famlink.adapters.storage.sources.models import Extract, Organisation, Source, SourceRecord
+from famlink.core.audit import AuditEvent, AuditFacts, Verdict, utc_timestamp
+from famlink.core.consent import ConsentLevel
 from famlink.core.linkage.addresses import address_key
-from famlink.core.policy import Role
-from famlink.core.taxonomy import Purpose
+from famlink.core.policy import Relation, Role
+from famlink.core.taxonomy import DataCategory, Purpose
+from famlink.services.governance.consent import ConsentRequest, change_consent
 
 _n = itertools.count(1)
 STAFF_PURPOSES = [p.value for p in (Purpose.DIRECT_SERVICE_DELIVERY, Purpose.EARLY_HELP_IDENTIFICATION,
@@ -110,3 +113,27 @@ def family(tag: str, src: Source | None = None) -> Family:
     fam.secrets = [mother.display_name, father.display_name, child.display_name, f"{tag} Street",
                    f"Refuge {tag}", f"sensitive note {tag}", mother.public_id, father.public_id, child.public_id]
     return fam
+
+
+def give_consent(person: Person, level: ConsentLevel, purpose: Purpose) -> None:
+    """Consent given as the person would: by themselves if an adult, by a parent for a child."""
+    adult = person.date_of_birth is None or person.date_of_birth.year < 2000
+    change_consent(ConsentRequest(
+        person=person, purpose=purpose, action="give", level=level,
+        decided_by_id="self" if adult else "a-parent",
+        decided_by=Relation.OWN if adult else Relation.CHILD_UNDER_PR,
+    ))
+
+
+def facts(i: int, subject: str = "P1") -> AuditFacts:
+    """The facts of one audit entry: a practitioner viewed ``subject``'s health records, allowed."""
+    return AuditFacts(
+        actor_id=f"staff-{i % 3}", actor_role="practitioner", organisation="Org", purpose=Purpose.DIRECT_SERVICE_DELIVERY,
+        subject_id=subject, data_categories=(DataCategory.HEALTH,), action=AuditEvent.RECORD_VIEWED,
+        decision=Verdict.ALLOW, reasons=("consent_sufficient",),
+    )
+
+
+def facts_bytes(i: int) -> bytes:
+    """The bytes ``facts(i)`` is hashed as, once placed at index 0 now."""
+    return facts(i).entry(index=0, occurred_at=utc_timestamp(timezone.now())).pending_bytes()

@@ -32,7 +32,7 @@ from famlink.services.accounts.provisioning import create_parent
 from famlink.services.governance import door
 from famlink.services.governance.consent import ConsentRequest, change_consent, set_opt_out
 from famlink.services.rights import requests
-from tests.adapters.storage.governance import builders
+from tests.common import builders
 
 _n = itertools.count(1)
 PASSWORD = "not-a-real-password-1"

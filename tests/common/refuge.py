@@ -22,7 +22,7 @@ from famlink.adapters.storage.family.models import Person
 from famlink.adapters.storage.linkage.households import rebuild_households
 from famlink.adapters.storage.linkage.models import LinkageRun
 from famlink.adapters.storage.sources.models import Source, SourceRecord
-from tests.adapters.storage.governance import builders
+from tests.common import builders
 
 
 @dataclass

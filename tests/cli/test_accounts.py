@@ -1,0 +1,49 @@
+"""``famlink accounts``: staff and parents made from the command line, and one clear line when refused."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from famlink.adapters.storage.family.models import Person
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_accounts_commands() -> None:
+    import famlink.cli.accounts  # noqa: F401  (registers the commands)
+    from famlink.cli.main import cli
+
+    person = Person.objects.create(display_name="Lee")
+    runner = CliRunner()
+    result = runner.invoke(cli, ["accounts", "create-staff", "--role", "data_team", "--username", "lee.staff"])
+    assert result.exit_code == 0, result.output
+    assert "password: " in result.output
+    result = runner.invoke(cli, ["accounts", "issue-code", "--person", person.public_id, "--issued-by", "lee.staff"])
+    assert result.exit_code == 0 and result.output.startswith("code: ")
+    result = runner.invoke(cli, ["accounts", "create-parent", "--person", person.public_id, "--username", "lee", "--json"])
+    assert result.exit_code == 0 and f'"person_id": "{person.public_id}"' in result.output
+    result = runner.invoke(cli, ["accounts", "create-parent", "--person", "PNOPE", "--username", "x"])
+    assert result.exit_code == 2 and "No person" in result.output
+
+
+def test_create_staff_command_names_organisation_and_purposes() -> None:
+    import json
+
+    import famlink.cli.accounts  # noqa: F401  (registers the commands)
+    from famlink.adapters.storage.sources.models import Organisation
+    from famlink.cli.main import cli
+
+    Organisation.objects.create(name="Exampleshire Health", sector="health", organisation_type="public")
+    result = CliRunner().invoke(cli, [
+        "accounts", "create-staff", "--role", "practitioner", "--username", "nurse.jo", "--organisation",
+        "Exampleshire Health", "--purpose", "service.direct_delivery", "--purpose", "safeguarding.child_protection",
+        "--json",
+    ])
+    assert result.exit_code == 0, result.output
+    shown = json.loads(result.output)
+    assert shown["organisation"] == "Exampleshire Health"
+    assert shown["purposes"] == "service.direct_delivery safeguarding.child_protection"
+    result = CliRunner().invoke(cli, ["accounts", "create-staff", "--role", "dpo", "--username", "d",
+                                      "--purpose", "fraud.debt_recovery"])
+    assert result.exit_code == 2 and "does not let a dpo use" in result.output
