@@ -25,7 +25,7 @@ from famlink.adapters.storage.accounts.errors import NotAllowed
 from famlink.adapters.storage.family.models import Person
 from famlink.adapters.storage.governance.actors import actor_for
 from famlink.core.policy import Actor
-from famlink.core.policy.roles import Role
+from famlink.core.roles import Role
 
 View = Callable[..., HttpResponseBase]  # downloads are FileResponses
 

@@ -7,7 +7,7 @@ from django.test import RequestFactory
 
 from famlink.adapters.storage.accounts.access import current_person, staff_role
 from famlink.adapters.storage.accounts.models import Account
-from famlink.core.policy.roles import Role
+from famlink.core.roles import Role
 from famlink.services.accounts.verification import issue
 from tests.web.checking_client import CheckingClient
 from tests.web.conftest import sign_in_as

@@ -8,9 +8,10 @@ SQL per batch. Here rows are plain tuples, streamed; one function serves both.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+from itertools import islice
+from typing import TYPE_CHECKING, Any
 
 from django.db import connection
 from django.db.models import Field, Model
@@ -117,3 +118,14 @@ def roomy_cache() -> None:
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
             cursor.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
+
+
+#: ids asked for at a time in one IN clause (SQLite allows a few thousand parameters to a statement)
+KEYS_AT_ONCE = 500
+
+
+def chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    """``items`` in lists of ``size`` (the last shorter): IN clauses and batches the database takes."""
+    it = iter(items)
+    while chunk := list(islice(it, size)):
+        yield chunk

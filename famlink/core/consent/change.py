@@ -24,7 +24,7 @@ from famlink.core.consent.states import (
 )
 from famlink.core.errors import InvalidInput
 from famlink.core.people import ADULT_AGE
-from famlink.core.policy.roles import Relation
+from famlink.core.roles import Relation
 from famlink.core.taxonomy import Purpose
 
 _E = TypeVar("_E", bound=StrEnum)

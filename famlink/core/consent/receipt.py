@@ -19,7 +19,7 @@ from typing import Any
 
 from famlink.core.consent.states import ConsentGrant
 from famlink.core.errors import InvalidInput
-from famlink.core.policy.roles import Relation
+from famlink.core.roles import Relation
 from famlink.core.taxonomy import DPV_PURPOSE, DataCategory, LawfulBasis, OrganisationType
 
 RECEIPT_VERSION = "1.0"

@@ -15,7 +15,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from famlink.core.consent.states import ConsentGrant
-from famlink.core.policy.roles import Relation, Role
+from famlink.core.roles import Relation, Role
 from famlink.core.taxonomy import Purpose, Sector
 
 

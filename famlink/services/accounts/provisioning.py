@@ -32,7 +32,7 @@ from famlink.adapters.storage.governance.models import StaffActor
 from famlink.adapters.storage.sources.models import Organisation
 from famlink.core.errors import Conflict, InvalidInput, NotFound
 from famlink.core.policy import PURPOSE_RULES
-from famlink.core.policy.roles import Role
+from famlink.core.roles import Role
 from famlink.core.taxonomy import Purpose
 from famlink.services.accounts.verification import link_person
 

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 from famlink import config
+from famlink.adapters.storage.linkage.store import carry_assignments
 from famlink.adapters.storage.sources.store import DjangoExtractStore
 from famlink.core.ingest.service import IngestReport, Progress, ingest
 from famlink.core.sources.definition import SourceDefinition
@@ -17,4 +18,4 @@ def ingest_extract(definition_path: Path, file_path: Path, *, batch_size: int | 
     definition = SourceDefinition.load(definition_path)
     size = batch_size or int(config.get("FAMLINK_INGEST_BATCH", "5000") or 5000)
     workers = 2 if (os.cpu_count() or 1) > 1 else 1
-    return ingest(definition, file_path, DjangoExtractStore(), batch_size=size, workers=workers, progress=progress)
+    return ingest(definition, file_path, DjangoExtractStore(versions_replaced=carry_assignments), batch_size=size, workers=workers, progress=progress)

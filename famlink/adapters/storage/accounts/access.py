@@ -17,7 +17,7 @@ from famlink.adapters.storage.accounts.models import Account
 from famlink.adapters.storage.accounts.signin import SECOND_FACTOR_KEY
 from famlink.adapters.storage.family.models import Person
 from famlink.adapters.storage.governance.actors import actor_for
-from famlink.core.policy.roles import Role
+from famlink.core.roles import Role
 
 STAFF_ROLES: tuple[Role, ...] = (Role.PRACTITIONER, Role.SAFEGUARDING_LEAD, Role.DATA_TEAM, Role.DPO, Role.AUDITOR)
 

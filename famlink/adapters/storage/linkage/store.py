@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import Q, Sum
 from django.utils import timezone
 
+from famlink.adapters.storage.bulk import KEYS_AT_ONCE, chunks
 from famlink.adapters.storage.family.models import Person
 from famlink.adapters.storage.linkage.models import (
     LinkageRun,
@@ -133,3 +134,23 @@ def assignments_frame() -> pd.DataFrame:
         "record_id", "record__source__name", "record__local_id", "person__public_id")
     return pd.DataFrame.from_records(list(rows.iterator(chunk_size=20000)),
                                      columns=["record_id", "source", "local_id", "person"])
+
+
+def carry_assignments(replaced_by: dict[int, int]) -> None:
+    """A new version belongs to whoever the version it replaces belonged to, until linkage runs
+    again (as a correction does): the family goes on seeing the record, now up to date.
+
+    ``replaced_by`` maps an old record id to the id of its new version, from one extract.
+    """
+    latest: dict[int, tuple[int, int, float | None]] = {}
+    for chunk in chunks(replaced_by, KEYS_AT_ONCE):
+        for run, record, person, probability in (RecordAssignment.objects.filter(record_id__in=chunk).order_by("run_id")
+                                                 .values_list("run_id", "record_id", "person_id", "match_probability")):
+            latest[record] = (run, person, probability)
+    carried = []
+    for old, (run, person, probability) in latest.items():
+        new = replaced_by[old]
+        while new in replaced_by:  # changed twice in this one file: the latest version is the one shown
+            new = replaced_by[new]
+        carried.append(RecordAssignment(run_id=run, record_id=new, person_id=person, match_probability=probability))
+    RecordAssignment.objects.bulk_create(carried, batch_size=1000)

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from functools import partial
-from itertools import islice
 from typing import Any
 
 import orjson
@@ -13,9 +12,8 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from famlink.adapters.storage.bulk import delete_rows, insert_rows, rows_with
+from famlink.adapters.storage.bulk import KEYS_AT_ONCE, chunks, delete_rows, insert_rows, rows_with
 from famlink.adapters.storage.family.models import Household, Person
-from famlink.adapters.storage.linkage.models import RecordAssignment
 from famlink.adapters.storage.sources.models import (
     Extract,
     Organisation,
@@ -84,8 +82,11 @@ def _state(extract: Extract) -> ExtractState:
 class DjangoExtractStore:
     """Writes extracts, records and quarantined rows through the Django ORM."""
 
-    def __init__(self) -> None:
+    def __init__(self, versions_replaced: Callable[[dict[int, int]], None] | None = None) -> None:
         self._seen: SeenIds | None = None  # the local ids the extract being written has had
+        # told, in the extract's last transaction, which records new versions replaced (linkage
+        # carries their people over); passed in, since sources sit below linkage
+        self._versions_replaced = versions_replaced
 
     def open_extract(self, definition: SourceDefinition, scan: FileScan) -> ExtractState:
         with transaction.atomic():
@@ -144,8 +145,8 @@ class DjangoExtractStore:
 
     def complete(self, state: ExtractState) -> ExtractState:
         with transaction.atomic():
-            if state.updated:
-                _carry_links_to_new_versions(state.extract_id)
+            if state.updated and self._versions_replaced is not None:
+                self._versions_replaced(_versions_replaced(state.extract_id))
             Extract.objects.filter(pk=state.extract_id).update(status=Extract.Status.COMPLETE, completed_at=timezone.now())
         extract = Extract.objects.get(pk=state.extract_id)
         return _state(extract)
@@ -172,8 +173,6 @@ RECORD_INSERT_FIELDS = (
 ROW_AT, CHECKSUM_AT, LOCAL_ID_AT = (RECORD_INSERT_FIELDS.index(name) for name in ("row_number", "row_checksum", "local_id"))
 VERSION_AT, REASON_AT, BY_AT = (RECORD_INSERT_FIELDS.index(name) for name in ("version", "correction_reason", "corrected_by"))
 REPEAT_FIELDS = ("extract_id", "row_number", "record_id")
-#: records asked for at a time (SQLite allows a few thousand parameters to a statement)
-KEYS_AT_ONCE = 500
 
 
 def _write_records(extract_id: int, records: list[Any], seen: SeenIds | None) -> tuple[int, int]:
@@ -205,12 +204,6 @@ def _write_records(extract_id: int, records: list[Any], seen: SeenIds | None) ->
     return repeated, updated
 
 
-def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
-    it = iter(items)
-    while chunk := list(islice(it, size)):
-        yield chunk
-
-
 def _versions(source_id: int, extract_id: int, local_ids: set[str]) -> list[HeldVersion]:
     """Every version held under these local ids: in complete extracts of the source, or written
     earlier from this one (an extract still loading from another file is not held yet)."""
@@ -228,7 +221,7 @@ def _as_versions(updates: list[tuple[tuple[Any, ...], Update]]) -> list[tuple[An
     if not updates:
         return []
     replaced = {fate.supersedes_id: row for row, fate in updates}
-    for chunk in _chunks(replaced, KEYS_AT_ONCE):
+    for chunk in chunks(replaced, KEYS_AT_ONCE):
         for old, taken_by in SourceRecord.objects.filter(supersedes_id__in=chunk).values_list("supersedes_id", "extract__file_name")[:1]:
             # only an extract still loading from another file can have changed it since: one at a time
             raise Conflict(f"data row {replaced[old][ROW_AT]:,} changes a record that {taken_by}, an extract still "
@@ -243,23 +236,10 @@ def _as_versions(updates: list[tuple[tuple[Any, ...], Update]]) -> list[tuple[An
     return out
 
 
-def _carry_links_to_new_versions(extract_id: int) -> None:
-    """A new version belongs to whoever the version it replaces belonged to, until linkage runs
-    again (as a correction does): the family goes on seeing the record, now up to date."""
-    replaced_by = dict(SourceRecord.objects.filter(extract_id=extract_id, supersedes__isnull=False)
-                       .values_list("supersedes_id", "pk"))
-    latest: dict[int, tuple[int, int, float | None]] = {}
-    for chunk in _chunks(replaced_by, KEYS_AT_ONCE):
-        for run, record, person, probability in (RecordAssignment.objects.filter(record_id__in=chunk).order_by("run_id")
-                                                 .values_list("run_id", "record_id", "person_id", "match_probability")):
-            latest[record] = (run, person, probability)
-    carried = []
-    for old, (run, person, probability) in latest.items():
-        new = replaced_by[old]
-        while new in replaced_by:  # changed twice in this one file: the latest version is the one shown
-            new = replaced_by[new]
-        carried.append(RecordAssignment(run_id=run, record_id=new, person_id=person, match_probability=probability))
-    RecordAssignment.objects.bulk_create(carried, batch_size=1000)
+def _versions_replaced(extract_id: int) -> dict[int, int]:
+    """Old record id -> the id of the version in this extract that replaces it."""
+    return dict(SourceRecord.objects.filter(extract_id=extract_id, supersedes__isnull=False)
+                .values_list("supersedes_id", "pk"))
 
 
 RECORD_EMPTIES = tuple(

@@ -34,7 +34,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('kind', models.CharField(choices=[('parent', 'Parent'), ('staff', 'Staff')], max_length=10)),
-                ('role', models.CharField(help_text='A famlink.core.policy.roles.Role value.', max_length=30)),
+                ('role', models.CharField(help_text='A famlink.core.roles.Role value.', max_length=30)),
                 ('verified_at', models.DateTimeField(blank=True, null=True)),
                 ('verified_by', models.CharField(blank=True, help_text='How the person was proved: code or data_team.', max_length=30)),
                 ('totp_secret', models.CharField(blank=True, max_length=64)),

@@ -44,7 +44,7 @@ class Migration(migrations.Migration):
     operations = [
         # a default first, so that going back can add the column again to existing rows
         migrations.AlterField(model_name="account", name="role", field=models.CharField(
-            default="", max_length=30, help_text="A famlink.core.policy.roles.Role value.")),
+            default="", max_length=30, help_text="A famlink.core.roles.Role value.")),
         migrations.RunPython(copy_roles_to_staff_actors, copy_roles_back),
         migrations.RemoveField(model_name="account", name="role"),
     ]

@@ -1,6 +1,6 @@
 """Who is asking, and how they relate to the person the data is about.
 
-Kept apart from the rest of the policy model because consent needs these
+Kept outside the policy package because consent needs these
 words too (a parent decides for a child under their parental responsibility).
 """
 
