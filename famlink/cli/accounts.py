@@ -50,17 +50,9 @@ def create_parent(person_id: str, username: str, as_json: bool) -> None:
 def create_staff(role: str, username: str, organisation: str | None, purposes: tuple[str, ...], as_json: bool) -> None:
     """Make a staff sign-in and what the policy door knows of them; they set up security codes at first sign-in."""
     setup_django()
-    from famlink.adapters.storage.governance.models import StaffActor
     from famlink.services.accounts.provisioning import create_staff as make
 
-    made = make(username, role, organisation=organisation, purposes=list(purposes) or None).as_dict()
-    staff = StaffActor.objects.select_related("organisation").get(user__username=username)
-    shown: dict[str, str | None] = {
-        **made,
-        "organisation": staff.organisation.name if staff.organisation else None,
-        "purposes": " ".join(staff.purposes),
-    }
-    _show(shown, as_json)
+    _show(make(username, role, organisation=organisation, purposes=list(purposes) or None).as_dict(), as_json)
 
 
 @accounts.command("issue-code")

@@ -38,6 +38,18 @@ def is_adult(born: date | None, day: date) -> bool:
     return age is None or age >= ADULT_AGE
 
 
+def adult_born_by(day: date) -> date:
+    """The last birth date of an adult on ``day``: for queries that select children or adults by date of birth.
+
+    ``born <= adult_born_by(day)`` is ``is_adult(born, day)`` for a known
+    date of birth; on 29 February the day 18 years before does not exist, and
+    someone born on the 28th of that month is already 18.
+    """
+    if (day.month, day.day) == (2, 29):
+        return day.replace(year=day.year - ADULT_AGE, day=28)
+    return day.replace(year=day.year - ADULT_AGE)
+
+
 def adults_on(born: pd.Series, day: pd.Series) -> pd.Series:
     """``is_adult`` for many people at once (datetime columns, aligned; a missing birth date is an adult)."""
     born, day = born.astype("datetime64[ns]"), day.astype("datetime64[ns]")

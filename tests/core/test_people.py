@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from famlink.core.people import ADULT_AGE, adults_on, age_on, is_adult
+from famlink.core.people import ADULT_AGE, adult_born_by, adults_on, age_on, is_adult
 
 
 @pytest.mark.parametrize(("born", "day", "age"), [
@@ -53,3 +53,14 @@ def test_households_reckon_adulthood_exactly_as_everyone_else(pairs: list[tuple[
     born = pd.Series([pd.Timestamp(b) if b else pd.NaT for b, _ in pairs])
     day = pd.Series([pd.Timestamp(d) for _, d in pairs])
     assert adults_on(born, day).tolist() == [is_adult(b, d) for b, d in pairs]
+
+
+@given(st.dates(min_value=date(1900, 1, 1), max_value=date(2100, 12, 31)),
+       st.dates(min_value=date(1920, 1, 1), max_value=date(2100, 12, 31)))
+def test_the_last_adult_birth_date_selects_exactly_the_adults(born: date, day: date) -> None:
+    """Queries that pick children by date of birth (scoring, the demo's parents) agree with ``is_adult``, 29 February too."""
+    assert (born <= adult_born_by(day)) == is_adult(born, day)
+
+
+def test_on_29_february_someone_born_on_the_28th_eighteen_years_before_is_an_adult() -> None:
+    assert adult_born_by(date(2028, 2, 29)) == date(2010, 2, 28)

@@ -13,7 +13,6 @@ import hmac
 import secrets
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from datetime import date
 from typing import Any
 
 from django.conf import settings
@@ -31,6 +30,7 @@ from famlink.adapters.storage.family.models import Person, Relationship, Sensiti
 from famlink.adapters.storage.governance.models import StaffActor
 from famlink.adapters.storage.sources.models import Organisation
 from famlink.core.errors import Conflict, InvalidInput, NotFound
+from famlink.core.people import adult_born_by
 from famlink.core.policy import PURPOSE_RULES
 from famlink.core.roles import Role
 from famlink.core.taxonomy import Purpose
@@ -46,6 +46,14 @@ class Credentials:
 
     def as_dict(self) -> dict[str, str | None]:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class StaffCredentials(Credentials):
+    """A new member of staff's sign-in, with what the policy door now knows of them."""
+
+    organisation: str | None = None
+    purposes: str = ""
 
 
 def new_password() -> str:
@@ -139,22 +147,16 @@ def create_staff(
     password: str | None = None,
     organisation: str | None = None,
     purposes: Sequence[str] | None = None,
-) -> Credentials:
+) -> StaffCredentials:
     """A member of staff's account and their ``StaffActor``; they set up their second factor when they first sign in."""
     if role not in {r.value for r in STAFF_ROLES}:
         raise InvalidInput(f"{role} is not a staff role; use one of {', '.join(STAFF_ROLES)}.", where="--role")
     password = password or new_password()
     user = _make_user(username, password)
     Account.objects.create(user=user, kind=Account.Kind.STAFF)
-    authorise_staff(user, role, organisation=organisation, purposes=purposes)
-    return Credentials(role, username, password, None)
-
-
-def _adult_born_by() -> date:
-    """Anyone born on or before this day is 18 or over today."""
-    today = timezone.localdate()
-    return today.replace(year=today.year - 18) if (today.month, today.day) != (2, 29) else \
-        today.replace(year=today.year - 18, day=28)
+    staff = authorise_staff(user, role, organisation=organisation, purposes=purposes)
+    return StaffCredentials(role, username, password, None, organisation=staff.organisation.name if staff.organisation else None,
+                            purposes=" ".join(staff.purposes))
 
 
 def _children_of(person: Person) -> set[int]:
@@ -175,11 +177,11 @@ def demo_parent_candidates(count: int = 2, *, prefer_children: set[int] | None =
     ties = list(Relationship.objects.filter(kind=Relationship.Kind.PARENT_OF, parental_responsibility=True)
                 .select_related("from_person", "to_person").order_by("from_person__public_id"))
     preferred = prefer_children or set()
-    adult_born_by = _adult_born_by()
+    last_adult_birthday = adult_born_by(timezone.localdate())
 
     def child_is_minor(tie: Relationship) -> bool:  # a parent sees a child's records only under 18
         born = tie.to_person.date_of_birth
-        return born is not None and born > adult_born_by
+        return born is not None and born > last_adult_birthday
 
     ties.sort(key=lambda tie: (not child_is_minor(tie), tie.to_person_id not in preferred))
     for tie in ties:
@@ -204,7 +206,7 @@ def demo_refuge_parents() -> tuple[Person, Person] | None:
     current = Q(to_date__isnull=True) | Q(to_date__gte=timezone.localdate())
     for refuge in SensitiveAddress.objects.order_by("from_date", "pk"):
         protected = {p.pk: p for p in refuge.protects.all()}
-        children = Person.objects.filter(pk__in=protected, date_of_birth__gt=_adult_born_by()).order_by("public_id")
+        children = Person.objects.filter(pk__in=protected, date_of_birth__gt=adult_born_by(timezone.localdate())).order_by("public_id")
         for child in children:
             ties = (Relationship.objects.filter(current, to_person=child, kind=Relationship.Kind.PARENT_OF,
                                                 parental_responsibility=True)
@@ -246,16 +248,22 @@ def demo_accounts(parents: Sequence[Person], usernames: Sequence[str] = ()) -> l
         password = _demo_password(username)
         user = users.objects.filter(username=username).first()
         if user is None:
-            made = create_parent(username, person, password=password) if role == Role.PARENT else \
+            if role == Role.PARENT:
+                create_parent(username, person, password=password)
+            else:
                 create_staff(username, role, password=password)
-            out.append(made.as_dict())
-            continue
-        user.set_password(password)
-        user.save(update_fields=["password"])
-        account = Account.objects.get(user=user)
-        if person is not None and account.person_id != person.pk:
-            raise Conflict(f"The demo account {username} is linked to someone else; reset the demo data.")
-        if role != Role.PARENT:
-            authorise_staff(user, role)  # also mends a demo made before staff were authorised here
+        else:
+            _renew_demo_account(user, password, role, person)
         out.append(Credentials(role, username, password, person.public_id if person else None).as_dict())
     return out
+
+
+def _renew_demo_account(user: User, password: str, role: Role, person: Person | None) -> None:
+    """A demo account made before: its password again, and its staff authority mended if it predates it."""
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    account = Account.objects.get(user=user)
+    if person is not None and account.person_id != person.pk:
+        raise Conflict(f"The demo account {user.username} is linked to someone else; reset the demo data.")
+    if role != Role.PARENT:
+        authorise_staff(user, role)  # also mends a demo made before staff were authorised here

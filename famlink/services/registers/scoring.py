@@ -25,6 +25,7 @@ from famlink.adapters.storage.registers.models import ScoringRun
 from famlink.adapters.storage.sources.models import Source
 from famlink.core.audit import AuditEvent
 from famlink.core.errors import AccessDenied
+from famlink.core.people import adult_born_by
 from famlink.core.policy import Actor, Role
 from famlink.core.registers.algorithms import AlgorithmEntry
 from famlink.core.targeting import early_help
@@ -46,7 +47,7 @@ def model_actor(entry: AlgorithmEntry) -> Actor:
 
 def candidates(today: date) -> pd.DataFrame:
     """Children (under 18 today) in a current household: person_id, household_id."""
-    adult_born = today.replace(year=today.year - 18)
+    adult_born = adult_born_by(today)
     rows = HouseholdMembership.objects.filter(
         Q(to_date__isnull=True) | Q(to_date__gte=today),
         person__date_of_birth__gt=adult_born,
