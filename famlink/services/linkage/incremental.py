@@ -12,9 +12,12 @@ link to or become new persons; new records that bridge two persons are a
 merge, recorded as a ``PersonEvent`` with before/after like a full run's.
 
 It refuses, saying why, where only a full re-link (``famlink link``) can be
-right: no previous run, a previously linked record corrected or withdrawn
-since, a rejection that separates records one person holds together, or
-identical details now held by two persons. The stored run covers every
+right: no previous run, a previously linked record withdrawn or sent again
+with other identifying details since, a rejection that separates records one
+person holds together, or identical details now held by two persons. A record
+corrected since (by the data team, or re-sent by its agency with the same
+identifying details) is its new version in the person that held it, with
+its links. The stored run covers every
 current record (assignments of existing records carried over, their links
 copied with their evidence) so readers of the latest complete run see the
 whole picture.
@@ -39,6 +42,7 @@ from famlink.adapters.storage.linkage.models import (
     PersonLinks,
     RecordAssignment,
 )
+from famlink.adapters.storage.sources.store import newest_versions
 from famlink.core.errors import InvalidInput, NotFound
 from famlink.core.linkage.consent import LinkageInputFilter
 from famlink.core.linkage.continuity import carry_over
@@ -46,6 +50,7 @@ from famlink.core.linkage.engine import LinkageEngine
 from famlink.core.linkage.packed_links import unpack_many
 from famlink.services.linkage.input import (
     IDENTITY,
+    changed_identity,
     current_records,
     identity_table,
     linkage_filter,
@@ -79,11 +84,8 @@ def link_new_records(engine: LinkageEngine, threshold: float | None = None, *,
         raise NotFound("there are no records to link: ingest an extract first")
     earlier = {r: (p, prob) for r, p, prob in RecordAssignment.objects.filter(run=before)
                .values_list("record_id", "person_id", "match_probability")}
+    replaced = _replaced(earlier, set(records["id"].astype(int)), before)
     previous = {r: p for r, (p, _prob) in earlier.items()}
-    gone = set(previous) - set(records["id"].astype(int))
-    if gone:
-        raise InvalidInput(f"{len(gone):,} records linked by run {before.pk} have since been corrected "
-                           f"or withdrawn, and only a full re-link re-scores them; {FULL}")
     public = dict(Person.objects.filter(id__in=set(previous.values())).values_list("id", "public_id"))
     owner = known_owners(records, previous)
     by_person: dict[str | None, list[int]] = {}
@@ -151,7 +153,7 @@ def link_new_records(engine: LinkageEngine, threshold: float | None = None, *,
         carried = {r: prob for r, (_p, prob) in earlier.items() if r in kept_prev}
         assigned = _store_assignments(run, records, record_cluster, person_of_cluster, identity,
                                       accepted, previous, exclusions.record_ids, earlier=carried)
-        kept_links, copied = _carried_links(before, run, excluded=exclusions.record_ids)
+        kept_links, copied = _carried_links(before, run, excluded=exclusions.record_ids, replaced=replaced)
         _store_links(run, result, accepted, identity[~identity.index.isin(list(kept_prev))],
                      assigned.set_index("record_id")["person_id"], carried=kept_links)
         copied += len(kept_links)
@@ -193,6 +195,30 @@ def link_new_records(engine: LinkageEngine, threshold: float | None = None, *,
             "splits": [e for e in events if e["kind"] == PersonEvent.Kind.SPLIT]}
 
 
+def _replaced(earlier: dict[int, tuple[int, float | None]], current: set[int],
+              before: LinkageRun) -> dict[int, int]:
+    """Linked records replaced by a newer version since ``before`` (a correction, or the agency
+    sending the row again) -> that version, which takes their place in ``earlier`` (in place).
+
+    A new version with the same identifying details belongs to the same person: it keeps the
+    person and the links. A record no longer held, or sent again with other identifying
+    details, needs re-scoring, which only a full re-link does.
+    """
+    newest = {old: new for old, new in newest_versions(set(earlier) - current).items() if new in current}
+    gone = set(earlier) - current - set(newest)
+    if gone:
+        raise InvalidInput(f"{len(gone):,} records linked by run {before.pk} are no longer held, and only a "
+                           f"full re-link re-scores their persons; {FULL}")
+    changed = changed_identity(newest)
+    if changed:
+        raise InvalidInput(f"{len(changed):,} records linked by run {before.pk} have since been sent again with "
+                           f"other identifying details, and only a full re-link re-scores them; {FULL}")
+    for old, new in newest.items():
+        person, probability = earlier.pop(old)
+        earlier.setdefault(new, (person, probability))  # a correction already carried it: kept as it is
+    return newest
+
+
 def known_owners(records: pd.DataFrame, previous: dict[int, int]) -> dict[int, int]:
     """New record -> existing person it is known to be, without any scoring.
 
@@ -222,7 +248,8 @@ def known_owners(records: pd.DataFrame, previous: dict[int, int]) -> dict[int, i
     return out
 
 
-def _carried_links(before: LinkageRun, run: LinkageRun, *, excluded: frozenset[int]) -> tuple[np.ndarray, int]:
+def _carried_links(before: LinkageRun, run: LinkageRun, *, excluded: frozenset[int],
+                   replaced: dict[int, int]) -> tuple[np.ndarray, int]:
     """The previous run's accepted links, with their evidence, for the new run.
 
     Existing persons are not re-scored, so their links are still the reasons
@@ -231,7 +258,8 @@ def _carried_links(before: LinkageRun, run: LinkageRun, *, excluded: frozenset[i
     returned (decoded, filtered; ``_store_links`` regroups them by the new
     run's persons); links of runs stored before packing (``PairLink`` rows)
     are copied as rows into the new run. Returns the packed links and how
-    many rows were copied.
+    many rows were copied. A link made with a version since replaced (``replaced``: old
+    record id -> new) is carried with the new version, which holds the same details.
     """
     blobs = [bytes(blob) for blob in PersonLinks.objects.filter(run=before).values_list("links", flat=True)
              .iterator(chunk_size=5000)]
@@ -239,6 +267,13 @@ def _carried_links(before: LinkageRun, run: LinkageRun, *, excluded: frozenset[i
     if excluded and len(links):
         out = np.fromiter(excluded, dtype="int64", count=len(excluded))
         links = links[~np.isin(links["record_l"], out) & ~np.isin(links["record_r"], out)]
+    if replaced and len(links):
+        old = np.array(sorted(replaced), dtype="int64")
+        new = np.array([replaced[int(r)] for r in old], dtype="int64")
+        for side in ("record_l", "record_r"):
+            at = np.searchsorted(old, links[side]).clip(max=len(old) - 1)
+            hit = old[at] == links[side]
+            links[side][hit] = new[at[hit]]
     table = connection.ops.quote_name(PairLink._meta.db_table)
     columns = ["record_l_id", "record_r_id", "match_probability", "match_weight", "levels", "evidence"]
     names = ", ".join(connection.ops.quote_name(c) for c in columns)
@@ -251,4 +286,9 @@ def _carried_links(before: LinkageRun, run: LinkageRun, *, excluded: frozenset[i
     with connection.cursor() as cursor:
         cursor.execute(f"INSERT INTO {table} (run_id, {names}) SELECT %s, {names} FROM {table} "
                        f"WHERE run_id = %s{apart}", params)
-        return links, int(cursor.rowcount)
+        copied = int(cursor.rowcount)
+        for side in ("record_l_id", "record_r_id") if replaced else ():
+            column = connection.ops.quote_name(side)
+            cursor.executemany(f"UPDATE {table} SET {column} = %s WHERE run_id = %s AND {column} = %s",
+                               [(new, run.pk, old) for old, new in replaced.items()])
+        return links, copied

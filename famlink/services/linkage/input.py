@@ -11,6 +11,7 @@ from collections.abc import Collection
 
 import pandas as pd
 
+from famlink.adapters.storage.bulk import KEYS_AT_ONCE, chunks
 from famlink.adapters.storage.sources.models import Extract, SourceRecord
 from famlink.core.linkage.consent import LinkageInputFilter
 
@@ -43,6 +44,16 @@ def current_records() -> pd.DataFrame:
     frame = pd.DataFrame.from_records(list(rows.iterator(chunk_size=20000)), columns=list(FIELDS))
     frame = frame.rename(columns={"source__name": "source"})
     return split_reversed_full_names(frame)
+
+
+def changed_identity(versions: dict[int, int]) -> set[int]:
+    """Of these old record ids (-> their new version), those whose new version has other
+    identifying details: linkage must score it again rather than keep its person."""
+    fields = ("source_id", *(name for name in IDENTITY if name != "source"))
+    held: dict[int, tuple[object, ...]] = {}
+    for chunk in chunks([*versions, *versions.values()], KEYS_AT_ONCE):
+        held.update((row[0], row[1:]) for row in SourceRecord.objects.filter(pk__in=chunk).values_list("pk", *fields))
+    return {old for old, new in versions.items() if held[old] != held[new]}
 
 
 def split_reversed_full_names(frame: pd.DataFrame) -> pd.DataFrame:

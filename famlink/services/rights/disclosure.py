@@ -308,8 +308,8 @@ def _history(record: SourceRecord) -> tuple[HistoryEntry, ...]:
 
 
 def _records(grant: door.Grant, person: Person, sources: dict[int, _SourceFacts]) -> list[RecordView]:
-    rows = sensitive.shown_records(grant, holdings.linked_records(person).filter(superseded_by__isnull=True)
-                                   .only(*_SHOWN_FIELDS).order_by("-event_date", "pk"))
+    rows = sensitive.shown_records(grant, holdings.linked_records(person).only(*_SHOWN_FIELDS)
+                                   .order_by("-event_date", "pk"))
     _source_facts({r.source_id for r in rows}, sources)
     marks = requests.marks_for([r.pk for r in rows])
     out = []

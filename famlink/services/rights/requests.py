@@ -23,8 +23,7 @@ from django.utils import timezone
 
 from famlink.adapters.storage.family.models import Person
 from famlink.adapters.storage.governance import holdings
-from famlink.adapters.storage.linkage.models import RecordAssignment
-from famlink.adapters.storage.linkage.store import reject_link
+from famlink.adapters.storage.linkage.store import carry_assignments, reject_link
 from famlink.adapters.storage.registers.models import FlagNotice
 from famlink.adapters.storage.rights.models import Message, RightsRequest
 from famlink.adapters.storage.sources.models import SourceRecord
@@ -268,7 +267,12 @@ def assign(actor: Actor, reference: str, user: Any) -> RightsRequest:
 
 
 def _supersede(record: SourceRecord, changes: dict[str, Any], by: str, reason: str, at: datetime) -> SourceRecord:
-    """A new version of ``record`` with ``changes``; the old one is kept, marked superseded."""
+    """A new version of ``record`` with ``changes``; the old one is kept, marked superseded.
+
+    The new version takes the old one's place in the latest linkage run (inside the
+    decision's transaction), so no view shows both and ``famlink link --incremental``
+    keeps it with its person; the old version is its history.
+    """
     if hasattr(record, "superseded_by"):
         raise Conflict("This record has already been corrected; open the latest version.")
     new = SourceRecord.objects.get(pk=record.pk)
@@ -282,9 +286,7 @@ def _supersede(record: SourceRecord, changes: dict[str, Any], by: str, reason: s
     for name, value in changes.items():
         setattr(new, name, value)
     new.save()
-    for assignment in RecordAssignment.objects.filter(record=record).order_by("-run_id")[:1]:
-        RecordAssignment.objects.create(run_id=assignment.run_id, record=new, person_id=assignment.person_id,
-                                        match_probability=assignment.match_probability)
+    carry_assignments({record.pk: new.pk})  # as a re-sent row: every view now shows the new version
     return new
 
 

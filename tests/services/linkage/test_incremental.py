@@ -6,9 +6,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from django.utils import timezone
 
 from famlink.adapters.linkage import linkage_engine
 from famlink.adapters.storage.family.models import Person
+from famlink.adapters.storage.governance import actors
 from famlink.adapters.storage.linkage.models import (
     LinkageRun,
     PairLink,
@@ -22,16 +24,21 @@ from famlink.adapters.storage.linkage.store import (
     reject_link,
     run_links,
 )
+from famlink.adapters.storage.rights.models import RightsRequest
 from famlink.adapters.storage.sources.models import SourceRecord
 from famlink.core.errors import InvalidInput
 from famlink.core.linkage.evidence import pack
 from famlink.core.linkage.packed_links import unpack_many
 from famlink.core.policy import Actor, Role
+from famlink.core.rights import new_reference
+from famlink.core.taxonomy import Purpose
 from famlink.services.governance.consent import set_opt_out
 from famlink.services.linkage.evaluation import evaluate_against_truth
 from famlink.services.linkage.incremental import link_new_records
 from famlink.services.linkage.run import latest_run, link_records
+from famlink.services.rights import requests
 from famlink.services.sources.ingest import ingest_extract
+from tests.common import builders
 
 pytestmark = pytest.mark.django_db(transaction=True)
 DUCKDB = linkage_engine()
@@ -220,3 +227,38 @@ def test_a_run_stored_a_link_per_row_is_carried_over_and_explained(synth: Path) 
     assert {(int(a), int(b)) for a, b in zip(links["record_l"], links["record_r"], strict=True)} < _pairs(run)
     now = {(link["record_id"], link["other_record_id"]): link for link in person_links(person)}
     assert all(now[link["record_id"], link["other_record_id"]] == link for link in packed)
+
+
+def _corrected(record_id: int, note: str) -> SourceRecord:
+    """The data team corrects a record a family disputed, as the team pages do."""
+    record = SourceRecord.objects.get(pk=record_id)
+    subject = Person.objects.get(pk=RecordAssignment.objects.filter(record=record).latest("run_id").person_id)
+    made = RightsRequest.objects.create(
+        reference=new_reference(), kind="request:rectification", subject=subject, record=record,
+        requested_by=builders.user(), statement="This is wrong", received_at=timezone.now(),
+        due_on=timezone.localdate())
+    team = builders.staff(Role.DATA_TEAM, purposes=[Purpose.SUBJECT_ACCESS.value])
+    requests.decide(actors.actor_for(team.user), team.user, made.reference, "outcome:correct", "Checked",
+                    correction=requests.Correction(note=note))
+    made.refresh_from_db()
+    assert made.corrected_record is not None
+    return made.corrected_record
+
+
+def test_a_corrected_record_corrected_again_keeps_its_person_and_links_without_a_full_relink(synth: Path) -> None:
+    first = latest_run()
+    before = _assignments(first)
+    linked = _pairs(first)
+    record = next(left for left, right in sorted(linked) if before[left] == before[right])
+    second = _corrected(record, "corrected once")
+    third = _corrected(second.pk, "corrected twice")
+
+    summary = link_new_records(DUCKDB)  # no full re-link demanded
+    run, after = latest_run(), _assignments(latest_run())
+    assert summary["mode"] == "incremental"
+    assert after[third.pk] == before[record] and record not in after and second.pk not in after
+    assert all(after.get(r) == p for r, p in before.items() if r != record)  # nobody else moved
+    renamed = {(third.pk if a == record else a, third.pk if b == record else b) for a, b in linked}
+    assert renamed <= _pairs(run) and not any(record in pair for pair in _pairs(run))
+    person = Person.objects.get(pk=before[record]).public_id
+    assert any(third.pk in (link["record_id"], link["other_record_id"]) for link in person_links(person))

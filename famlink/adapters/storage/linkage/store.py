@@ -18,6 +18,7 @@ from famlink.adapters.storage.linkage.models import (
     latest_run,
 )
 from famlink.adapters.storage.sources.models import SourceRecord
+from famlink.adapters.storage.sources.store import newest_versions
 from famlink.core.errors import InvalidInput, NotFound
 from famlink.core.linkage.evidence import comparisons_from_json
 from famlink.core.linkage.explain import explain, explain_strength
@@ -35,7 +36,7 @@ def person_links(public_id: str) -> list[dict[str, Any]]:
     letter; same postcode", the probability and the same in words. The links
     are those of the person's records in the latest run: its packed row
     (``PersonLinks``) and any ``PairLink`` rows (runs stored before packing),
-    strongest first.
+    strongest first. A link made with a version since replaced names the current version.
     """
     run = latest_run()
     person = Person.objects.filter(public_id=public_id).first()
@@ -50,6 +51,9 @@ def person_links(public_id: str) -> list[dict[str, Any]]:
     records = RecordAssignment.objects.filter(run=run, person=person).values("record_id")
     found += [(link.record_l_id, link.record_r_id, link.match_probability, link.explanation_levels(comparisons))
               for link in PairLink.objects.filter(run=run, record_l_id__in=records).order_by("id")]
+    newest = newest_versions({r for link in found for r in link[:2]})  # a corrected record: its current version
+    found = [(newest.get(left, left), newest.get(right, right), probability, levels)
+             for left, right, probability, levels in found]
     found.sort(key=lambda link: -link[2])  # stable: ties keep record order
     label = {rid: f"{source} {local_id}" for rid, source, local_id in SourceRecord.objects.filter(
         pk__in={r for link in found for r in link[:2]}).values_list("id", "source__name", "local_id")}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import partial
 from typing import Any
 
@@ -286,3 +286,18 @@ def holdings() -> dict[str, int]:
         "households": Household.objects.count(),
     }
 
+
+
+def newest_versions(record_ids: Iterable[int]) -> dict[int, int]:
+    """Each of these records that a later version replaced (a correction, or the agency sending the
+    row again changed) -> its newest version; records never replaced are left out."""
+    newest: dict[int, int] = {}
+    frontier = {int(pk): int(pk) for pk in record_ids}  # version -> the record asked about
+    while frontier:
+        found: dict[int, int] = {}
+        for chunk in chunks(frontier, KEYS_AT_ONCE):
+            for old, new in SourceRecord.objects.filter(supersedes_id__in=chunk).values_list("supersedes_id", "pk"):
+                found[new] = frontier[old]
+        newest.update({asked: new for new, asked in found.items()})
+        frontier = found
+    return newest
