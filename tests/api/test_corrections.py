@@ -61,6 +61,8 @@ def test_after_a_correction_the_api_and_the_portal_show_only_the_new_version_of_
     shown = [r for r in _api_records(fam) if r["local_id"] == old.local_id]
     assert [(r["version"], r["status"], r["disputed"]) for r in shown] == [(2, "attended", False)]
     assert [s["statement"] for s in shown[0]["statements"]] == ["We went to this appointment"]  # kept as history
+    assert [(h["version"], h["status"], h["replaced_because"]) for h in shown[0]["history"]] == [
+        (1, "did_not_attend", "Checked with the GP")]
     assert list(holdings.linked_records(fam.child).filter(local_id=old.local_id)) == [new]
 
     mum = sign_in_as(CheckingClient(), Account.objects.get(user__username="mum"))
@@ -76,6 +78,8 @@ def test_a_correction_of_a_correction_leaves_only_the_third_version(fam: builder
 
     shown = [r for r in _api_records(fam) if r["local_id"] == first.local_id]
     assert [(r["version"], r["status"]) for r in shown] == [(3, "attended")]
+    assert [(h["version"], h["status"]) for h in shown[0]["history"]] == [
+        (2, "cancelled_by_provider"), (1, "did_not_attend")]
     assert [s["statement"] for s in shown[0]["statements"]] == [  # newest version's first
         "It was cancelled by the hospital, then we went", "We went to this appointment"]
     assert list(holdings.linked_records(fam.child).filter(local_id=first.local_id)) == [third]

@@ -294,7 +294,8 @@ def _status(value: str) -> RecordStatus | None:
     return RecordStatus(value) if value else None
 
 
-def _history(record: SourceRecord) -> tuple[HistoryEntry, ...]:
+def history_of(record: SourceRecord) -> tuple[HistoryEntry, ...]:
+    """A record's earlier versions, newest first: every view of a corrected record shows what it said before."""
     out: list[HistoryEntry] = []
     walker = record.supersedes
     while walker is not None:
@@ -319,7 +320,7 @@ def _records(grant: door.Grant, person: Person, sources: dict[int, _SourceFacts]
             id=r.pk, organisation=source.organisation, source=source.name, source_title=source.title,
             category=RecordCategory(r.category), event_date=r.event_date, status=_status(r.status),
             note=r.note, received_at=r.received_at, retention_ends=retention_end(r.event_date, r.received_at.date(), source.retention_years),
-            version=r.version, history=_history(r) if r.supersedes_id else (), marks=tuple(marks.get(r.pk, ()))))
+            version=r.version, history=history_of(r) if r.supersedes_id else (), marks=tuple(marks.get(r.pk, ()))))
     return out
 
 
@@ -493,4 +494,4 @@ def proof_for(actor: Actor, parent: Person, index: int) -> dict[str, Any]:
 
 __all__ = ["ALL_PARTS", "AccessView", "ContractorView", "DatasetView", "Disclosure", "FlagView", "HistoryEntry",
            "LinkView", "OrganisationView", "Part", "PersonView", "RecordView", "disclose", "family_of",
-           "object_to_flag", "proof_for"]
+           "history_of", "object_to_flag", "proof_for"]

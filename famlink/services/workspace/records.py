@@ -17,6 +17,7 @@ from famlink.core.errors import NotFound
 from famlink.core.policy import Actor
 from famlink.core.taxonomy import DataCategory, Purpose, RecordCategory
 from famlink.services.governance import door, sensitive
+from famlink.services.rights.disclosure import history_of
 from famlink.services.rights.requests import RecordMark, marks_for
 
 
@@ -63,10 +64,16 @@ def _authorisation(number: int | None) -> BreakGlassAuthorisation | None:
 
 
 def _record(record: SourceRecord, marks: list[RecordMark]) -> dict[str, Any]:
-    """One record, with the family's statements beside it (the ``show_disputes`` obligation)."""
+    """One record (its current version), with the family's statements beside it (the ``show_disputes``
+    obligation) and what it said before any correction, as the portal shows it."""
+    history = history_of(record) if record.supersedes_id else ()
     return {
         "disputed": any(m.disputed for m in marks), "statements": [m.as_dict() for m in marks],
         "source": record.source.name, "local_id": record.local_id, "version": record.version,
         "category": record.category, "event_date": record.event_date.isoformat() if record.event_date else None,
         "status": record.status, "note": record.note, "received_at": record.received_at.isoformat(),
+        "history": [{"version": h.version, "status": h.status.value if h.status else "",
+                     "event_date": h.event_date.isoformat() if h.event_date else None, "note": h.note,
+                     "received_at": h.received_at.isoformat(), "replaced_because": h.replaced_because}
+                    for h in history],
     }

@@ -262,3 +262,15 @@ def test_a_corrected_record_corrected_again_keeps_its_person_and_links_without_a
     assert renamed <= _pairs(run) and not any(record in pair for pair in _pairs(run))
     person = Person.objects.get(pk=before[record]).public_id
     assert any(third.pk in (link["record_id"], link["other_record_id"]) for link in person_links(person))
+
+
+def test_a_record_sent_again_with_other_identifying_details_still_needs_a_full_relink(synth: Path) -> None:
+    first = latest_run()
+    record = SourceRecord.objects.get(pk=min(_assignments(first)))
+    resent = SourceRecord.objects.get(pk=record.pk)
+    resent.pk = resent.id = None
+    resent.version, resent.supersedes, resent.surname = record.version + 1, record, f"{record.surname}-Other"
+    resent.save()
+    with pytest.raises(InvalidInput, match="other identifying details.*full re-link"):
+        link_new_records(DUCKDB)
+    assert latest_run() == first
