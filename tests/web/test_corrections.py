@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.contrib.auth.models import User
 
@@ -106,3 +108,20 @@ def test_a_disputed_record_carries_the_parents_words_in_the_practitioner_api(set
     disputed = [r for r in body["records"] if r["disputed"]]
     assert len(disputed) == 1 and disputed[0]["statements"][0]["statement"] == "Never happened"
     assert disputed[0]["local_id"] == setting["record"].local_id
+
+
+def test_after_a_correction_the_records_page_and_the_download_show_only_the_new_version(setting: dict) -> None:  # type: ignore[type-arg]
+    mum, team, old = setting["mum"], setting["team"], setting["record"]
+    mum.post(report_url(setting), {"kind": "request:rectification", "statement": "We were there"})
+    made = RightsRequest.objects.get()
+    assert team.post(f"/team/requests/{made.reference}/", {
+        "outcome": "outcome:correct", "status": "attended", "note": "", "reason": "The clinic's list shows it"},
+    ).status_code == 302
+    made.refresh_from_db()
+    new = made.corrected_record
+    page = mum.get("/portal/records/").content.decode()
+    assert f"/{setting['fam'].child.public_id}/{new.pk}/report/" in page and f"/{old.pk}/report/" not in page
+    document = json.loads(mum.get("/portal/download/family.json").content)
+    held = [r for person in document["people"] for r in person["records"] if r["id"] in (old.pk, new.pk)]
+    assert [(r["id"], r["version"], [h["version"] for h in r["history"]]) for r in held] == [(new.pk, 2, [1])]
+    assert list(holdings.linked_records(setting["fam"].child).filter(local_id=old.local_id)) == [new]

@@ -271,6 +271,6 @@ def test_a_record_sent_again_with_other_identifying_details_still_needs_a_full_r
     resent.pk = resent.id = None
     resent.version, resent.supersedes, resent.surname = record.version + 1, record, f"{record.surname}-Other"
     resent.save()
-    with pytest.raises(InvalidInput, match="other identifying details.*full re-link"):
+    with pytest.raises(InvalidInput, match=r"other identifying details.*full re-link"):
         link_new_records(DUCKDB)
     assert latest_run() == first
