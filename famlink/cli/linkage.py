@@ -105,7 +105,7 @@ def model(as_json: bool) -> None:
     click.echo(f"  prior match weight {card['prior_match_weight']:+.2f} "
                "(match weight = log2 of m/u; m fixed = stated, not learned)")
     for comparison in card["comparisons"]:
-        click.echo(f"{comparison['description']}")
+        click.echo(comparison["name"].replace("_", " "))
         for level in comparison["levels"]:
             if level["kind"] == "missing":
                 click.echo(f"  {level['label']:<72} {'':>9} {'':>9}  +0.00 (not evidence)")

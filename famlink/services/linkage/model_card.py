@@ -64,8 +64,8 @@ def model_card() -> dict[str, Any]:
         "model_version": version,
         "probability_two_random_records_match": prior,
         "prior_match_weight": _weight(prior, 1 - prior) if prior is not None and prior < 1 else None,
-        "comparisons": [{"name": c["output_column_name"], "description": c.get("comparison_description", ""),
-                         "levels": [_level(lv) for lv in c["comparison_levels"]]}
+        # Splink saves every description as "CustomComparison": the column name says more
+        "comparisons": [{"name": c["output_column_name"], "levels": [_level(lv) for lv in c["comparison_levels"]]}
                         for c in model["comparisons"]],
         "training": _training(version),
     }
