@@ -84,6 +84,39 @@ def evaluate(truth_path: Path, chart_dir: Path | None, as_json: bool) -> None:
 
 
 @linkage.command()
+@click.option("--json", "as_json", is_flag=True)
+def model(as_json: bool) -> None:
+    """The saved model's card: every comparison and level with m, u and match weight, and its training."""
+    setup_django()
+    from famlink.services.linkage.model_card import model_card
+
+    card = model_card()
+    if as_json:
+        click.echo(json.dumps(card, default=str))
+        return
+    training = card["training"]
+    click.echo(f"Linkage model {card['model_version']}")
+    if training:
+        sources = ", ".join(f"{name} {n:,}" for name, n in training["records_by_source"].items())
+        click.echo(f"  trained {training['trained_on']} by run {training['run']} ({training['engine']}) on "
+                   f"{training['records']:,} records ({training['distinct_identities']:,} distinct): {sources}")
+    else:
+        click.echo("  the run that trained it is no longer stored")
+    click.echo(f"  prior match weight {card['prior_match_weight']:+.2f} "
+               "(match weight = log2 of m/u; m fixed = stated, not learned)")
+    for comparison in card["comparisons"]:
+        click.echo(comparison["name"].replace("_", " "))
+        for level in comparison["levels"]:
+            if level["kind"] == "missing":
+                click.echo(f"  {level['label']:<72} {'':>9} {'':>9}  +0.00 (not evidence)")
+                continue
+            weight = level["match_weight"]
+            note = " (m fixed)" if level["m_fixed"] else ""
+            click.echo(f"  {level['label']:<72} m {level['m']:<7.3g} u {level['u']:<7.3g} "
+                       f"{'' if weight is None else f'{weight:+6.2f}'}{note}")
+
+
+@linkage.command()
 @click.argument("record_id", type=int)
 @click.option("--other-record", type=int, default=None, help="The record it is not the same person as.")
 @click.option("--person", "person_id", default=None, help="The person it is not part of.")

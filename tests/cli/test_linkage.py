@@ -51,3 +51,28 @@ def test_incremental_link_lists_merges_and_splits(tmp_path: Path, monkeypatch: p
     assert code == 2 and "--retrain" in err
     code, out, _ = run("link", "--incremental")
     assert code == 0 and "Incremental run" in out and "0 new records" in out
+
+
+def test_linkage_model_prints_the_model_card(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from famlink.synth import generate
+
+    monkeypatch.setenv("FAMLINK_DATA_DIR", str(tmp_path / "data"))
+    code, _, err = run("linkage", "model")
+    assert code != 0 and "famlink link" in err and "Traceback" not in err  # nothing trained yet
+    root = tmp_path / "s"
+    generate(12, 7, root)
+    for source in sorted((root / "sources").glob("*.toml")):
+        code, _, err = run("ingest", "--source", str(source), str(root / "extracts" / f"{source.stem}.csv"), "--json")
+        assert code == 0, err
+    code, _, err = run("link", "--retrain", "--json")
+    assert code == 0, err
+    code, out, err = run("linkage", "model", "--json")
+    assert code == 0, err
+    card = json.loads(out)
+    nhs = next(c for c in card["comparisons"] if c["name"] == "nhs_number")
+    agreeing = next(lv for lv in nhs["levels"] if lv["label"] == "same NHS number, with name or date of birth agreeing")
+    assert agreeing["match_weight"] > 0 and agreeing["m"] > agreeing["u"]
+    assert card["training"]["records"] > 0 and card["training"]["trained_on"]
+    code, out, err = run("linkage", "model")
+    assert code == 0, err
+    assert "same NHS number, with name or date of birth agreeing" in out and "trained" in out

@@ -165,10 +165,15 @@ def identifier_comparison(sql: _Sql, col: str, words: str, columns: set[str]) ->
         support.append('first_name_l = surname_r OR surname_l = first_name_r')
     corroborated = " OR ".join(f"COALESCE({s}, FALSE)" for s in support) or "TRUE"
     valid = ' AND nhs_number_valid_l' if col == "nhs_number" else ""
+    # the corroborated level scales by its own u, not by the u of the bare
+    # "same number" level below (Splink's default for a level that is not a
+    # plain exact match): that u is tiny, and a matching number weighed against
+    agreeing = _level(f"{_exact(col)}{valid} AND ({corroborated})",
+                      f"same {words}, with name or date of birth agreeing", tf=col)
+    agreeing["disable_tf_exact_match_detection"] = True
     return _comparison(col, words, [
         _null(col),
-        _level(f"{_exact(col)}{valid} AND ({corroborated})",
-               f"same {words}, with name or date of birth agreeing", tf=col),
+        agreeing,
         _level(_exact(col), f"same {words} but nothing else agrees", tf=col),
         _level(f"{sql.levenshtein(col, 1)} AND ({corroborated})",
                f"{words} differs by one character (a typo), with name or date of birth agreeing"),

@@ -92,7 +92,42 @@ def _identifier_priors(model: dict[str, Any]) -> None:
             for words, m in IDENTIFIER_PRIOR_M.items():
                 if words in label or label.startswith(words):
                     lv["m_probability"] = m
+                    lv["fix_m_probability"] = True  # stated, not learned: the model card says so
                     break
+
+
+def is_agreement(level: Mapping[str, Any]) -> bool:
+    """Whether a level means the two records agree, closely or partly.
+
+    Every level but "missing" and the last one ("different ...", ``ELSE``).
+    """
+    return not level.get("is_null_level") and level.get("sql_condition", "").strip().upper() != "ELSE"
+
+
+def _agreement_never_against(model: dict[str, Any]) -> None:
+    """Give an agreement level EM put below u (a negative weight) m = u: no evidence either way.
+
+    Fellegi-Sunter weighs a level by m/u. EM learns m from pairs that are
+    mostly the same person, but in family data a rare agreement level (two
+    surnames that only sound alike, dates of birth within a month) is
+    dominated by parents, siblings and twins, so EM can put its m below u and
+    the model would say "their names sound alike" counts against a match.
+    Agreement is never evidence against: such a level gets m = u (weight 0),
+    and the m taken away from it comes off the comparison's "different"
+    level, so each comparison's m still sums to 1.
+    """
+    for comparison in model["comparisons"]:
+        levels = comparison["comparison_levels"]
+        moved = 0.0
+        for level in levels:
+            m, u = level.get("m_probability"), level.get("u_probability")
+            if is_agreement(level) and m is not None and u is not None and m < u:
+                moved += u - m
+                level["m_probability"] = u
+        if moved:
+            for level in levels:
+                if not level.get("is_null_level") and not is_agreement(level):
+                    level["m_probability"] = max(level["m_probability"] - moved, M_FLOOR)
 
 
 def _repair_m(model: dict[str, Any], final: bool) -> None:
@@ -174,6 +209,7 @@ class SplinkLinkageEngine:
             _repair_m(model, final=False)
         _repair_m(model, final=True)
         _identifier_priors(model)
+        _agreement_never_against(model)
         return model
 
     # scoring ------------------------------------------------------------------

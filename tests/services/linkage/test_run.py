@@ -122,3 +122,28 @@ def test_quality_bar_on_a_small_fixed_seed(tmp_path: Path, monkeypatch: pytest.M
     quality = evaluate_against_truth(tmp_path / "s" / "truth.csv")
     assert quality["pairwise"]["precision"] >= 0.995
     assert quality["pairwise"]["f1"] >= 0.97
+
+
+def test_trained_model_never_weighs_agreement_against_a_match(synth: Path) -> None:
+    """A level that means two records agree is never evidence against them being one person,
+    neither in the model card nor in the evidence a parent reads (term frequencies included)."""
+    from famlink.services.linkage.model_card import model_card
+
+    names = sorted(p.stem for p in (synth / "extracts").glob("*.csv"))
+    _ingest(synth, names)
+    summary = link_records(DUCKDB, retrain=True)
+    card = model_card()
+    against = [(c["name"], lv["label"], lv["match_weight"]) for c in card["comparisons"]
+               for lv in c["levels"] if lv["kind"] == "agreement" and lv["match_weight"] < 0]
+    assert not against
+    kinds = {lv["kind"] for c in card["comparisons"] for lv in c["levels"]}
+    assert kinds == {"agreement", "different", "missing"}
+    assert card["model_version"] == summary["model_version"]
+    training = card["training"]
+    assert training["run"] == summary["run"] and training["records"] == summary["counts"]["records_linked"]
+    assert set(training["records_by_source"]) == set(names)
+    assert sum(training["records_by_source"].values()) == summary["counts"]["records"]
+    evidence = [e for person in Person.objects.values_list("public_id", flat=True)
+                for link in person_links(person) for e in link["evidence"]]
+    agreeing = [e for e in evidence if "with name or date of birth agreeing" in e["label"]]
+    assert agreeing and all(e["weight"] > 0 for e in agreeing)
