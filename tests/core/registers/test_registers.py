@@ -74,12 +74,3 @@ def test_criteria_changed_after_assessment_suspends(entry) -> None:  # type: ign
 def test_no_capacity_scores_nobody(entry) -> None:  # type: ignore[no-untyped-def]
     assert not may_score(dataclasses.replace(entry, service_capacity=0), [passed(entry)], NOW).allowed
 
-
-def test_the_linkage_model_is_registered_with_its_measured_quality() -> None:
-    """The public register lists record linkage itself, with figures stated as a benchmark's."""
-    from famlink.core.taxonomy import Purpose
-
-    linkage = next(e for e in load_algorithms() if e.id == "record-linkage-v1")
-    assert linkage.published and linkage.purpose is Purpose.RECORD_LINKAGE
-    assert "pairwise precision 0.99" in linkage.how_it_works and "bench/linkage/run.py" in linkage.how_it_works
-    assert {"identity", "contact"} == {c.value for c in linkage.data_categories}
