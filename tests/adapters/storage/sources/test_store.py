@@ -220,6 +220,25 @@ def test_a_loading_extract_is_not_counted_as_held(gp_definition: Path, write_csv
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.xdist_group("subprocess")
+#: the name the killed ingest's PostgreSQL connection goes by (libpq reads ``PGAPPNAME``)
+KILLED_INGEST = "famlink-test-killed-ingest"
+
+
+def _wait_for_the_server_to_drop(application_name: str) -> None:
+    """A killed client's last COMMIT may still be finishing on the PostgreSQL server; wait until its session is gone,
+    so the counts below are read after it, as the rerun would be."""
+    if connection.vendor != "postgresql":
+        return  # SQLite: the killed process's writes are in the file or not, nothing finishes them later
+    deadline = time.monotonic() + 30
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE application_name = %s", [application_name])
+            if cursor.fetchone()[0] == 0:
+                return
+            time.sleep(0.05)
+    raise AssertionError("the killed ingest's database session did not end within 30 seconds")
+
+
 def test_an_ingest_killed_midway_is_completed_by_a_rerun(gp_definition: Path, write_csv: Callable[..., Path]) -> None:
     rows = [gp_row(i) for i in range(30_000)]
     rows[123][3] = "bad date"
@@ -229,7 +248,7 @@ def test_an_ingest_killed_midway_is_completed_by_a_rerun(gp_definition: Path, wr
         url = f"sqlite:///{db['NAME']}"
     else:
         url = f"postgresql://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-    env = {**os.environ, "DATABASE_URL": url, "FAMLINK_INGEST_BATCH": "500"}
+    env = {**os.environ, "DATABASE_URL": url, "FAMLINK_INGEST_BATCH": "500", "PGAPPNAME": KILLED_INGEST}
     connection.close()
     famlink = [sys.executable, "-m", "famlink", "ingest", "--source", str(gp_definition), str(path), "--json"]
     child = subprocess.Popen(famlink, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -242,6 +261,7 @@ def test_an_ingest_killed_midway_is_completed_by_a_rerun(gp_definition: Path, wr
         time.sleep(0.05)
     child.send_signal(signal.SIGKILL)
     child.wait()
+    _wait_for_the_server_to_drop(KILLED_INGEST)
     extract = Extract.objects.get()
     assert extract.status == Extract.Status.LOADING, "the ingest finished before it could be killed"
     assert 0 < extract.rows_done < 30_000
