@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from famlink.cli.main import cli, setup_django
 from famlink.core.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from famlink.core.registers.algorithms import AlgorithmEntry
 
 
 @cli.command("assess")
@@ -19,7 +23,11 @@ from famlink.core.errors import InvalidInput
 @click.option("--boot", default=1000, show_default=True, help="Bootstrap resamples (of families).")
 @click.option("--retrain", is_flag=True, help="Train the model again before assessing.")
 def assess_command(model: str, synth_dir: Path | None, out_dir: Path | None, as_json: bool, boot: int, retrain: bool) -> None:
-    """Independently assess MODEL against the criteria in its register entry; a fail suspends it."""
+    """Independently assess MODEL against the criteria in its register entry; a fail suspends a scoring model.
+
+    The record-linkage model (kind "matching") is measured against the folder's truth.csv: which records are
+    really the same person.
+    """
     setup_django()
     from famlink import config
     from famlink.core.registers.algorithms import find_algorithm
@@ -29,6 +37,9 @@ def assess_command(model: str, synth_dir: Path | None, out_dir: Path | None, as_
     synth_dir = synth_dir or config.data_dir() / "demo"
     if not (synth_dir / "truth.csv").is_file():
         raise InvalidInput("no synthetic outcomes to assess against; pass --synth DIR (from 'famlink synth')", where=str(synth_dir))
+    if not entry.scores_people:
+        _assess_matching(entry, synth_dir / "truth.csv", as_json)
+        return
     figures, paths = assess_from_synth(entry, synth_dir, out_dir=out_dir, n_boot=boot, group_boot=boot, retrain=retrain)
     if as_json:
         click.echo(json.dumps(figures, indent=2, sort_keys=True))
@@ -43,6 +54,20 @@ def assess_command(model: str, synth_dir: Path | None, out_dir: Path | None, as_
         figure = "n/a" if c["figure"] is None else f"{c['figure']:.3f}"
         click.echo(f"  [{'pass' if c['passed'] else 'FAIL'}] {c['metric']} {c['op']} {c['value']:g}: {figure}")
     click.echo(f"  report: {paths['html']} and {paths['pdf']}")
+
+
+def _assess_matching(entry: AlgorithmEntry, truth: Path, as_json: bool) -> None:
+    from famlink.services.registers.record_linkage import assess_record_linkage
+
+    figures = assess_record_linkage(entry, truth)
+    if as_json:
+        click.echo(json.dumps(figures, indent=2, sort_keys=True))
+        return
+    click.echo(f"{entry.id}: {'PASSED' if figures['passed'] else 'FAILED'} ({figures['period']})")
+    for c in figures["criteria"]:
+        figure = "n/a" if c["figure"] is None else f"{c['figure']:.4f}"
+        click.echo(f"  [{'pass' if c['passed'] else 'FAIL'}] {c['metric']} {c['op']} {c['value']:g}: {figure}")
+    click.echo("  published in the algorithm register (/registers/algorithms)")
 
 
 @cli.command("score")

@@ -21,6 +21,7 @@ from famlink.adapters.storage.sources.models import Extract
 from famlink.adapters.storage.sources.store import holdings
 from famlink.core.errors import FamlinkError
 from famlink.core.private_files import private_folder, write_private
+from famlink.core.registers.algorithms import find_algorithm
 from famlink.core.taxonomy import RecordStatus
 from famlink.services.accounts.provisioning import (
     demo_accounts,
@@ -30,6 +31,7 @@ from famlink.services.accounts.provisioning import (
 from famlink.services.governance.audit.publication import publish
 from famlink.services.linkage.run import latest_run, link_records
 from famlink.services.registers.early_help import run_early_help
+from famlink.services.registers.record_linkage import LINKAGE_MODEL_ID, assess_record_linkage
 from famlink.services.sources.ingest import ingest_extract
 from famlink.synth import generate
 
@@ -50,10 +52,13 @@ class DemoSummary:
     accounts: list[dict[str, str | None]] = field(default_factory=list)
     accounts_file: Path | None = None
     early_help: str = ""
+    linkage_quality: str = ""
 
     def lines(self) -> list[str]:
         out = [f"Demo data in {self.data_dir}"]
         out += [f"  {name}: {value:,}" for name, value in self.totals.items()]
+        if self.linkage_quality:
+            out.append(f"Record-linkage model, assessed against the synthetic truth: {self.linkage_quality}")
         out.append(f"Early-help model: {self.early_help}")
         if self.accounts:
             out.append("Demo sign-ins (also in " + str(self.accounts_file) + "):")
@@ -76,6 +81,7 @@ def prepare_demo(out_dir: Path, *, families: int, progress: Callable[[int, int],
     if run is None or (newest and newest.completed_at and newest.completed_at > run.started_at):
         link_records(linkage_engine())  # the default engine: DuckDB, in-process
         summary.linked = True
+        summary.linkage_quality = _record_linkage(out_dir)
     summary.early_help = _early_help(out_dir)
     parents = _demo_parents()
     summary.accounts = demo_accounts([person for _, person in parents], [name for name, _ in parents])
@@ -84,6 +90,14 @@ def prepare_demo(out_dir: Path, *, families: int, progress: Callable[[int, int],
     summary.totals = holdings()
     publish()  # so every access so far has an inclusion proof parents can download
     return summary
+
+
+def _record_linkage(out_dir: Path) -> str:
+    """Assess the matching model against the synthetic truth, so the algorithm register shows its quality."""
+    figures = assess_record_linkage(find_algorithm(LINKAGE_MODEL_ID), out_dir / "truth.csv")
+    h = figures["headline"]
+    return (f"{'passed' if figures['passed'] else 'failed'} (precision {h['pairwise_precision']:.4f}, "
+            f"recall {h['pairwise_recall']:.4f})")
 
 
 def _early_help(out_dir: Path) -> str:

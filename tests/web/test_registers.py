@@ -76,3 +76,15 @@ def test_the_audit_log_page_carries_a_consistency_proof_for_each_later_head(clie
     proof = ConsistencyProof.from_dict(second["consistency_with_previous"])
     assert (proof.old_size, proof.new_size) == (3, 17)
     assert proof.verify(bytes.fromhex(first["tree_head"]["root_hash"]), bytes.fromhex(second["tree_head"]["root_hash"]))
+
+
+def test_algorithm_page_lists_the_linkage_model_with_its_measured_quality(client) -> None:  # type: ignore[no-untyped-def]
+    entry = next(e for e in load_algorithms() if e.id == "record-linkage-v1")
+    store.record_assessment({"kind": "matching", "model_id": entry.id, "ran_at": timezone.now().isoformat(),
+                             "passed": True, "criteria_sha256": entry.criteria_sha256,
+                             "headline": {"pairwise_precision": 0.99812, "pairwise_recall": 0.99431}})
+    page = client.get("/registers/algorithms").content.decode()
+    section = page[page.index(entry.name):]
+    assert "In use: matches records, flags nobody" in section
+    assert "0.9981" in section and "0.9943" in section and "Figures (JSON)" in section
+    assert "Service and places" not in section  # it refers nobody anywhere

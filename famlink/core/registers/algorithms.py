@@ -22,6 +22,11 @@ from famlink.core.errors import InvalidInput
 from famlink.core.registers import fields as f
 from famlink.core.taxonomy import DataCategory, LawfulBasis, Purpose
 
+#: what a model does with families' records: ``scoring`` estimates something about a person or family and
+#: may flag them (the assessment gate decides whether it may run); ``matching`` decides which records are the
+#: same person (record linkage): it flags nobody, so the scoring gate and service places do not apply, but it
+#: is published, assessed against pass/fail tests and shown with its measured quality all the same.
+KINDS = ("scoring", "matching")
 PHASES = ("idea", "design", "development", "pilot", "production", "retired")
 RISK_CATEGORIES = ("low", "medium", "high")
 PERIODS = ("week", "month", "quarter", "year")
@@ -102,7 +107,13 @@ class AlgorithmEntry:
     criteria: tuple[Criterion, ...]
     review_interval_days: int
     artefact: str
+    kind: str = "scoring"
     source_file: str = ""
+
+    @property
+    def scores_people(self) -> bool:
+        """A scoring model flags people; a matching model (record linkage) only joins records."""
+        return self.kind == "scoring"
 
     @property
     def criteria_sha256(self) -> str:
@@ -126,6 +137,9 @@ class AlgorithmEntry:
         out["risks"] = [asdict(r) for r in self.risks]
         out["criteria"] = [asdict(c) for c in self.criteria]
         out["criteria_sha256"] = self.criteria_sha256
+        if not self.scores_people:  # no service, places or score threshold: it flags nobody
+            for key in ("service_name", "service_capacity", "capacity_period", "operating_threshold"):
+                out[key] = None
         out.pop("source_file")
         return out
 
@@ -158,10 +172,14 @@ def _criteria(raw: dict[str, Any], where: str) -> tuple[Criterion, ...]:
 
 
 def algorithm_from_dict(raw: dict[str, Any], *, where: str) -> AlgorithmEntry:
-    """Validate one entry; every missing or wrong field is named."""
+    """Validate one entry; every missing or wrong field is named.
+
+    A ``matching`` entry has no ``[service]`` or ``operating_threshold``: it refers nobody anywhere.
+    """
+    kind = _choice(str(raw.get("kind", "scoring")), KINDS, "kind", where)
     owner = f.section(raw, "owner", where)
     supplier = f.section(raw, "supplier", where)
-    service = f.section(raw, "service", where)
+    service = f.section(raw, "service", where) if kind == "scoring" else {}
     auditor = f.section(raw, "auditor", where)
     oversight = f.section(raw, "decision_process", where)
     risks = tuple(Risk(f.text(r, "risk", where), f.text(r, "mitigation", where)) for r in raw.get("risks", []))
@@ -204,16 +222,17 @@ def algorithm_from_dict(raw: dict[str, Any], *, where: str) -> AlgorithmEntry:
         risk_category=_choice(f.text(raw, "risk_category", where), RISK_CATEGORIES, "risk_category", where),
         objection_procedure=f.text(raw, "objection_procedure", where),
         rollback=f.text(raw, "rollback", where),
-        service_name=f.text(service, "name", where),
-        service_capacity=f.whole(service, "capacity", where),
-        capacity_period=_choice(f.text(service, "period", where), PERIODS, "period", where),
-        operating_threshold=f.number(raw, "operating_threshold", where, low=0.0, high=1.0),
+        service_name=f.text(service, "name", where) if kind == "scoring" else "",
+        service_capacity=f.whole(service, "capacity", where) if kind == "scoring" else 0,
+        capacity_period=_choice(f.text(service, "period", where), PERIODS, "period", where) if kind == "scoring" else "",
+        operating_threshold=f.number(raw, "operating_threshold", where, low=0.0, high=1.0) if kind == "scoring" else 0.0,
         auditor=f.text(auditor, "name", where),
         auditor_organisation=f.text(auditor, "organisation", where),
         criteria_written_on=f.day(raw, "criteria_written_on", where),  # type: ignore[arg-type]
         criteria=_criteria(raw, where),
         review_interval_days=f.whole(raw, "review_interval_days", where, low=1),
         artefact=f.text(raw, "artefact", where),
+        kind=kind,
         source_file=where,
     )
 

@@ -26,7 +26,7 @@ class AssessmentSummary:
 @dataclass(frozen=True, slots=True)
 class GateResult:
     allowed: bool
-    state: str  # active | suspended | unpublished | never_assessed
+    state: str  # active | suspended | unpublished | never_assessed | matching (a record-linkage model scores nobody)
     reasons: tuple[str, ...]
 
     @property
@@ -36,6 +36,9 @@ class GateResult:
 
 def may_score(entry: AlgorithmEntry, history: list[AssessmentSummary], now: datetime) -> GateResult:
     """Say whether the model may score anyone now, and every reason if not."""
+    if not entry.scores_people:
+        return GateResult(allowed=False, state="matching",
+                          reasons=(f"'{entry.id}' matches records; it never scores or flags anyone.",))
     reasons: list[str] = []
     state = "active"
     if not entry.published:

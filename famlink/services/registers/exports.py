@@ -34,12 +34,13 @@ def schema(name: str) -> dict[str, Any]:
 
 def _assessment(row: ModelAssessment) -> dict[str, Any]:
     base = f"/registers/algorithms/{row.model_id}/assessments/{row.pk}"
+    figures_only = row.figures.get("kind") == "matching"  # the linkage model's figures have no written report
     return {
         "ran_at": row.ran_at.isoformat(),
         "passed": row.passed,
         "period": row.period,
         "headline": row.headline,
-        "report_html": f"{base}.html" if row.figures else None,
+        "report_html": f"{base}.html" if row.figures and not figures_only else None,
         "report_pdf": f"{base}.pdf" if row.report_dir else None,
         "report_json": f"{base}.json" if row.figures else None,
     }
@@ -54,6 +55,7 @@ def algorithms() -> dict[str, Any]:
         run = ScoringRun.objects.filter(model_id=entry.id).order_by("-ran_at", "-pk").first()
         item = entry.as_dict()
         item.update(
+            model_card=None if entry.scores_people else _linkage_model_card(),
             state=gate.state,
             may_score=gate.allowed,
             reasons=list(gate.reasons),
@@ -67,6 +69,16 @@ def algorithms() -> dict[str, Any]:
         )
         entries.append(item)
     return {"register": "algorithms", "generated_at": now.isoformat(), "entries": entries}
+
+
+def _linkage_model_card() -> dict[str, Any] | None:
+    """The saved linkage model's weights (no personal data), or None before the first run."""
+    from famlink.services.linkage.model_card import model_card
+
+    try:
+        return model_card()
+    except NotFound:
+        return None
 
 
 def contractors() -> dict[str, Any]:
@@ -150,6 +162,8 @@ class AssessmentReport:
         """The report as a standalone HTML page, from the same figures as the JSON."""
         from famlink.core.assessment.report import render_html
 
+        if self.figures.get("kind") == "matching":
+            raise NotFound("this assessment has figures only: add .json to the address")
         return render_html(json.loads(json.dumps(self.figures)), self.entry)
 
 

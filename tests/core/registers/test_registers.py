@@ -74,3 +74,36 @@ def test_criteria_changed_after_assessment_suspends(entry) -> None:  # type: ign
 def test_no_capacity_scores_nobody(entry) -> None:  # type: ignore[no-untyped-def]
     assert not may_score(dataclasses.replace(entry, service_capacity=0), [passed(entry)], NOW).allowed
 
+
+
+# -- the record-linkage model: a matching entry (issue 16, item 3) ----------------------------------------------
+
+@pytest.fixture
+def matching():  # type: ignore[no-untyped-def]
+    return next(e for e in load_algorithms() if e.id == "record-linkage-v1")
+
+
+def test_the_linkage_model_is_registered_as_matching_with_no_service(matching) -> None:  # type: ignore[no-untyped-def]
+    assert matching.kind == "matching" and not matching.scores_people and matching.published
+    listed = matching.as_dict()
+    assert listed["service_name"] is None and listed["operating_threshold"] is None
+    assert {c.metric for c in matching.criteria} >= {"pairwise_precision", "negative_agreement_weights"}
+
+
+def test_a_matching_model_never_scores_even_when_assessed(matching) -> None:  # type: ignore[no-untyped-def]
+    gate = may_score(matching, [passed(matching)], NOW)
+    assert not gate.allowed and gate.state == "matching" and "never scores" in gate.text
+
+
+def test_a_scoring_entry_still_needs_its_service(entry) -> None:  # type: ignore[no-untyped-def]
+    raw = read_toml(Path(entry.source_file))
+    del raw["service"]
+    with pytest.raises(InvalidInput, match="service"):
+        algorithm_from_dict(raw, where="x.toml")
+    assert algorithm_from_dict({**raw, "kind": "matching"}, where="x.toml").service_capacity == 0
+
+
+def test_an_unknown_kind_is_named(entry) -> None:  # type: ignore[no-untyped-def]
+    raw = read_toml(Path(entry.source_file))
+    with pytest.raises(InvalidInput, match="'kind' must be one of scoring, matching, not 'ranking'"):
+        algorithm_from_dict({**raw, "kind": "ranking"}, where="x.toml")

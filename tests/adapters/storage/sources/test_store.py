@@ -218,8 +218,6 @@ def test_a_loading_extract_is_not_counted_as_held(gp_definition: Path, write_csv
     assert holdings()["records"] == 0
 
 
-@pytest.mark.django_db(transaction=True)
-@pytest.mark.xdist_group("subprocess")
 #: the name the killed ingest's PostgreSQL connection goes by (libpq reads ``PGAPPNAME``)
 KILLED_INGEST = "famlink-test-killed-ingest"
 
@@ -239,6 +237,8 @@ def _wait_for_the_server_to_drop(application_name: str) -> None:
     raise AssertionError("the killed ingest's database session did not end within 30 seconds")
 
 
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.xdist_group("subprocess")
 def test_an_ingest_killed_midway_is_completed_by_a_rerun(gp_definition: Path, write_csv: Callable[..., Path]) -> None:
     rows = [gp_row(i) for i in range(30_000)]
     rows[123][3] = "bad date"
