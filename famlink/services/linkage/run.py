@@ -33,6 +33,7 @@ from famlink.adapters.storage.linkage.models import (
     RecordAssignment,
     latest_run,
 )
+from famlink.adapters.storage.sources.store import newest_versions
 from famlink.core.errors import InvalidInput, NotFound
 from famlink.core.linkage.consent import LinkageInputFilter
 from famlink.core.linkage.constraints import constrained_clusters
@@ -75,7 +76,11 @@ def previous_assignments() -> dict[int, int]:
 
 
 def cannot_link_pairs(previous: dict[int, int]) -> list[tuple[int, int]]:
-    """Active rejections as record pairs (record-from-person expands to the person's records)."""
+    """Active rejections as record pairs (record-from-person expands to the person's records).
+
+    A rejection names the records as they were when it was made; a record corrected or re-sent since is
+    kept apart by its newest version, so a correction never undoes a "these are not the same person".
+    """
     pairs: list[tuple[int, int]] = []
     for rejection in LinkRejection.objects.filter(withdrawn_at__isnull=True):
         if rejection.other_record_id is not None:
@@ -83,7 +88,8 @@ def cannot_link_pairs(previous: dict[int, int]) -> list[tuple[int, int]]:
         else:
             pairs += [(rejection.record_id, int(r)) for r in rejection.person_records
                       if int(r) != rejection.record_id]
-    return pairs
+    newest = newest_versions({record for pair in pairs for record in pair})
+    return [(newest.get(a, a), newest.get(b, b)) for a, b in pairs]
 
 
 def link_records(engine: LinkageEngine, threshold: float | None = None, *, retrain: bool = False,

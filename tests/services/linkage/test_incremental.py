@@ -19,6 +19,7 @@ from famlink.adapters.storage.linkage.models import (
     RecordAssignment,
 )
 from famlink.adapters.storage.linkage.store import (
+    assignments_frame,
     link_count,
     person_links,
     reject_link,
@@ -274,3 +275,21 @@ def test_a_record_sent_again_with_other_identifying_details_still_needs_a_full_r
     with pytest.raises(InvalidInput, match=r"other identifying details.*full re-link"):
         link_new_records(DUCKDB)
     assert latest_run() == first
+
+
+def test_a_correction_is_listed_once_and_a_rejection_of_its_old_version_still_holds(synth: Path) -> None:
+    """Evaluation lists the corrected record once, by its new version; a link rejected before the
+    correction stays rejected for the new version, on the next full run too."""
+    first = latest_run()
+    before = _assignments(first)
+    record, other = next((left, right) for left, right in sorted(_pairs(first)) if before[left] == before[right])
+    reject_link(record, other_record_id=other, rejected_by="data team", reason="not the same person")
+    corrected = _corrected(record, "the date was wrong")
+
+    listed = assignments_frame()
+    assert corrected.pk in set(listed["record_id"]) and record not in set(listed["record_id"])
+    assert listed["record_id"].is_unique
+
+    link_records(DUCKDB)
+    after = _assignments(latest_run())
+    assert record not in after and after[corrected.pk] != after[other]  # kept apart by its new version

@@ -128,13 +128,14 @@ def rejections_for(record_id: int) -> list[LinkRejection]:
 
 
 def assignments_frame() -> pd.DataFrame:
-    """source, local_id, person (public id) and probability for every record of the latest run."""
+    """source, local_id, person (public id) for every current record the latest run placed
+    (a record corrected since is listed once, by its new version, which carries the old one's person)."""
     import pandas as pd
 
     run = latest_run()
     if run is None:
         raise NotFound("no linkage run yet: run famlink link first")
-    rows = RecordAssignment.objects.filter(run=run).values_list(
+    rows = RecordAssignment.objects.filter(run=run, record__superseded_by__isnull=True).values_list(
         "record_id", "record__source__name", "record__local_id", "person__public_id")
     return pd.DataFrame.from_records(list(rows.iterator(chunk_size=20000)),
                                      columns=["record_id", "source", "local_id", "person"])
