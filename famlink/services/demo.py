@@ -13,15 +13,22 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
 from famlink.adapters.linkage import linkage_engine
 from famlink.adapters.storage.accounts.models import Account
-from famlink.adapters.storage.family.models import Person
+from famlink.adapters.storage.family.models import Person, Relationship
+from famlink.adapters.storage.governance.actors import actor_for
 from famlink.adapters.storage.linkage.models import RecordAssignment
+from famlink.adapters.storage.rights.models import RightsRequest
 from famlink.adapters.storage.sources.models import Extract
 from famlink.adapters.storage.sources.store import holdings
 from famlink.core.errors import FamlinkError
+from famlink.core.people import adult_born_by
 from famlink.core.private_files import private_folder, write_private
 from famlink.core.registers.algorithms import find_algorithm
+from famlink.core.rights.requests import Outcome, RequestKind
 from famlink.core.taxonomy import RecordStatus
 from famlink.services.accounts.provisioning import (
     demo_accounts,
@@ -32,6 +39,7 @@ from famlink.services.governance.audit.publication import publish
 from famlink.services.linkage.run import latest_run, link_records
 from famlink.services.registers.early_help import run_early_help
 from famlink.services.registers.record_linkage import LINKAGE_MODEL_ID, assess_record_linkage
+from famlink.services.rights import requests
 from famlink.services.sources.ingest import ingest_extract
 from famlink.synth import generate
 
@@ -53,6 +61,7 @@ class DemoSummary:
     accounts_file: Path | None = None
     early_help: str = ""
     linkage_quality: str = ""
+    correction: str = ""
 
     def lines(self) -> list[str]:
         out = [f"Demo data in {self.data_dir}"]
@@ -60,6 +69,8 @@ class DemoSummary:
         if self.linkage_quality:
             out.append(f"Record-linkage model, assessed against the synthetic truth: {self.linkage_quality}")
         out.append(f"Early-help model: {self.early_help}")
+        if self.correction:
+            out.append(f"Correction: {self.correction}")
         if self.accounts:
             out.append("Demo sign-ins (also in " + str(self.accounts_file) + "):")
             out += [f"  {a['role']:<10} {a['username']:<10} password {a['password']}"
@@ -85,6 +96,7 @@ def prepare_demo(out_dir: Path, *, families: int, progress: Callable[[int, int],
     summary.early_help = _early_help(out_dir)
     parents = _demo_parents()
     summary.accounts = demo_accounts([person for _, person in parents], [name for name, _ in parents])
+    summary.correction = _demo_correction((*DEMO_PARENTS[1:], *REFUGE_PARENTS, DEMO_PARENTS[0]))  # parent1 last: the README walk-through
     summary.accounts_file = out_dir.parent / "demo-accounts.json"
     write_private(summary.accounts_file, json.dumps(summary.accounts, indent=2).encode(), replace=True)
     summary.totals = holdings()
@@ -108,6 +120,51 @@ def _early_help(out_dir: Path) -> str:
         return f"not assessed: {error.text}"
     verdict = "passed" if result["assessment_passed"] else "failed, so it is suspended"
     return f"assessment {verdict} (AUROC {result['auroc']:.3f}); scoring run: {result['run']}"
+
+
+#: what the demo parent says, and what the data team finds: the research's cancelled appointment
+DISPUTE = "The hospital cancelled this appointment. We did not miss it."
+FINDING = "The hospital's letter shows it cancelled the appointment itself."
+
+
+def _demo_correction(usernames: tuple[str, ...]) -> str:
+    """A demo parent reports a "did not attend" in their family that the hospital had in fact cancelled,
+    and the data team corrects it, both through the same services the pages use: so the demo shows a
+    corrected record (its new version in every view, the old one kept as superseded). Once only.
+
+    The first parent in ``usernames`` whose family has such a record (``parent1`` last: the README asks
+    you to make a correction yourself as ``parent1``).
+    """
+    users = get_user_model()
+    team = users.objects.get(username="datateam")
+    if RightsRequest.objects.filter(requested_by__username__in=usernames, kind=RequestKind.RECTIFICATION).exists():
+        return ""
+    for username in usernames:
+        parent = users.objects.get(username=username)
+        missed = _missed_appointments(Account.objects.get(user=parent).person)
+        if not missed:
+            continue
+        made = requests.report(actor_for(parent), parent, missed[0].person, missed[0].record_id,
+                               RequestKind.RECTIFICATION, DISPUTE)
+        requests.decide(actor_for(team), team, made.reference, Outcome.CORRECT, FINDING,
+                        correction=requests.Correction(status=RecordStatus.CANCELLED_BY_PROVIDER.value))
+        return (f"{username} reported a missed appointment the hospital had cancelled ({made.reference}); "
+                "the data team corrected it")
+    return "none: no demo family has a missed appointment to dispute"
+
+
+def _missed_appointments(person: Person | None) -> list[RecordAssignment]:
+    """Current "did not attend" records of a person and their children under 18 (whose records a parent
+    may see and dispute), oldest record first."""
+    if person is None:
+        return []
+    children = Relationship.objects.filter(from_person=person, kind=Relationship.Kind.PARENT_OF,
+                                           to_person__date_of_birth__gt=adult_born_by(timezone.localdate()))
+    family = {person.pk, *children.values_list("to_person", flat=True)}
+    return list(RecordAssignment.objects
+                .filter(run=latest_run(), person__in=family, record__status=RecordStatus.DID_NOT_ATTEND,
+                        record__superseded_by__isnull=True)
+                .select_related("person").order_by("record_id"))
 
 
 def _held(names: tuple[str, ...]) -> list[Person] | None:

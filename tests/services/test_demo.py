@@ -10,7 +10,8 @@ from django.test import Client
 
 from famlink.adapters.storage.accounts.models import Account
 from famlink.adapters.storage.family.models import Relationship, SensitiveAddress
-from famlink.services.demo import REFUGE_PARENTS, prepare_demo
+from famlink.adapters.storage.rights.models import RightsRequest
+from famlink.services.demo import REFUGE_PARENTS, DemoSummary, prepare_demo
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
@@ -35,4 +36,25 @@ def test_the_demo_signs_in_a_refuge_mother_and_the_father_she_left(
         answer = client.get(f"/api/persons/{child.public_id}/records", {"categories": "contact"})
         assert answer.status_code == 200 and child.display_name in page
         assert (line in page) is sees and (line in json.dumps(json.loads(answer.content))) is sees
-    assert prepare_demo(tmp_path / "demo", families=100).accounts == summary.accounts  # run again: no change
+    _the_corrected_appointment_shows_everywhere_as_its_new_version(summary)
+    again = prepare_demo(tmp_path / "demo", families=100)
+    assert again.accounts == summary.accounts and not again.correction  # run again: no change, no second request
+
+
+def _the_corrected_appointment_shows_everywhere_as_its_new_version(summary: DemoSummary) -> None:
+    """A demo parent reported a "did not attend" the hospital had cancelled; the data team corrected it (issue
+    16, item 5): the records API shows the new version only, with its new status and the old one as history."""
+    username = summary.correction.split(" ")[0]
+    assert username.startswith("parent") and " reported a missed appointment" in summary.correction
+    parent = Account.objects.get(user__username=username)
+    request = RightsRequest.objects.get(requested_by=parent.user)
+    old, new = request.record, request.corrected_record
+    assert new is not None and new.supersedes_id == old.pk and new.status == "cancelled_by_provider"
+    client = Client()
+    client.force_login(parent.user)
+    subject = request.subject.public_id
+    records = json.loads(client.get(f"/api/persons/{subject}/records").content)["records"]
+    shown = [r for r in records if (r["source"], r["local_id"]) == (old.source.name, old.local_id)]
+    assert len(shown) == 1, "one record, not the old and the new version side by side"
+    assert shown[0]["version"] == new.version and shown[0]["status"] == "cancelled_by_provider"
+    assert [h["status"] for h in shown[0]["history"]] == ["did_not_attend"]
