@@ -13,6 +13,7 @@ from famlink.cli.main import cli
 
 importlib.import_module("famlink.cli.linkage")
 importlib.import_module("famlink.cli.data")
+importlib.import_module("famlink.cli.registers")
 pytestmark = pytest.mark.django_db
 
 
@@ -76,3 +77,10 @@ def test_linkage_model_prints_the_model_card(tmp_path: Path, monkeypatch: pytest
     code, out, err = run("linkage", "model")
     assert code == 0, err
     assert "same NHS number, with name or date of birth agreeing" in out and "trained" in out
+    code, out, err = run("assess", "record-linkage-v1", "--synth", str(root))
+    assert code == 0, err
+    assert out.startswith("record-linkage-v1: ") and "pairwise_precision >= 0.995" in out
+    assert "negative_agreement_weights <= 0: 0.0000" in out and "Traceback" not in out
+    code, out, err = run("registers", "algorithms")
+    listed = next(e for e in json.loads(out)["entries"] if e["id"] == "record-linkage-v1")
+    assert listed["latest_assessment"] is not None and listed["model_card"]["model_version"] == card["model_version"]
