@@ -9,13 +9,22 @@ import pytest
 from django.contrib.auth.models import User
 from django.utils import timezone
 
+from famlink import config
 from famlink.adapters import pdf
 from famlink.adapters.storage.accounts.models import Account
 from famlink.adapters.storage.governance import actors, holdings
 from famlink.adapters.storage.governance.audit.append import append
 from famlink.adapters.storage.governance.models import AuditLogEntry, NotificationWithholding
 from famlink.adapters.storage.registers.models import FlagNotice, ScoringRun
-from famlink.core.audit import AuditEvent, AuditFacts, InclusionProof, Verdict, leaf_hash
+from famlink.core.audit import (
+    AuditEvent,
+    AuditFacts,
+    InclusionProof,
+    Verdict,
+    leaf_hash,
+    signing_key,
+)
+from famlink.core.audit.runs import ConsentOutcome, check_run_proof
 from famlink.core.taxonomy import Purpose
 from famlink.services.accounts.provisioning import create_parent
 from famlink.services.governance.audit.publication import publish
@@ -168,3 +177,46 @@ def test_a_parents_access_log_never_shows_another_parents_own_activity(
     assert {a["about"] for a in refused} == {family.child.display_name}  # the outsider's try, not the father's
     anonymous = AuditLogEntry.objects.get(actor_id="outside-mum", subject_id=family.child.public_id)
     assert mum.get(f"/portal/access-log/{anonymous.index}/proof.json").status_code == 404  # a proof names who
+
+
+def test_each_linkage_run_is_in_the_access_log_in_words_with_a_two_level_proof(
+        family: builders.Family, mum: CheckingClient) -> None:
+    kept = ConsentOutcome(family.child.public_id, allowed_across_services=False, reasons=("consent_refused",),
+                          kept_apart=("police", "school"))
+    run = builders.committed_run({family.child.public_id: kept})
+    page = mum.get("/portal/access-log/").content.decode()
+    assert "Ready after the next published log" in page  # not under a signed head yet: no proof offered
+    publish()
+    page = mum.get("/portal/access-log/").content.decode()
+    day = f"{run.started_at.day} {run.started_at.strftime('%B')} {run.started_at.year}"
+    assert f"Your records were matched on {day}: 1 record joined" in page
+    assert (f"Child Page&#x27;s records were matched on {day}: 2 records joined; records from 2 services kept "
+            "apart because you said no") in page
+    assert family.father.public_id not in page  # the other parent's line is not hers to see
+
+    before = AuditLogEntry.objects.filter(subject_id=family.child.public_id).count()
+    response = mum.get(f"/portal/access-log/runs/{run.pk}/{family.child.public_id}/proof.json")
+    assert response.status_code == 200
+    assert AuditLogEntry.objects.filter(subject_id=family.child.public_id).count() > before  # the read is audited
+    proof = json.loads(response.content)
+    key = signing_key(config.data_dir()).public_key()
+    checked = check_run_proof(proof, key, person=family.child.public_id, run=run.pk)
+    assert checked.ok and checked.leaf is not None and checked.leaf.kept_apart == ("police", "school")
+    proof["leaf"] = proof["leaf"].replace('"records_joined":2', '"records_joined":1')
+    assert not check_run_proof(proof, key).ok
+    # another family's person, or a run that did not include them, is not found
+    assert mum.get(f"/portal/access-log/runs/{run.pk}/{family.father.public_id}/proof.json").status_code == 404
+    assert mum.get(f"/portal/access-log/runs/{run.pk + 1}/{family.child.public_id}/proof.json").status_code == 404
+
+
+def test_a_run_that_used_break_glass_is_left_out_while_notification_is_withheld(
+        family: builders.Family, mum: CheckingClient) -> None:
+    glass = ConsentOutcome(family.child.public_id, break_glass=True)
+    builders.committed_run({family.child.public_id: glass})
+    publish()
+    lead = builders.staff(lead=True)
+    NotificationWithholding.objects.create(subject=family.child, decided_by=lead, reason="Enquiry under way",
+                                           decided_at=timezone.now() - timedelta(minutes=1),
+                                           until=timezone.now() + timedelta(days=10))
+    page = mum.get("/portal/access-log/").content.decode()
+    assert "Your records were matched" in page and "Child Page&#x27;s records were matched" not in page
