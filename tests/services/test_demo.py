@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,10 @@ from django.test import Client
 
 from famlink.adapters.storage.accounts.models import Account
 from famlink.adapters.storage.family.models import Relationship, SensitiveAddress
-from famlink.services.demo import REFUGE_PARENTS, prepare_demo
+from famlink.core.audit import signing_key
+from famlink.core.audit.runs import check_run_proof
+from famlink.services.demo import DEMO_PARENTS, REFUGE_PARENTS, prepare_demo
+from famlink.services.linkage.run import latest_run
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
@@ -36,3 +40,25 @@ def test_the_demo_signs_in_a_refuge_mother_and_the_father_she_left(
         assert answer.status_code == 200 and child.display_name in page
         assert (line in page) is sees and (line in json.dumps(json.loads(answer.content))) is sees
     assert prepare_demo(tmp_path / "demo", families=100).accounts == summary.accounts  # run again: no change
+
+
+def test_every_demo_parent_sees_the_matching_run_with_a_proof_that_verifies(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("FAMLINK_DATA_DIR", str(tmp_path))
+    prepare_demo(tmp_path / "demo", families=60)
+    run = latest_run()
+    assert run is not None
+    key = signing_key(tmp_path).public_key()
+    for name in (*DEMO_PARENTS, *REFUGE_PARENTS):
+        account = Account.objects.get(user__username=name)
+        client = Client()
+        client.force_login(account.user)
+        page = client.get("/portal/access-log/").content.decode()
+        assert "Your records were matched on" in page, name
+        links = re.findall(r'href="(/portal/access-log/runs/(\d+)/([^/"]+)/proof.json)"', page)
+        assert (f"/portal/access-log/runs/{run.pk}/{account.person.public_id}/proof.json", str(run.pk),
+                account.person.public_id) in links, name
+        for url, run_id, person in links:
+            proof = json.loads(client.get(url).content)
+            assert check_run_proof(proof, key, person=person, run=int(run_id)).ok, (name, url)
