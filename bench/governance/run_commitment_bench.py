@@ -105,7 +105,8 @@ def main() -> None:
             wall, cpu = time.perf_counter() - t1, time.process_time() - cpu
             print(f"commit_run: {summary['persons']:,} leaves, root {summary['root'][:16]}..., "
                   f"entry {summary['audit_index']}: {wall:.2f} s wall, {cpu:.2f} s CPU in this process "
-                  f"(leaves {summary['timings']['leaves_s']} s, tree {summary['timings']['tree_s']} s, "
+                  f"(leaves {summary['timings']['leaves_s']} s: grouping {summary['timings']['grouped_s']} s, "
+                  f"public ids {summary['timings']['ids_s']} s; tree {summary['timings']['tree_s']} s, "
                   f"entry and COPY {summary['timings']['store_s']} s); load average {load:.1f}", flush=True)
 
             t2 = time.perf_counter()
