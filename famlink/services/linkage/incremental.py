@@ -196,7 +196,8 @@ def link_new_records(engine: LinkageEngine, threshold: float | None = None, *,
             "model_version": run.model_version, "retrained": False, "counts": counts,
             "timings": run.timings, "exclusions": exclusions.reasons, "exemptions": exclusions.exempted,
             "events": events, "merges": [e for e in events if e["kind"] == PersonEvent.Kind.MERGED],
-            "splits": [e for e in events if e["kind"] == PersonEvent.Kind.SPLIT]}
+            "splits": [e for e in events if e["kind"] == PersonEvent.Kind.SPLIT],
+            "audit_log": {key: logged[key] for key in ("persons", "root", "audit_index")}}
 
 
 def _replaced(earlier: dict[int, tuple[int, float | None]], current: set[int],

@@ -191,7 +191,8 @@ def link_records(engine: LinkageEngine, threshold: float | None = None, *, retra
             "retrained": run.retrained, "counts": counts, "timings": run.timings,
             "exclusions": exclusions.reasons, "exemptions": exclusions.exempted, "events": events,
             "merges": [e for e in events if e["kind"] == PersonEvent.Kind.MERGED],
-            "splits": [e for e in events if e["kind"] == PersonEvent.Kind.SPLIT]}
+            "splits": [e for e in events if e["kind"] == PersonEvent.Kind.SPLIT],
+            "audit_log": {key: logged[key] for key in ("persons", "root", "audit_index")}}
 
 
 def _persons(run: LinkageRun, continuity: Any, record_cluster: dict[int, str],

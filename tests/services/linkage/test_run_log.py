@@ -54,6 +54,8 @@ def test_a_full_run_commits_to_one_leaf_per_person_in_one_entry(synth: Path) -> 
     held = dict(RecordAssignment.objects.filter(run=run).values_list("record_id", "person__public_id"))
     persons = sorted(set(held.values()))
     assert summary["counts"]["audit_log_persons"] == commitment.size == len(persons)
+    assert summary["audit_log"] == {"persons": commitment.size, "root": bytes(commitment.root).hex(),
+                                    "audit_index": commitment.audit_index}
     assert AuditLogEntry.objects.count() == entries_before + 1  # one entry for the whole run
     entry = AuditEntry.from_bytes(bytes(AuditLogEntry.objects.get(index=commitment.audit_index).entry_bytes))
     said = commitment_of(entry)
