@@ -161,6 +161,10 @@ def words(value: object, kind: str = "") -> str | Promise:
 def run_line(line: RunLine, name: str) -> str:
     """A linkage run's line in the access log: what it did with one person's records (English as ``run_words``)."""
     day = date_format(line.matched_on, "j F Y")
+    if line.counts_hidden:
+        if line.own:
+            return gettext("Your records were matched on %(day)s") % {"day": day}
+        return gettext("%(name)s's records were matched on %(day)s") % {"name": name, "day": day}
     joined = ngettext("%(count)d record joined", "%(count)d records joined", line.records_joined) % {
         "count": line.records_joined}
     if line.own:

@@ -81,6 +81,10 @@ def test_a_linkage_runs_line_says_on_the_page_what_the_download_says(
     with translation.override("en"):
         assert words.run_line(line, "Aled") == download_words.run_words(line, "Aled")
     assert english(words.KEPT_APART) == download_words.KEPT_APART_WORDS and set(KeptApartBecause) <= set(words.KEPT_APART)
+    hidden = RunLine(**{**line.__dict__, "counts_hidden": True})
+    with translation.override("en"):
+        assert words.run_line(hidden, "Aled") == download_words.run_words(hidden, "Aled")
+    assert download_words.run_words(hidden, "Aled") == ("Your" if own else "Aled's") + " records were matched on 4 December 2026"
     if own and apart:
         assert download_words.run_words(line, "Aled") == (
             "Your records were matched on 4 December 2026: 12 records joined; "

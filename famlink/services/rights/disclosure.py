@@ -171,6 +171,9 @@ class PersonView:
     consents: tuple[ConsentStanding, ...] = ()
     opt_outs: Mapping[str, bool] = field(default_factory=dict)
     receipts: tuple[dict[str, Any], ...] = ()
+    #: Some of the person's records are hidden from this viewer (safeguarding-sensitive): a linkage run's
+    #: counts and proof would say they exist. Read only for the access log.
+    records_hidden: bool = False
 
     @property
     def is_parent(self) -> bool:
@@ -196,6 +199,9 @@ class RunLine:
     because: KeptApartBecause | None
     own: bool  # the parent's own records (else a child's)
     break_glass: bool
+    #: Some of the person's records are hidden from this viewer: only the date is shown, and no proof
+    #: (the leaf counts every record and names every service, so it would say the hidden ones exist).
+    counts_hidden: bool = False
 
 
 @dataclass(frozen=True)
@@ -381,7 +387,7 @@ def _family_actors(people: dict[str, str]) -> set[str]:
 
 
 def _run_lines(actor: Actor, people: dict[str, str], parent_id: str, withheld: set[str],
-               latest: int) -> list[AccessView]:
+               latest: int, hidden: set[str]) -> list[AccessView]:
     """Each linkage run, for each of these people it included, as the same access-log rule shows it.
 
     A run commits to one leaf per person in one entry with no subject
@@ -398,16 +404,18 @@ def _run_lines(actor: Actor, people: dict[str, str], parent_id: str, withheld: s
         line = RunLine(run=leaf.run, person_id=leaf.person, matched_on=date.fromisoformat(leaf.run_date),
                        records_joined=leaf.records_joined, services=len(leaf.services),
                        services_kept_apart=len(leaf.kept_apart), because=leaf.because,
-                       own=leaf.person == parent_id, break_glass=leaf.break_glass)
+                       own=leaf.person == parent_id, break_glass=leaf.break_glass,
+                       counts_hidden=stored.person in hidden)
         out.append(AccessView(
             index=stored.audit_index, when=stored.run_started, who=LINKAGE.id, role=LINKAGE.role,
             organisation=LINKAGE.organisation, purpose=Purpose.RECORD_LINKAGE, about=people[stored.person],
             action=AuditEvent.LINKAGE_RUN, allowed=True, justification="",
-            provable=stored.audit_index < latest, run=line))
+            provable=stored.audit_index < latest and not line.counts_hidden, run=line))
     return out
 
 
-def _access_log(actor: Actor, people: dict[str, str], now: datetime, parent_id: str = "") -> list[AccessView]:
+def _access_log(actor: Actor, people: dict[str, str], now: datetime, parent_id: str = "",
+                hidden: set[str] | None = None) -> list[AccessView]:
     """What staff and systems did with the family's data, as ``access_log_showing`` (core policy) says.
 
     The viewer's own entries are not read at all (the rule leaves them out
@@ -440,7 +448,7 @@ def _access_log(actor: Actor, people: dict[str, str], now: datetime, parent_id: 
             provable=full and row.index < latest))  # a proof holds the entry, and so who made it
         if len(out) == ACCESS_LOG_LIMIT:
             break
-    out += _run_lines(actor, people, parent_id, withheld, latest)
+    out += _run_lines(actor, people, parent_id, withheld, latest, hidden or set())
     out.sort(key=lambda a: (a.index, a.run is not None), reverse=True)  # newest first, as the log placed them
     return out[:ACCESS_LOG_LIMIT]
 
@@ -483,7 +491,8 @@ def disclose(actor: Actor, parent: Person, parts: frozenset[Part] = ALL_PARTS, *
             if person.pk == parent.pk:
                 raise
             not_shown.append(person.display_name)
-    access_log = (_access_log(actor, {p.public_id: p.name for p in shown}, now, parent.public_id)
+    access_log = (_access_log(actor, {p.public_id: p.name for p in shown}, now, parent.public_id,
+                              {p.public_id for p in shown if p.records_hidden})
                   if Part.ACCESS_LOG in parts else [])
     organisations, contractors = _organisations(shown) if Part.ORGANISATIONS in parts else ((), ())
     return Disclosure(people=tuple(shown), not_shown=tuple(not_shown), access_log=tuple(access_log),
@@ -504,7 +513,15 @@ def _person(grant: door.Grant, person: Person, parent: Person, parts: frozenset[
         consents=tuple(consents.consent_summary(person, now)) if consent else (),
         opt_outs=consents.opt_outs(person) if consent else {},
         receipts=tuple(consents.receipts(person)) if consent else (),
+        records_hidden=_records_hidden(grant, person) if Part.ACCESS_LOG in parts else False,
     )
+
+
+def _records_hidden(grant: door.Grant, person: Person) -> bool:
+    """Whether this grant hides any of the person's records (a refuge's, from the parent it protects against)."""
+    held = list(holdings.linked_records(person).only("id", "category", "sensitive", "address", "postcode",
+                                                     "event_date"))
+    return len(sensitive.shown_records(grant, held)) != len(held)
 
 
 def _links(grant: door.Grant, person: Person) -> tuple[LinkView, ...]:

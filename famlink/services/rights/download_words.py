@@ -87,6 +87,8 @@ def run_words(line: RunLine, name: str) -> str:
     """A linkage run's line in the access log, in English: what it did with one person's records."""
     whose = "Your records" if line.own else f"{name}'s records"
     day = f"{line.matched_on.day} {line.matched_on.strftime('%B')} {line.matched_on.year}"
+    if line.counts_hidden:
+        return f"{whose} were matched on {day}"
     said = (f"{whose} were matched on {day}: {line.records_joined} "
             f"record{'' if line.records_joined == 1 else 's'} joined")
     if line.services_kept_apart and line.because is not None:

@@ -152,10 +152,12 @@ def _access(a: AccessView) -> dict[str, Any]:
            "organisation": a.organisation, "purpose": a.purpose.value if a.purpose else "", "about": a.about,
            "action": a.action.value, "allowed": a.allowed, "justification": a.justification}
     if a.run is not None:
+        hidden = a.run.counts_hidden  # some of the person's records are not this reader's to know of
         out["linkage_run"] = {
             "run": a.run.run, "person_id": a.run.person_id, "said": run_words(a.run, a.about),
-            "records_joined": a.run.records_joined, "services": a.run.services,
-            "services_kept_apart": a.run.services_kept_apart, "break_glass": a.run.break_glass}
+            "records_joined": None if hidden else a.run.records_joined, "services": None if hidden else a.run.services,
+            "services_kept_apart": None if hidden else a.run.services_kept_apart,
+            "break_glass": None if hidden else a.run.break_glass}
     return out
 
 
