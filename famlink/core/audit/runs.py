@@ -28,7 +28,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from famlink.core.audit.entry import AuditEntry, AuditEvent, canonical_json
-from famlink.core.audit.merkle import MerkleTree, leaf_hash
+from famlink.core.audit.merkle import HASH_SIZE, MerkleTree, leaf_hash
 from famlink.core.audit.proofs import InclusionProof
 from famlink.core.audit.signing import SignedTreeHead, verify_tree_head
 from famlink.core.errors import InvalidInput
@@ -215,7 +215,7 @@ def run_tree(leaves: Iterable[tuple[str, bytes]]) -> RunTree:
 
 def tree_from_hashes(hashes: bytes) -> MerkleTree:
     """The run's tree again, from its stored leaf hashes (32 bytes each): to prove one leaf."""
-    return MerkleTree(hashes[i: i + 32] for i in range(0, len(hashes), 32))
+    return MerkleTree(hashes[i: i + HASH_SIZE] for i in range(0, len(hashes), HASH_SIZE))
 
 
 def commitment_reasons(run: int, size: int, root: bytes) -> tuple[str, ...]:
