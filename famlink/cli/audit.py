@@ -124,6 +124,29 @@ def prove_run(person: str, run_id: int, as_json: bool) -> None:
                f"signed root {log_proof['signed_tree_head']['tree_head']['root_hash']}")
 
 
+@audit.command("verify-runs")
+@click.argument("run_id", metavar="[RUN]", type=click.IntRange(min=1), required=False)
+@click.option("--json", "as_json", is_flag=True, help='Print [{"run": N, "persons": P, "ok": true, "problem": null}, ...].')
+def verify_runs(run_id: int | None, as_json: bool) -> None:
+    """Check every linkage run's stored per-person entries (or RUN's) against the root its audit entry names.
+
+    Exit code 1 if any was changed, removed or added.
+    """
+    setup_django()
+    from famlink.services.governance.audit.run_checks import verify_runs as check_runs
+
+    checks = check_runs(run_id)
+    if as_json:
+        click.echo(json.dumps([{"run": c.run, "persons": c.persons, "ok": c.ok, "problem": c.problem} for c in checks]))
+    else:
+        for check in checks:
+            click.echo(f"run {check.run}: ok, {check.persons:,} persons" if check.ok else f"NOT OK: {check.problem}")
+        if not checks:
+            click.echo("no linkage run has been committed to the audit log yet")
+    if not all(c.ok for c in checks):
+        raise SystemExit(1)
+
+
 @audit.command("check-proof")
 @click.argument("proof_file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--key", "key_file", type=click.Path(dir_okay=False, path_type=Path), default=None,

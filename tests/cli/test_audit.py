@@ -188,3 +188,21 @@ def test_an_auditor_proves_a_persons_part_in_a_linkage_run_and_a_tampered_leaf_f
     code, out = run("audit", "prove", "0", "--json")  # an entry's proof is checked by the same command
     saved.write_text(out)
     assert run("audit", "check-proof", str(saved))[0] == 0
+
+
+def test_verify_runs_finds_a_leaf_changed_in_the_database() -> None:
+    from famlink.adapters.storage.linkage.models import RunLogLeaf
+    from tests.common import builders
+
+    builders.family("Runs")
+    run_ = builders.committed_run()
+    code, out = run("audit", "verify-runs", "--json")
+    assert code == 0 and json.loads(out) == [{"run": run_.pk, "persons": 3, "ok": True, "problem": None}]
+    row = RunLogLeaf.objects.filter(run=run_).order_by("position")[1]
+    RunLogLeaf.objects.filter(pk=row.pk).update(leaf=bytes(row.leaf).replace(b'"records_joined":', b'"records_joined":7'))
+    code, out = run("audit", "verify-runs", str(run_.pk))
+    assert code == 1 and f"NOT OK: run {run_.pk}: leaf 1 was changed after the run committed to it" in out
+    RunLogLeaf.objects.filter(pk=row.pk).delete()
+    code, out = run("audit", "verify-runs")
+    assert code == 1 and "leaf 1 is missing" in out
+    assert run("audit", "verify-runs", "999")[0] == 2  # no such run: a clear message, not a traceback

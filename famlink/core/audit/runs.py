@@ -28,7 +28,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from famlink.core.audit.entry import AuditEntry, AuditEvent, canonical_json
-from famlink.core.audit.merkle import HASH_SIZE, MerkleTree, leaf_hash
+from famlink.core.audit.merkle import HASH_SIZE, MerkleTree, leaf_hash, root_of
 from famlink.core.audit.proofs import InclusionProof
 from famlink.core.audit.signing import SignedTreeHead, verify_tree_head
 from famlink.core.errors import InvalidInput
@@ -337,3 +337,33 @@ def run_proof_document(leaf: bytes, tree: MerkleTree, index: int, log_proof: dic
     return {"type": PROOF_TYPE, "leaf": leaf.decode("utf-8"),
             "run_proof": InclusionProof.build(tree, index).to_dict(), "log_proof": log_proof}
 
+
+
+def check_stored_run(commitment: Commitment, hashes: bytes, leaves: Iterable[tuple[int, bytes]]) -> str | None:
+    """None if a run's stored leaves are exactly what its entry committed to; else the first problem, in words.
+
+    ``leaves``: ``(position, leaf bytes)`` in position order. Every leaf
+    must hash to the stored hash at its position, name the run, and the
+    stored hashes must make the root the entry names (``famlink audit verify-runs``).
+    """
+    run = commitment.run
+    if len(hashes) != commitment.size * HASH_SIZE:
+        return f"run {run}: its entry commits to {commitment.size} leaves, but {len(hashes) // HASH_SIZE} leaf hashes are stored"
+    if root_of(hashes[i: i + HASH_SIZE] for i in range(0, len(hashes), HASH_SIZE)) != commitment.root:
+        return f"run {run}: the stored leaf hashes do not make the root its audit entry names"
+    expected, previous = 0, ""
+    for position, data in leaves:
+        if position != expected:
+            return f"run {run}: leaf {expected} is missing"
+        if leaf_hash(data) != hashes[position * HASH_SIZE: (position + 1) * HASH_SIZE]:
+            return f"run {run}: leaf {position} was changed after the run committed to it"
+        try:
+            leaf = RunLeaf.from_bytes(data)
+        except InvalidInput as error:
+            return f"run {run}: leaf {position} cannot be read: {error.text}"
+        if leaf.run != run or leaf.person <= previous:
+            return f"run {run}: leaf {position} is not in its place (run {leaf.run}, person {leaf.person})"
+        expected, previous = expected + 1, leaf.person
+    if expected != commitment.size:
+        return f"run {run}: leaf {expected} is missing ({commitment.size} committed)"
+    return None

@@ -23,11 +23,13 @@ from famlink.core.audit import (
     sign_tree_head,
 )
 from famlink.core.audit.runs import (
+    Commitment,
     ConsentOutcome,
     KeptApartBecause,
     RunLeaf,
     check_entry_proof,
     check_run_proof,
+    check_stored_run,
     commitment_reasons,
     kept_apart_because,
     leaf_bytes,
@@ -158,3 +160,15 @@ def test_anything_else_is_refused_without_raising(junk: Any) -> None:
     assert not check_entry_proof(junk, KEY.public_key()).ok
     assert not check_run_proof({"type": "linkage_run_inclusion", "leaf": junk, "run_proof": junk,
                                 "log_proof": junk}, KEY.public_key()).ok
+
+
+def test_stored_leaves_are_checked_against_the_root_the_entry_names() -> None:
+    _, tree = _run(4, ["P1", "P2", "P3"])
+    said = Commitment(4, tree.size, tree.root)
+    stored = list(enumerate(tree.leaves))
+    assert check_stored_run(said, tree.hashes, stored) is None
+    assert "leaf 1 was changed" in (check_stored_run(said, tree.hashes, [stored[0], (1, stored[2][1]), stored[2]]) or "")
+    assert "leaf 2 is missing" in (check_stored_run(said, tree.hashes, stored[:2]) or "")
+    assert "do not make the root" in (check_stored_run(Commitment(4, 3, b"\0" * 32), tree.hashes, stored) or "")
+    assert "commits to 4 leaves" in (check_stored_run(Commitment(4, 4, tree.root), tree.hashes, stored) or "")
+    assert "not in its place" in (check_stored_run(Commitment(5, 3, tree.root), tree.hashes, stored) or "")

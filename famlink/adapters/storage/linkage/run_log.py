@@ -63,3 +63,18 @@ def leaf_in_tree(run: int, person: str) -> LeafInTree:
     if found is None or commitment is None:
         raise NotFound(f"linkage run {run} has no entry for {person} in the audit log")
     return LeafInTree(bytes(found[0]), found[1], bytes(commitment[0]), bytes(commitment[1]), commitment[2])
+
+
+def committed_runs(run: int | None = None) -> list[tuple[int, int, bytes]]:
+    """``(run, audit index, leaf hashes)`` of every run committed to the audit log (or of one), oldest first."""
+    rows = RunCommitment.objects.order_by("run_id")
+    if run is not None:
+        rows = rows.filter(run_id=run)
+    return [(r, index, bytes(hashes)) for r, index, hashes in rows.values_list("run_id", "audit_index", "leaf_hashes")]
+
+
+def leaves_in_order(run: int) -> Iterator[tuple[int, bytes]]:
+    """``(position, leaf bytes)`` of one run, in tree order, streamed (one sorted read, not one per batch)."""
+    rows = RunLogLeaf.objects.filter(run_id=run).order_by("position").values_list("position", "leaf")
+    for position, leaf in rows.iterator(chunk_size=20_000):
+        yield position, bytes(leaf)
