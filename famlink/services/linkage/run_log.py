@@ -38,6 +38,8 @@ def _services_by_person(assigned: pd.DataFrame, records: pd.DataFrame) -> tuple[
     source = assigned["record_id"].map(pd.Series(records["source"].to_numpy(), index=records["id"].to_numpy()))
     frame = pd.DataFrame({"person": assigned["person_id"].to_numpy(dtype="int64"), "source": source.to_numpy()})
     counts = frame.groupby("person", sort=True).size()
+    if frame.empty:  # a run that assigned nothing commits to an empty tree
+        return counts.index.to_numpy(), counts.to_numpy(), []
     pairs = frame.drop_duplicates().sort_values(["person", "source"])
     persons = pairs["person"].to_numpy()
     starts = np.flatnonzero(np.r_[True, persons[1:] != persons[:-1]])
