@@ -1,4 +1,4 @@
-"""``famlink audit``: publish signed tree heads, verify the log, prove an entry."""
+"""``famlink audit``: publish signed tree heads, verify the log, prove an entry or a person's part in a linkage run."""
 
 from __future__ import annotations
 
@@ -100,6 +100,90 @@ def prove(entry_id: int, as_json: bool) -> None:
     for step, digest in enumerate(proof["audit_path"]):
         click.echo(f"path {step}: {digest}")
     click.echo(f"signed root: {head['tree_head']['root_hash']} at {head['tree_head']['timestamp']}")
+
+
+@audit.command("prove-run")
+@click.argument("person")
+@click.argument("run_id", metavar="RUN", type=click.IntRange(min=1))
+@click.option("--json", "as_json", is_flag=True, help="Print the two-level proof as JSON (what the portal hands a parent).")
+def prove_run(person: str, run_id: int, as_json: bool) -> None:
+    """Print the two-level proof that linkage run RUN committed to PERSON's entry (docs/audit.md §9)."""
+    setup_django()
+    from famlink.adapters.storage.governance.audit.sequencer import sequence_pending
+    from famlink.services.governance.audit.run_proofs import prove_run as prove_leaf
+
+    sequence_pending(wait=True)
+    found = prove_leaf(person, run_id)
+    if as_json:
+        click.echo(json.dumps(found))
+        return
+    run_proof, log_proof = found["run_proof"], found["log_proof"]
+    click.echo(f"leaf {run_proof['index']} of run {run_id}'s tree of {run_proof['tree_size']:,}: {found['leaf']}")
+    click.echo(f"run entry: {log_proof['entry']}")
+    click.echo(f"entry {log_proof['proof']['index']} is in the log of {log_proof['proof']['tree_size']:,} entries, "
+               f"signed root {log_proof['signed_tree_head']['tree_head']['root_hash']}")
+
+
+@audit.command("verify-runs")
+@click.argument("run_id", metavar="[RUN]", type=click.IntRange(min=1), required=False)
+@click.option("--json", "as_json", is_flag=True, help='Print [{"run": N, "persons": P, "ok": true, "problem": null}, ...].')
+def verify_runs(run_id: int | None, as_json: bool) -> None:
+    """Check every linkage run's stored per-person entries (or RUN's) against the root its audit entry names.
+
+    Exit code 1 if any was changed, removed or added.
+    """
+    setup_django()
+    from famlink.services.governance.audit.run_checks import verify_runs as check_runs
+
+    checks = check_runs(run_id)
+    if as_json:
+        click.echo(json.dumps([{"run": c.run, "persons": c.persons, "ok": c.ok, "problem": c.problem} for c in checks]))
+    else:
+        for check in checks:
+            click.echo(f"run {check.run}: ok, {check.persons:,} persons" if check.ok else f"NOT OK: {check.problem}")
+        if not checks:
+            click.echo("no linkage run has been committed to the audit log yet")
+    if not all(c.ok for c in checks):
+        raise SystemExit(1)
+
+
+@audit.command("check-proof")
+@click.argument("proof_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--key", "key_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The log's public key (audit-signing-key.pub.pem, as published); default: this deployment's.")
+@click.option("--json", "as_json", is_flag=True, help='Print {"ok": true, "problem": null, ...}.')
+def check_proof(proof_file: Path, key_file: Path | None, as_json: bool) -> None:
+    """Check a downloaded proof, an entry's or a linkage run's (two levels), with nothing but the file and the key.
+
+    Exit code 1 when the proof does not hold.
+    """
+    from famlink.core.audit import load_public_key
+    from famlink.core.audit.runs import PROOF_TYPE, check_entry_proof, check_run_proof
+    from famlink.core.errors import InvalidInput
+
+    if key_file is None:
+        from famlink import config
+        from famlink.core.audit import signing_key
+
+        key = signing_key(config.data_dir()).public_key()
+    else:
+        key = load_public_key(key_file)
+    try:
+        document = json.loads(proof_file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as error:
+        raise InvalidInput(f"not a readable JSON proof: {error}", where=str(proof_file)) from None
+    is_run = isinstance(document, dict) and document.get("type") == PROOF_TYPE
+    check = check_run_proof(document, key) if is_run else check_entry_proof(document, key)
+    if as_json:
+        click.echo(json.dumps(check.as_dict()))
+    elif check.ok:
+        what = (f"run {check.leaf.run}'s entry for {check.leaf.person}" if check.leaf
+                else f"entry {check.entry.index if check.entry else '?'}")
+        click.echo(f"ok: {what} is in the signed log")
+    else:
+        click.echo(f"NOT OK: {check.problem}")
+    if not check.ok:
+        raise SystemExit(1)
 
 
 @audit.command()

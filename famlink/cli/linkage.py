@@ -51,6 +51,9 @@ def link(engine: str, threshold: float | None, retrain: bool, incremental: bool,
                f"model {summary['model_version']}).")
     click.echo(f"  {c['merges']} merges, {c['splits']} splits, {c['retired']} retired, "
                f"{c['records_excluded_by_consent_filter']} records held out by the consent filter")
+    logged = summary["audit_log"]
+    click.echo(f"  in the audit log as entry {logged['audit_index']}, committing to {logged['persons']:,} persons' "
+               f"entries (root {logged['root'][:16]}...); each can be proved after the next 'famlink audit publish'")
     for event in summary["events"][:50]:
         click.echo(f"  {event['kind']}: {event['person__public_id']} {event['before']} -> {event['after']}")
 

@@ -16,7 +16,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from famlink.core.audit import AuditEvent
-from famlink.services.rights.disclosure import Part, disclose, object_to_flag, proof_for
+from famlink.services.rights.disclosure import (
+    Part,
+    disclose,
+    object_to_flag,
+    proof_for,
+    run_proof_for,
+)
 from famlink.web.access import family_page, signed_in_parent
 from famlink.web.marks import personal_data
 
@@ -68,6 +74,18 @@ def proof(request: HttpRequest, entry: int) -> HttpResponse:
     body = json.dumps(proof_for(actor, person, entry), indent=2)
     response = HttpResponse(body, content_type="application/json")
     response["Content-Disposition"] = f'attachment; filename="famlink-proof-{entry}.json"'
+    return response
+
+
+@require_GET
+@family_page
+@personal_data(action=AuditEvent.RECORD_VIEWED, subject_kwarg="person")
+def run_proof(request: HttpRequest, run: int, person: str) -> HttpResponse:
+    """The two-level proof of one linkage run's line: the person's leaf in the run, the run in the log."""
+    actor, parent = signed_in_parent(request)
+    body = json.dumps(run_proof_for(actor, parent, run, person), indent=2)
+    response = HttpResponse(body, content_type="application/json")
+    response["Content-Disposition"] = f'attachment; filename="famlink-run-{run}-proof-{person}.json"'
     return response
 
 

@@ -29,6 +29,8 @@ urlpatterns = [
     path("portal/flags/", family_data.flags, name="portal-flags"),
     path("portal/access-log/", family_data.access_log, name="portal-access-log"),
     path("portal/access-log/<number:entry>/proof.json", family_data.proof, name="portal-proof"),
+    path("portal/access-log/runs/<number:run>/<name:person>/proof.json", family_data.run_proof,
+         name="portal-run-proof"),
     path("portal/organisations/", family_data.organisations, name="portal-organisations"),
     path("portal/requests/", corrections.requests, name="portal-requests"),
     path("portal/requests/<name:reference>/", corrections.request_detail, name="portal-request"),

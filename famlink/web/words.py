@@ -17,17 +17,23 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from django.utils.formats import date_format
 from django.utils.functional import Promise
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from famlink.adapters.storage.registers.models import FlagNotice
 from famlink.core.audit import AuditEvent
+from famlink.core.audit.runs import KeptApartBecause
 from famlink.core.consent import ConsentState
 from famlink.core.policy import Role
 from famlink.core.rights import Clock, RequestKind, RequestStatus
 from famlink.core.taxonomy import Purpose, RecordCategory, RecordStatus
+
+if TYPE_CHECKING:
+    from famlink.services.rights.disclosure import RunLine
 
 RECORD_CATEGORY: Mapping[RecordCategory, Promise] = {
     RecordCategory.HEALTH_REGISTRATION: _("Registered with a doctor"),
@@ -121,6 +127,12 @@ FLAG_STATUS: Mapping[str, Promise] = {
     FlagNotice.Status.OBJECTED: _("You objected"),
     FlagNotice.Status.WITHDRAWN: _("Withdrawn"),
 }
+#: Why records were kept apart, finishing "records from 2 services kept apart ...".
+KEPT_APART: Mapping[KeptApartBecause, Promise] = {
+    KeptApartBecause.SAID_NO: _("because you said no"),
+    KeptApartBecause.NOT_YES: _("because you have not said yes"),
+    KeptApartBecause.RULES: _("because the rules on sharing do not allow it"),
+}
 
 #: Each kind of value the pages word, by its type (and by name, for a string read from the database).
 VOCABULARIES: Mapping[type, Mapping[Any, Promise]] = {
@@ -144,3 +156,26 @@ def words(value: object, kind: str = "") -> str | Promise:
         return found
     assert isinstance(member, Enum)  # an event with no words of its own yet is worded from its name
     return str(member.value).replace("_", " ").replace(":", ": ")
+
+
+def run_line(line: RunLine, name: str) -> str:
+    """A linkage run's line in the access log: what it did with one person's records (English as ``run_words``)."""
+    day = date_format(line.matched_on, "j F Y")
+    if line.counts_hidden:
+        if line.own:
+            return gettext("Your records were matched on %(day)s") % {"day": day}
+        return gettext("%(name)s's records were matched on %(day)s") % {"name": name, "day": day}
+    joined = ngettext("%(count)d record joined", "%(count)d records joined", line.records_joined) % {
+        "count": line.records_joined}
+    if line.own:
+        said = gettext("Your records were matched on %(day)s: %(joined)s") % {"day": day, "joined": joined}
+    else:
+        said = gettext("%(name)s's records were matched on %(day)s: %(joined)s") % {
+            "name": name, "day": day, "joined": joined}
+    if line.services_kept_apart and line.because is not None:
+        said += ngettext("; records from %(count)d service kept apart %(because)s",
+                         "; records from %(count)d services kept apart %(because)s", line.services_kept_apart) % {
+            "count": line.services_kept_apart, "because": KEPT_APART[line.because]}
+    if line.break_glass:
+        said += gettext("; a child protection check allowed the matching")
+    return said

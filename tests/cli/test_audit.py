@@ -157,3 +157,52 @@ def test_publish_reports_a_witness_url_that_failed_but_keeps_the_head(monkeypatc
     assert public_tree_heads()[-1]["tree_head"]["size"] == 5  # the publish was not undone
     code, out = run("audit", "publish")
     assert code == 1 and broken in out and "not sent" in out.lower()
+
+
+def test_an_auditor_proves_a_persons_part_in_a_linkage_run_and_a_tampered_leaf_fails(data_dir: Path) -> None:
+    from tests.common import builders
+
+    family = builders.family("Cli")
+    run_ = builders.committed_run()
+    code, out = run("audit", "prove-run", family.child.public_id, str(run_.pk), "--json")
+    assert code == 2 and "no tree head has been published" in out
+    run("audit", "publish")
+    code, out = run("audit", "prove-run", family.child.public_id, str(run_.pk), "--json")
+    assert code == 0
+    proof = json.loads(out)
+    assert json.loads(proof["leaf"])["records_joined"] == 2
+    saved = data_dir / "proof.json"
+    saved.write_text(json.dumps(proof))
+    key = data_dir / "audit-signing-key.pub.pem"  # as published on the transparency pages
+    code, out = run("audit", "check-proof", str(saved), "--key", str(key))
+    assert code == 0 and out.startswith(f"ok: run {run_.pk}'s entry for {family.child.public_id}")
+
+    proof["leaf"] = proof["leaf"].replace('"records_joined":2', '"records_joined":3')
+    saved.write_text(json.dumps(proof))
+    code, out = run("audit", "check-proof", str(saved), "--key", str(key), "--json")
+    assert code == 1 and json.loads(out)["ok"] is False and "changed" in json.loads(out)["problem"]
+    saved.write_text("{not json")
+    code, out = run("audit", "check-proof", str(saved))
+    assert code == 2 and "not a readable JSON proof" in out
+
+    code, out = run("audit", "prove", "0", "--json")  # an entry's proof is checked by the same command
+    saved.write_text(out)
+    assert run("audit", "check-proof", str(saved))[0] == 0
+
+
+def test_verify_runs_finds_a_leaf_changed_in_the_database() -> None:
+    from famlink.adapters.storage.linkage.models import RunLogLeaf
+    from tests.common import builders
+
+    builders.family("Runs")
+    run_ = builders.committed_run()
+    code, out = run("audit", "verify-runs", "--json")
+    assert code == 0 and json.loads(out) == [{"run": run_.pk, "persons": 3, "ok": True, "problem": None}]
+    row = RunLogLeaf.objects.filter(run=run_).order_by("position")[1]
+    RunLogLeaf.objects.filter(pk=row.pk).update(leaf=bytes(row.leaf).replace(b'"records_joined":', b'"records_joined":7'))
+    code, out = run("audit", "verify-runs", str(run_.pk))
+    assert code == 1 and f"NOT OK: run {run_.pk}: leaf 1 was changed after the run committed to it" in out
+    RunLogLeaf.objects.filter(pk=row.pk).delete()
+    code, out = run("audit", "verify-runs")
+    assert code == 1 and "leaf 1 is missing" in out
+    assert run("audit", "verify-runs", "999")[0] == 2  # no such run: a clear message, not a traceback

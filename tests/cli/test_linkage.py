@@ -52,6 +52,7 @@ def test_incremental_link_lists_merges_and_splits(tmp_path: Path, monkeypatch: p
     assert code == 2 and "--retrain" in err
     code, out, _ = run("link", "--incremental")
     assert code == 0 and "Incremental run" in out and "0 new records" in out
+    assert "in the audit log as entry" in out  # every run, even one adding nothing, is in the log
 
 
 def test_linkage_model_prints_the_model_card(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

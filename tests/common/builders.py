@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+import pandas as pd
 from django.contrib.auth.models import User
 from django.utils import timezone
 
@@ -21,6 +23,7 @@ from famlink.adapters.storage.governance.models import StaffActor
 from famlink.adapters.storage.linkage.models import LinkageRun, RecordAssignment
 from famlink.adapters.storage.sources.models import Extract, Organisation, Source, SourceRecord
 from famlink.core.audit import AuditEvent, AuditFacts, Verdict, utc_timestamp
+from famlink.core.audit.runs import ConsentOutcome
 from famlink.core.consent import ConsentLevel
 from famlink.core.linkage.addresses import address_key
 from famlink.core.policy import Relation, Role
@@ -137,3 +140,19 @@ def facts(i: int, subject: str = "P1") -> AuditFacts:
 def facts_bytes(i: int) -> bytes:
     """The bytes ``facts(i)`` is hashed as, once placed at index 0 now."""
     return facts(i).entry(index=0, occurred_at=utc_timestamp(timezone.now())).pending_bytes()
+
+
+def committed_run(outcomes: Mapping[str, ConsentOutcome] | None = None) -> LinkageRun:
+    """The current run's audit entry and per-person leaves, as a real run commits them (``commit_run``)."""
+    from django.db import transaction
+
+    from famlink.services.linkage.run_log import commit_run
+
+    run = LinkageRun.objects.filter(status=LinkageRun.Status.COMPLETE).first()
+    assert run is not None, "make records first (builders.record)"
+    rows = list(RecordAssignment.objects.filter(run=run).values_list("record_id", "person_id", "record__source__name"))
+    assigned = pd.DataFrame([(r, p) for r, p, _ in rows], columns=["record_id", "person_id"])
+    records = pd.DataFrame([(r, s) for r, _, s in rows], columns=["id", "source"])
+    with transaction.atomic():
+        commit_run(run, assigned, records, outcomes)
+    return run

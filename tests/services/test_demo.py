@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,10 @@ from django.test import Client
 from famlink.adapters.storage.accounts.models import Account
 from famlink.adapters.storage.family.models import Relationship, SensitiveAddress
 from famlink.adapters.storage.rights.models import RightsRequest
-from famlink.services.demo import REFUGE_PARENTS, DemoSummary, prepare_demo
+from famlink.core.audit import signing_key
+from famlink.core.audit.runs import check_run_proof
+from famlink.services.demo import DEMO_PARENTS, REFUGE_PARENTS, DemoSummary, prepare_demo
+from famlink.services.linkage.run import latest_run
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
@@ -37,6 +41,7 @@ def test_the_demo_signs_in_a_refuge_mother_and_the_father_she_left(
         assert answer.status_code == 200 and child.display_name in page
         assert (line in page) is sees and (line in json.dumps(json.loads(answer.content))) is sees
     _the_corrected_appointment_shows_everywhere_as_its_new_version(summary)
+    _every_demo_parent_sees_the_matching_run_with_a_proof_that_verifies(tmp_path)
     again = prepare_demo(tmp_path / "demo", families=100)
     assert again.accounts == summary.accounts and not again.correction  # run again: no change, no second request
 
@@ -58,3 +63,21 @@ def _the_corrected_appointment_shows_everywhere_as_its_new_version(summary: Demo
     assert len(shown) == 1, "one record, not the old and the new version side by side"
     assert shown[0]["version"] == new.version and shown[0]["status"] == "cancelled_by_provider"
     assert [h["status"] for h in shown[0]["history"]] == ["did_not_attend"]
+
+
+def _every_demo_parent_sees_the_matching_run_with_a_proof_that_verifies(tmp_path: Path) -> None:
+    run = latest_run()
+    assert run is not None
+    key = signing_key(tmp_path).public_key()
+    for name in (*DEMO_PARENTS, *REFUGE_PARENTS):
+        account = Account.objects.get(user__username=name)
+        client = Client()
+        client.force_login(account.user)
+        page = client.get("/portal/access-log/").content.decode()
+        assert "Your records were matched on" in page, name
+        links = re.findall(r'href="(/portal/access-log/runs/(\d+)/([^/"]+)/proof.json)"', page)
+        assert (f"/portal/access-log/runs/{run.pk}/{account.person.public_id}/proof.json", str(run.pk),
+                account.person.public_id) in links, name
+        for url, run_id, person in links:
+            proof = json.loads(client.get(url).content)
+            assert check_run_proof(proof, key, person=person, run=int(run_id)).ok, (name, url)

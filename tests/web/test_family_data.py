@@ -9,13 +9,23 @@ import pytest
 from django.contrib.auth.models import User
 from django.utils import timezone
 
+from famlink import config
 from famlink.adapters import pdf
 from famlink.adapters.storage.accounts.models import Account
 from famlink.adapters.storage.governance import actors, holdings
 from famlink.adapters.storage.governance.audit.append import append
 from famlink.adapters.storage.governance.models import AuditLogEntry, NotificationWithholding
 from famlink.adapters.storage.registers.models import FlagNotice, ScoringRun
-from famlink.core.audit import AuditEvent, AuditFacts, InclusionProof, Verdict, leaf_hash
+from famlink.adapters.storage.sources.models import SourceRecord
+from famlink.core.audit import (
+    AuditEvent,
+    AuditFacts,
+    InclusionProof,
+    Verdict,
+    leaf_hash,
+    signing_key,
+)
+from famlink.core.audit.runs import ConsentOutcome, check_run_proof
 from famlink.core.taxonomy import Purpose
 from famlink.services.accounts.provisioning import create_parent
 from famlink.services.governance.audit.publication import publish
@@ -168,3 +178,66 @@ def test_a_parents_access_log_never_shows_another_parents_own_activity(
     assert {a["about"] for a in refused} == {family.child.display_name}  # the outsider's try, not the father's
     anonymous = AuditLogEntry.objects.get(actor_id="outside-mum", subject_id=family.child.public_id)
     assert mum.get(f"/portal/access-log/{anonymous.index}/proof.json").status_code == 404  # a proof names who
+
+
+def test_each_linkage_run_is_in_the_access_log_in_words_with_a_two_level_proof(
+        family: builders.Family, mum: CheckingClient) -> None:
+    kept = ConsentOutcome(family.mother.public_id, allowed_across_services=False, reasons=("consent_refused",),
+                          kept_apart=("police", "school"))
+    run = builders.committed_run({family.mother.public_id: kept})
+    page = mum.get("/portal/access-log/").content.decode()
+    assert "Ready after the next published log" in page  # not under a signed head yet: no proof offered
+    publish()
+    page = mum.get("/portal/access-log/").content.decode()
+    day = f"{run.started_at.day} {run.started_at.strftime('%B')} {run.started_at.year}"
+    assert (f"Your records were matched on {day}: 1 record joined; records from 2 services kept apart "
+            "because you said no") in page
+    # the child's sensitive record is not hers to see, so neither is a count or proof that would say it exists
+    assert f"Child Page&#x27;s records were matched on {day}<" in page
+    assert "No proof: it would show records you cannot see" in page
+    assert family.father.public_id not in page  # the other parent's line is not hers to see
+
+    before = AuditLogEntry.objects.filter(subject_id=family.mother.public_id).count()
+    response = mum.get(f"/portal/access-log/runs/{run.pk}/{family.mother.public_id}/proof.json")
+    assert response.status_code == 200
+    assert AuditLogEntry.objects.filter(subject_id=family.mother.public_id).count() > before  # the read is audited
+    proof = json.loads(response.content)
+    key = signing_key(config.data_dir()).public_key()
+    checked = check_run_proof(proof, key, person=family.mother.public_id, run=run.pk)
+    assert checked.ok and checked.leaf is not None and checked.leaf.kept_apart == ("police", "school")
+    proof["leaf"] = proof["leaf"].replace('"records_joined":1', '"records_joined":2')
+    assert not check_run_proof(proof, key).ok
+    # the child's (it would count the hidden record), another family's person, or another run: not found
+    for person, run_id in ((family.child, run.pk), (family.father, run.pk), (family.mother, run.pk + 1)):
+        assert mum.get(f"/portal/access-log/runs/{run_id}/{person.public_id}/proof.json").status_code == 404
+
+
+def test_a_childs_run_line_has_its_counts_and_proof_when_every_record_is_the_parents_to_see(
+        mum: CheckingClient) -> None:
+    other = builders.family("Open")
+    create_parent("open-mum", other.mother, password="not-a-real-password-1")
+    SourceRecord.objects.filter(assignments__person=other.child, sensitive=True).update(sensitive=False)
+    kept = ConsentOutcome(other.child.public_id, allowed_across_services=False, reasons=("consent_missing",),
+                          kept_apart=("police",))
+    run = builders.committed_run({other.child.public_id: kept})
+    publish()
+    client = sign_in_as(mum.__class__(), Account.objects.get(user__username="open-mum"))
+    page = client.get("/portal/access-log/").content.decode()
+    day = f"{run.started_at.day} {run.started_at.strftime('%B')} {run.started_at.year}"
+    assert (f"Child Open&#x27;s records were matched on {day}: 2 records joined; records from 1 service "
+            "kept apart because you have not said yes") in page
+    response = client.get(f"/portal/access-log/runs/{run.pk}/{other.child.public_id}/proof.json")
+    assert check_run_proof(json.loads(response.content), signing_key(config.data_dir()).public_key()).ok
+
+
+def test_a_run_that_used_break_glass_is_left_out_while_notification_is_withheld(
+        family: builders.Family, mum: CheckingClient) -> None:
+    glass = ConsentOutcome(family.child.public_id, break_glass=True)
+    builders.committed_run({family.child.public_id: glass})
+    publish()
+    lead = builders.staff(lead=True)
+    NotificationWithholding.objects.create(subject=family.child, decided_by=lead, reason="Enquiry under way",
+                                           decided_at=timezone.now() - timedelta(minutes=1),
+                                           until=timezone.now() + timedelta(days=10))
+    page = mum.get("/portal/access-log/").content.decode()
+    assert "Your records were matched" in page and "Child Page&#x27;s records were matched" not in page

@@ -35,8 +35,9 @@ def walk_setup(tag: str) -> tuple[dict[str, Client], dict[str, str]]:
     made = requests.report(actors.actor_for(parent_user), parent_user, fam.child, record.pk,
                            "request:rectification", "This is wrong")
     entry = AuditLogEntry.objects.filter(subject_id=fam.child.public_id).order_by("index").first()
+    run = builders.committed_run()  # the run that linked the family's records, in the audit log
     ids = {"public_id": fam.child.public_id, "record_id": str(record.pk), "reference": made.reference,
-           "entry": str(entry.index)}
+           "entry": str(entry.index), "run": str(run.pk), "person": fam.child.public_id}
     return {"/": practitioner, "/portal/": mum, "/team/": team}, ids
 
 

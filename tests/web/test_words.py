@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 import pytest
@@ -12,11 +13,13 @@ from django.utils.functional import Promise
 
 from famlink.adapters.storage.accounts.models import Account
 from famlink.core.audit import AuditEvent
+from famlink.core.audit.runs import KeptApartBecause
 from famlink.core.consent import ConsentState
 from famlink.core.rights import Clock, RequestKind, RequestStatus
 from famlink.core.taxonomy import Purpose, RecordCategory, RecordStatus
 from famlink.services.accounts.provisioning import create_parent
 from famlink.services.rights import download_words
+from famlink.services.rights.disclosure import RunLine
 from famlink.web import words
 from tests.common import builders
 from tests.web.conftest import sign_in_as
@@ -66,3 +69,23 @@ def test_a_welsh_reader_sees_what_a_record_is_and_what_happened_in_welsh() -> No
     welsh_page = client.get("/portal/records/").content.decode()
     assert "Apwyntiad iechyd" in welsh_page and "Heb fynychu" in welsh_page
     assert "Health appointment" not in welsh_page and "Did not attend" not in welsh_page
+
+
+@pytest.mark.parametrize(("joined", "apart", "because", "own", "glass"), [
+    (1, 0, None, True, False), (12, 2, KeptApartBecause.SAID_NO, True, False),
+    (3, 1, KeptApartBecause.NOT_YES, False, False), (2, 3, KeptApartBecause.RULES, False, True)])
+def test_a_linkage_runs_line_says_on_the_page_what_the_download_says(
+        joined: int, apart: int, because: KeptApartBecause | None, own: bool, glass: bool) -> None:
+    line = RunLine(run=4, person_id="P1", matched_on=date(2026, 12, 4), records_joined=joined, services=3,
+                   services_kept_apart=apart, because=because, own=own, break_glass=glass)
+    with translation.override("en"):
+        assert words.run_line(line, "Aled") == download_words.run_words(line, "Aled")
+    assert english(words.KEPT_APART) == download_words.KEPT_APART_WORDS and set(KeptApartBecause) <= set(words.KEPT_APART)
+    hidden = RunLine(**{**line.__dict__, "counts_hidden": True})
+    with translation.override("en"):
+        assert words.run_line(hidden, "Aled") == download_words.run_words(hidden, "Aled")
+    assert download_words.run_words(hidden, "Aled") == ("Your" if own else "Aled's") + " records were matched on 4 December 2026"
+    if own and apart:
+        assert download_words.run_words(line, "Aled") == (
+            "Your records were matched on 4 December 2026: 12 records joined; "
+            "records from 2 services kept apart because you said no")

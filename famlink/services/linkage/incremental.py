@@ -63,6 +63,7 @@ from famlink.services.linkage.run import (
     latest_run,
     lived,
 )
+from famlink.services.linkage.run_log import commit_run
 
 FULL = "run `famlink link` (a full re-link) instead"
 
@@ -161,6 +162,9 @@ def link_new_records(engine: LinkageEngine, threshold: float | None = None, *,
 
         timings["links_s"] = time.perf_counter() - phase
         households = rebuild_households(run, lived(assigned, records))
+        phase_log = time.perf_counter()
+        logged = commit_run(run, assigned, records, exclusions=exclusions)
+        timings["audit_log_s"] = time.perf_counter() - phase_log
         counts = {
             "records": len(records), "records_linked": len(included), "records_new": new_count,
             "records_excluded_by_consent_filter": len(exclusions.record_ids),
@@ -176,10 +180,10 @@ def link_new_records(engine: LinkageEngine, threshold: float | None = None, *,
                 1 for rid, c in record_cluster.items()
                 if rid not in kept_prev and continuity.person_of_cluster.get(c) is not None),
             "merges": sum(len(v) for v in continuity.merges.values()), "splits": 0, "retired": 0,
-            **households,
+            **households, "audit_log_persons": logged["persons"],
         }
         timings["store_s"] = time.perf_counter() - phase
-        timings["households_s"] = timings["store_s"] - timings["links_s"]
+        timings["households_s"] = timings["store_s"] - timings["links_s"] - timings["audit_log_s"]
         timings["total_s"] = time.perf_counter() - clock
         run.counts = counts | {"mode": "incremental", "extends_run": before.pk}
         run.timings = {k: round(v, 2) for k, v in timings.items()}
@@ -192,7 +196,8 @@ def link_new_records(engine: LinkageEngine, threshold: float | None = None, *,
             "model_version": run.model_version, "retrained": False, "counts": counts,
             "timings": run.timings, "exclusions": exclusions.reasons, "exemptions": exclusions.exempted,
             "events": events, "merges": [e for e in events if e["kind"] == PersonEvent.Kind.MERGED],
-            "splits": [e for e in events if e["kind"] == PersonEvent.Kind.SPLIT]}
+            "splits": [e for e in events if e["kind"] == PersonEvent.Kind.SPLIT],
+            "audit_log": {key: logged[key] for key in ("persons", "root", "audit_index")}}
 
 
 def _replaced(earlier: dict[int, tuple[int, float | None]], current: set[int],

@@ -43,6 +43,7 @@ from famlink.core.linkage.evidence import comparisons_from_json, comparisons_to_
 from famlink.core.linkage.packed_links import links_array, pack_by_owner, widen
 from famlink.core.private_files import private_folder
 from famlink.services.linkage.input import current_records, identity_table, linkage_filter
+from famlink.services.linkage.run_log import commit_run
 
 BATCH = 5000
 
@@ -169,6 +170,9 @@ def link_records(engine: LinkageEngine, threshold: float | None = None, *, retra
         timings["links_s"] = time.perf_counter() - phase  # persons, assignments, links and evidence
         timings["pair_links_s"] = timings["links_s"] - timings["persons_s"] - timings["assignments_s"]
         households = rebuild_households(run, lived(assigned, records))
+        phase_log = time.perf_counter()
+        logged = commit_run(run, assigned, records, exclusions=exclusions)
+        timings["audit_log_s"] = time.perf_counter() - phase_log
         counts = {
             "records": len(records), "records_linked": len(included),
             "records_excluded_by_consent_filter": len(exclusions.record_ids),
@@ -178,10 +182,10 @@ def link_records(engine: LinkageEngine, threshold: float | None = None, *, retra
                 result.stats.get("pairs_held_back"), "links_skipped_by_rejections": len(skipped),
             "persons_created": run.events.filter(kind=PersonEvent.Kind.CREATED).count(),
             "merges": len(continuity.merges), "splits": len(continuity.splits),
-            "retired": len(continuity.retired), **households,
+            "retired": len(continuity.retired), **households, "audit_log_persons": logged["persons"],
         }
         timings["store_s"] = time.perf_counter() - phase
-        timings["households_s"] = timings["store_s"] - timings["links_s"]
+        timings["households_s"] = timings["store_s"] - timings["links_s"] - timings["audit_log_s"]
         timings["total_s"] = time.perf_counter() - clock
         run.counts, run.timings = counts, {k: round(v, 2) for k, v in timings.items()}
         run.status, run.finished_at = LinkageRun.Status.COMPLETE, timezone.now()
@@ -193,7 +197,8 @@ def link_records(engine: LinkageEngine, threshold: float | None = None, *, retra
             "retrained": run.retrained, "counts": counts, "timings": run.timings,
             "exclusions": exclusions.reasons, "exemptions": exclusions.exempted, "events": events,
             "merges": [e for e in events if e["kind"] == PersonEvent.Kind.MERGED],
-            "splits": [e for e in events if e["kind"] == PersonEvent.Kind.SPLIT]}
+            "splits": [e for e in events if e["kind"] == PersonEvent.Kind.SPLIT],
+            "audit_log": {key: logged[key] for key in ("persons", "root", "audit_index")}}
 
 
 def _persons(run: LinkageRun, continuity: Any, record_cluster: dict[int, str],

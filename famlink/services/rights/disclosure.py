@@ -32,11 +32,13 @@ from famlink.adapters.storage.governance.models import (
     NotificationWithholding,
     PublishedTreeHead,
 )
+from famlink.adapters.storage.linkage.run_log import leaves_of
 from famlink.adapters.storage.linkage.store import person_links
 from famlink.adapters.storage.registers.models import FlagNotice
 from famlink.adapters.storage.registers.store import object_to_notice
 from famlink.adapters.storage.sources.models import Source, SourceRecord
 from famlink.core.audit import AuditEvent
+from famlink.core.audit.runs import KeptApartBecause, RunLeaf
 from famlink.core.errors import AccessDenied, NotFound
 from famlink.core.policy import (
     Actor,
@@ -59,7 +61,9 @@ from famlink.core.taxonomy import (
 from famlink.services.governance import consent as consents
 from famlink.services.governance import door, sensitive
 from famlink.services.governance.audit.proofs import prove
+from famlink.services.governance.audit.run_proofs import prove_run
 from famlink.services.governance.consent import ConsentStanding
+from famlink.services.linkage.gate import LINKAGE
 from famlink.services.rights import requests
 
 #: Most recent access-log entries shown per page and per download (the log itself is complete).
@@ -167,6 +171,9 @@ class PersonView:
     consents: tuple[ConsentStanding, ...] = ()
     opt_outs: Mapping[str, bool] = field(default_factory=dict)
     receipts: tuple[dict[str, Any], ...] = ()
+    #: Some of the person's records are hidden from this viewer (safeguarding-sensitive): a linkage run's
+    #: counts and proof would say they exist. Read only for the access log.
+    records_hidden: bool = False
 
     @property
     def is_parent(self) -> bool:
@@ -177,6 +184,24 @@ class PersonView:
         for record in self.records:
             grouped.setdefault(record.organisation, []).append(record)
         return sorted(grouped.items())
+
+
+@dataclass(frozen=True)
+class RunLine:
+    """What one linkage run did with one person's records, from the leaf the run committed to."""
+
+    run: int
+    person_id: str
+    matched_on: date
+    records_joined: int
+    services: int
+    services_kept_apart: int
+    because: KeptApartBecause | None
+    own: bool  # the parent's own records (else a child's)
+    break_glass: bool
+    #: Some of the person's records are hidden from this viewer: only the date is shown, and no proof
+    #: (the leaf counts every record and names every service, so it would say the hidden ones exist).
+    counts_hidden: bool = False
 
 
 @dataclass(frozen=True)
@@ -198,6 +223,7 @@ class AccessView:
     allowed: bool
     justification: str
     provable: bool
+    run: RunLine | None = None  # a linkage run: its proof is the two-level one (``run_proof_for``)
 
 
 @dataclass(frozen=True)
@@ -360,10 +386,40 @@ def _family_actors(people: dict[str, str]) -> set[str]:
             *Person.objects.filter(pk__in=ids).values_list("public_id", flat=True)}
 
 
-def _access_log(actor: Actor, people: dict[str, str], now: datetime) -> list[AccessView]:
+def _run_lines(actor: Actor, people: dict[str, str], parent_id: str, withheld: set[str],
+               latest: int, hidden: set[str]) -> list[AccessView]:
+    """Each linkage run, for each of these people it included, as the same access-log rule shows it.
+
+    A run commits to one leaf per person in one entry with no subject
+    (docs/audit.md §9), so its lines come from the leaves, not the entry.
+    """
+    out: list[AccessView] = []
+    for stored in leaves_of(people):
+        leaf = RunLeaf.from_bytes(stored.leaf)
+        entry = LoggedAccess(actor_id=LINKAGE.id, actor_role=LINKAGE.role, allowed=True,
+                             purpose=Purpose.RECORD_LINKAGE, withheld=stored.person in withheld,
+                             break_glass=leaf.break_glass)
+        if access_log_showing(actor, entry) is not LogShowing.IN_FULL:
+            continue
+        line = RunLine(run=leaf.run, person_id=leaf.person, matched_on=date.fromisoformat(leaf.run_date),
+                       records_joined=leaf.records_joined, services=len(leaf.services),
+                       services_kept_apart=len(leaf.kept_apart), because=leaf.because,
+                       own=leaf.person == parent_id, break_glass=leaf.break_glass,
+                       counts_hidden=stored.person in hidden)
+        out.append(AccessView(
+            index=stored.audit_index, when=stored.run_started, who=LINKAGE.id, role=LINKAGE.role,
+            organisation=LINKAGE.organisation, purpose=Purpose.RECORD_LINKAGE, about=people[stored.person],
+            action=AuditEvent.LINKAGE_RUN, allowed=True, justification="",
+            provable=stored.audit_index < latest and not line.counts_hidden, run=line))
+    return out
+
+
+def _access_log(actor: Actor, people: dict[str, str], now: datetime, parent_id: str = "",
+                hidden: set[str] | None = None) -> list[AccessView]:
     """What staff and systems did with the family's data, as ``access_log_showing`` (core policy) says.
 
-    The viewer's own entries are not read at all (the rule leaves them out anyway).
+    The viewer's own entries are not read at all (the rule leaves them out
+    anyway). Linkage runs are listed for each person they included.
     """
     sequence_pending()  # entries written ahead are placed first, so none is missing here
     withheld = _withheld(list(Person.objects.filter(public_id__in=people)), now)
@@ -392,7 +448,9 @@ def _access_log(actor: Actor, people: dict[str, str], now: datetime) -> list[Acc
             provable=full and row.index < latest))  # a proof holds the entry, and so who made it
         if len(out) == ACCESS_LOG_LIMIT:
             break
-    return out
+    out += _run_lines(actor, people, parent_id, withheld, latest, hidden or set())
+    out.sort(key=lambda a: (a.index, a.run is not None), reverse=True)  # newest first, as the log placed them
+    return out[:ACCESS_LOG_LIMIT]
 
 
 def _organisations(people: list[PersonView]) -> tuple[tuple[OrganisationView, ...], tuple[ContractorView, ...]]:
@@ -433,7 +491,9 @@ def disclose(actor: Actor, parent: Person, parts: frozenset[Part] = ALL_PARTS, *
             if person.pk == parent.pk:
                 raise
             not_shown.append(person.display_name)
-    access_log = _access_log(actor, {p.public_id: p.name for p in shown}, now) if Part.ACCESS_LOG in parts else []
+    access_log = (_access_log(actor, {p.public_id: p.name for p in shown}, now, parent.public_id,
+                              {p.public_id for p in shown if p.records_hidden})
+                  if Part.ACCESS_LOG in parts else [])
     organisations, contractors = _organisations(shown) if Part.ORGANISATIONS in parts else ((), ())
     return Disclosure(people=tuple(shown), not_shown=tuple(not_shown), access_log=tuple(access_log),
                       organisations=organisations, contractors=contractors, generated_at=now)
@@ -453,7 +513,15 @@ def _person(grant: door.Grant, person: Person, parent: Person, parts: frozenset[
         consents=tuple(consents.consent_summary(person, now)) if consent else (),
         opt_outs=consents.opt_outs(person) if consent else {},
         receipts=tuple(consents.receipts(person)) if consent else (),
+        records_hidden=_records_hidden(grant, person) if Part.ACCESS_LOG in parts else False,
     )
+
+
+def _records_hidden(grant: door.Grant, person: Person) -> bool:
+    """Whether this grant hides any of the person's records (a refuge's, from the parent it protects against)."""
+    held = list(holdings.linked_records(person).only("id", "category", "sensitive", "address", "postcode",
+                                                     "event_date"))
+    return len(sensitive.shown_records(grant, held)) != len(held)
 
 
 def _links(grant: door.Grant, person: Person) -> tuple[LinkView, ...]:
@@ -492,6 +560,16 @@ def proof_for(actor: Actor, parent: Person, index: int) -> dict[str, Any]:
     return prove(index)
 
 
+def run_proof_for(actor: Actor, parent: Person, run: int, person_id: str) -> dict[str, Any]:
+    """The two-level proof of one linkage run's line in this family's access log; any other is 'not found'."""
+    shown = disclose(actor, parent, frozenset({Part.ACCESS_LOG}))
+    if not any(a.run is not None and a.run.run == run and a.run.person_id == person_id and a.provable
+               for a in shown.access_log):
+        raise NotFound("There is no such matching run in your family's access log, or it is not in a published "
+                       "log yet.")
+    return prove_run(person_id, run)
+
+
 __all__ = ["ALL_PARTS", "AccessView", "ContractorView", "DatasetView", "Disclosure", "FlagView", "HistoryEntry",
-           "LinkView", "OrganisationView", "Part", "PersonView", "RecordView", "disclose", "family_of",
-           "history_of", "object_to_flag", "proof_for"]
+           "LinkView", "OrganisationView", "Part", "PersonView", "RecordView", "RunLine", "disclose", "family_of",
+           "history_of", "object_to_flag", "proof_for", "run_proof_for"]

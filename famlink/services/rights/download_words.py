@@ -9,10 +9,16 @@ word one thing two ways.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from famlink.core.audit import AuditEvent
+from famlink.core.audit.runs import KeptApartBecause
 from famlink.core.consent import ConsentLevel, ConsentState
 from famlink.core.policy import Relation, Role
 from famlink.core.taxonomy import PURPOSE_LABELS, Purpose, RecordCategory, RecordStatus
+
+if TYPE_CHECKING:
+    from famlink.services.rights.disclosure import RunLine
 
 CATEGORY_WORDS: dict[RecordCategory, str] = {
     RecordCategory.HEALTH_REGISTRATION: "Registered with a doctor", RecordCategory.HEALTH_APPOINTMENT: "Health appointment",
@@ -67,3 +73,27 @@ def role_words(role: Role | None) -> str:
 def not_shown_words(name: str) -> str:
     """Why a child is missing from the family's records (the door no longer lets the parent see them)."""
     return f"{name or 'One of your children'} is not shown. If they are 18 or over, they can ask for their own records."
+
+
+#: Why records were kept apart, finishing "records from 2 services kept apart ...".
+KEPT_APART_WORDS: dict[KeptApartBecause, str] = {
+    KeptApartBecause.SAID_NO: "because you said no",
+    KeptApartBecause.NOT_YES: "because you have not said yes",
+    KeptApartBecause.RULES: "because the rules on sharing do not allow it",
+}
+
+
+def run_words(line: RunLine, name: str) -> str:
+    """A linkage run's line in the access log, in English: what it did with one person's records."""
+    whose = "Your records" if line.own else f"{name}'s records"
+    day = f"{line.matched_on.day} {line.matched_on.strftime('%B')} {line.matched_on.year}"
+    if line.counts_hidden:
+        return f"{whose} were matched on {day}"
+    said = (f"{whose} were matched on {day}: {line.records_joined} "
+            f"record{'' if line.records_joined == 1 else 's'} joined")
+    if line.services_kept_apart and line.because is not None:
+        n = line.services_kept_apart
+        said += f"; records from {n} service{'' if n == 1 else 's'} kept apart {KEPT_APART_WORDS[line.because]}"
+    if line.break_glass:
+        said += "; a child protection check allowed the matching"
+    return said

@@ -63,6 +63,7 @@ from famlink.services.rights.download_words import (
     action_words,
     not_shown_words,
     role_words,
+    run_words,
     status_words,
 )
 
@@ -147,9 +148,17 @@ def _person(p: PersonView) -> dict[str, Any]:
 
 
 def _access(a: AccessView) -> dict[str, Any]:
-    return {"entry": a.index, "when": a.when.isoformat(), "who": a.who, "role": role_words(a.role),
-            "organisation": a.organisation, "purpose": a.purpose.value if a.purpose else "", "about": a.about,
-            "action": a.action.value, "allowed": a.allowed, "justification": a.justification}
+    out = {"entry": a.index, "when": a.when.isoformat(), "who": a.who, "role": role_words(a.role),
+           "organisation": a.organisation, "purpose": a.purpose.value if a.purpose else "", "about": a.about,
+           "action": a.action.value, "allowed": a.allowed, "justification": a.justification}
+    if a.run is not None:
+        hidden = a.run.counts_hidden  # some of the person's records are not this reader's to know of
+        out["linkage_run"] = {
+            "run": a.run.run, "person_id": a.run.person_id, "said": run_words(a.run, a.about),
+            "records_joined": None if hidden else a.run.records_joined, "services": None if hidden else a.run.services,
+            "services_kept_apart": None if hidden else a.run.services_kept_apart,
+            "break_glass": None if hidden else a.run.break_glass}
+    return out
 
 
 def document(disclosure: Disclosure) -> dict[str, Any]:
@@ -232,7 +241,7 @@ def _pdf_context(disclosure: Disclosure, parent_name: str) -> dict[str, Any]:
 
 
 def _what(entry: AccessView) -> str:
-    return action_words(entry.action)
+    return run_words(entry.run, entry.about) if entry.run is not None else action_words(entry.action)
 
 
 def _looks(log: Sequence[AccessView]) -> list[dict[str, Any]]:

@@ -159,3 +159,34 @@ class LinkRejection(models.Model):
 def latest_run() -> LinkageRun | None:
     """The newest complete run; its model JSON is large and rarely needed, so loaded only if asked for."""
     return LinkageRun.objects.filter(status=LinkageRun.Status.COMPLETE).order_by("-id").defer("model").first()
+
+
+class RunCommitment(models.Model):
+    """What a run's one audit entry commits to: the root of a tree over its per-person leaves (docs/audit.md §9).
+
+    ``leaf_hashes`` holds every leaf hash in tree order, 32 bytes each (9.6 MB
+    at 300,000 persons), so a proof rebuilds the run's tree from one row.
+    """
+
+    run = models.OneToOneField(LinkageRun, on_delete=models.CASCADE, primary_key=True, related_name="commitment")
+    audit_index = models.BigIntegerField(help_text="The run's linkage:run entry in the audit log.")
+    size = models.PositiveIntegerField(help_text="How many leaves (persons) the run's tree has.")
+    root = models.BinaryField(help_text="The run tree's RFC 9162 root, as the audit entry names it.")
+    leaf_hashes = models.BinaryField(help_text="Every leaf hash, 32 bytes each, in tree order.")
+
+
+class RunLogLeaf(models.Model):
+    """One person's leaf of a run's tree: the canonical bytes a parent's proof starts from.
+
+    Keyed by (person, run), the one index: a family's access log reads by
+    person, a proof by person and run. ``position`` is the leaf's place in
+    the tree (persons in public id order).
+    """
+
+    run = models.ForeignKey(LinkageRun, on_delete=models.CASCADE, related_name="log_leaves", db_index=False)
+    person = models.CharField(max_length=40, help_text="The person's public id, as the leaf names it.")
+    position = models.PositiveIntegerField()
+    leaf = models.BinaryField(help_text="Canonical JSON (famlink.core.audit.runs.RunLeaf).")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["person", "run"], name="run_log_leaf_once_per_run")]
