@@ -20,7 +20,7 @@ TARGET_PRECISION = 0.995
 _NO_FIRST_NAME_EVIDENCE = {"different first names"}
 #: comparisons that describe a household rather than a person
 #: (email too: children's records often carry a parent's contact email)
-HOUSEHOLD_COMPARISONS = {"surname", "postcode", "address", "city", "email"}
+HOUSEHOLD_COMPARISONS = {"surname", "postcode", "address", "city", "email", "birth_place"}
 #: a son named after his father shares name, surname, sex and address: only
 #: the date of birth tells them apart, so a plainly different one is decisive
 _NO_BIRTH_DATE_EVIDENCE = {"different dates of birth"}
@@ -177,21 +177,32 @@ def expected_quality(probabilities: pd.Series, threshold: float) -> dict[str, fl
     return {"threshold": threshold, "precision": precision, "recall": recall, "f1": f1}
 
 
-def choose_threshold(probabilities: pd.Series) -> tuple[float, str, list[dict[str, float]]]:
-    """The lowest threshold whose expected precision reaches TARGET_PRECISION.
+#: thresholds the estimate chooses from, lowest first (family records)
+THRESHOLD_GRID = (0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.97, 0.98, 0.99, 0.995, 0.999)
+#: a finer grid reaching lower, for files of any kind (``link-file``)
+FINE_THRESHOLD_GRID = (0.3, 0.4, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.925, 0.95, 0.97, 0.98, 0.99,
+                  0.995, 0.999)
+
+
+def choose_threshold(probabilities: pd.Series, target: float | None = None,
+                     grid: tuple[float, ...] = THRESHOLD_GRID,
+                     ) -> tuple[float, str, list[dict[str, float]]]:
+    """The lowest threshold whose expected precision reaches ``target`` (default TARGET_PRECISION).
 
     Precision first: a false merge puts someone else's record in a child's
-    file. Among thresholds from 0.5 to 0.999 the lowest one that the model
-    expects to be at least 99.5% precise is taken; if none is, the default.
+    file. Among the thresholds of ``grid`` the lowest one at which the model
+    expects the precision asked for is taken; if none is, the default.
+    Expected precision at t is the mean match probability of the pairs at or
+    above t (``expected_quality``).
     Returns the threshold, the reason in words and the expected trade-off.
     """
-    grid = [0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.97, 0.98, 0.99, 0.995, 0.999]
+    target = TARGET_PRECISION if target is None else target
     curve = [expected_quality(probabilities, t) for t in grid]
     for point in curve:
-        if point["precision"] >= TARGET_PRECISION:
+        if point["precision"] >= target:
             return (point["threshold"],
                     f"lowest match probability at which the model expects precision >= "
-                    f"{TARGET_PRECISION} (expected precision {point['precision']:.3f}, "
+                    f"{target} (expected precision {point['precision']:.3f}, "
                     f"recall {point['recall']:.3f})", curve)
     return DEFAULT_THRESHOLD, "default: no threshold reached the precision target", curve
 

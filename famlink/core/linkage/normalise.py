@@ -21,6 +21,7 @@ from famlink.core.linkage.nicknames import name_group
 STANDARD_COLUMNS = (
     "record_id", "source", "first_name", "middle_names", "surname", "full_name",
     "date_of_birth", "sex", "postcode", "address", "city", "email", "nhs_number", "upn",
+    "birth_place", "occupation",
 )
 IDENTIFIER_COLUMNS = ("nhs_number", "upn")
 _TITLES = {"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "rev", "sir", "dame", "lady", "lord"}
@@ -133,12 +134,18 @@ def clean_identifier(value: object) -> str | None:
     return text or None
 
 
+#: what people write for sex; ISO/IEC 5218 codes 1 and 2 too. Anything else
+#: ("u", "?", "unknown", "9", "n/a") is missing, never a third value to agree on
+_SEX_WORDS = {"m": "m", "male": "m", "man": "m", "boy": "m", "mr": "m", "1": "m",
+              "f": "f", "female": "f", "woman": "f", "girl": "f", "fem": "f", "2": "f"}
+
+
 def clean_sex(value: object) -> str | None:
-    text = clean_name(value)
-    if not text:
+    """"m", "f", or None: junk and unknowns are missing, not evidence."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
         return None
-    return {"m": "m", "male": "m", "man": "m", "boy": "m", "f": "f", "female": "f",
-            "woman": "f", "girl": "f"}.get(text)
+    text = str(value).strip().lower().rstrip(".")
+    return _SEX_WORDS.get(text)
 
 
 def _first_word(name: object) -> str | None:
@@ -188,6 +195,11 @@ def prepare(records: pd.DataFrame) -> pd.DataFrame:
     out["first_name_letters"] = out["first_name"].map(
         lambda n: "".join(sorted(set(n))) if isinstance(n, str) and len(n) > 2 else None)
     out["surname_sound"] = out["surname"].map(soundex)
+    # for blocking: a name pair in either order (swapped names meet), initials
+    out["name_pair"] = [" ".join(sorted((a, b))) if isinstance(a, str) and isinstance(b, str) else None
+                        for a, b in zip(out["first_name"], out["surname"], strict=True)]
+    out["first_initial"] = out["first_name"].map(lambda n: n[0] if isinstance(n, str) else None)
+    out["surname_initial"] = out["surname"].map(lambda n: n[0] if isinstance(n, str) else None)
     out = out.astype(object)
 
     dates = _strings(column("date_of_birth").map(parse_date))
@@ -203,6 +215,8 @@ def prepare(records: pd.DataFrame) -> pd.DataFrame:
         out[name] = parts[name]
     out["address"] = column("address").map(clean_text)
     out["city"] = column("city").map(clean_text)
+    out["birth_place"] = column("birth_place").map(clean_text)
+    out["occupation"] = column("occupation").map(clean_text)
     email = _strings(column("email").map(
         lambda v: str(v).strip().lower() if pd.notna(v) and str(v).strip() else None))
     out["email"] = email
