@@ -86,6 +86,9 @@ def first_name_comparison(sql: _Sql, columns: set[str]) -> dict[str, Any]:
         _level(sql.jaro_winkler("first_name", 0.85), "first names are similar"),
         _level(_exact("first_name_sound"), "first names sound alike"),
         _level(_exact("first_name_letters"), "first names have the same letters in another order"),
+        _level('(LENGTH(first_name_l) = 1 OR LENGTH(first_name_r) = 1) '
+               'AND SUBSTR(first_name_l, 1, 1) = SUBSTR(first_name_r, 1, 1)',
+               "one first name is the other's initial"),
     ]
     if "middle_names" in columns:
         levels.append(_level(

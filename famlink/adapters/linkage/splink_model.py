@@ -22,7 +22,13 @@ from splink.internals.exceptions import EMTrainingException
 
 from famlink.adapters.linkage import settings as shared
 from famlink.core.errors import FamlinkError
-from famlink.core.linkage.blocking import block_codes, choose_rules, count_pairs, covered_by, sample_pairs
+from famlink.core.linkage.blocking import (
+    block_codes,
+    choose_rules,
+    count_pairs,
+    covered_by,
+    sample_pairs,
+)
 from famlink.core.linkage.constraints import attach_to_clusters, constrained_clusters
 from famlink.core.linkage.decision import (
     BIRTH_DATES_DIFFER,

@@ -28,6 +28,9 @@ _TITLES = {"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "rev", "sir", "dame", 
 _NOT_LETTERS = re.compile(r"[^a-z ]+")
 _SPACES = re.compile(r"\s+")
 _UK_POSTCODE = re.compile(r"^([A-Z]{1,2})([0-9][0-9A-Z]?)([0-9])([A-Z]{2})$")
+#: historical records (censuses, parish registers) reach back centuries: a
+#: 1817 birth is evidence, not an unreadable value
+EARLIEST_BIRTH_YEAR = 1500
 DEFAULT_DATE_FORMATS = ("%Y-%m-%d", "%Y%m%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y/%m/%d")
 _FORMAT_PATTERNS = {"%Y": r"(?P<y>\d{4})", "%m": r"(?P<m>\d{1,2})", "%d": r"(?P<d>\d{1,2})"}
 
@@ -91,6 +94,7 @@ def parse_date(value: object, formats: tuple[str, ...] = DEFAULT_DATE_FORMATS) -
     Dates of birth with a slip (a 31st in a 30-day month) are still evidence,
     so the text is kept when year, month and day are in range even if the
     calendar rejects it; anything unreadable becomes null, never a guess.
+    Years from ``EARLIEST_BIRTH_YEAR`` to 2100 are read.
     """
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return None
@@ -102,7 +106,7 @@ def parse_date(value: object, formats: tuple[str, ...] = DEFAULT_DATE_FORMATS) -
         match = re.fullmatch(pattern, text)
         if match:
             year, month, day = int(match["y"]), int(match["m"]), int(match["d"])
-            if 1850 <= year <= 2100 and 1 <= month <= 12 and 1 <= day <= 31:
+            if EARLIEST_BIRTH_YEAR <= year <= 2100 and 1 <= month <= 12 and 1 <= day <= 31:
                 return f"{year:04d}-{month:02d}-{day:02d}"
     return None
 
