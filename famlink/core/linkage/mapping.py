@@ -180,11 +180,11 @@ def _linkage_options(raw: object, columns: dict[str, list[str]], other_ids: dict
         for rule in rules:
             named = re.findall(r"\b[lr]\.([A-Za-z_][A-Za-z0-9_]*)", rule)
             if not named:
-                raise InvalidInput(f"[linkage] blocking rule {rule!r} names no column as l.<column> "
+                raise InvalidInput(f"[linkage] blocking_rules: {rule!r} names no column as l.<column> "
                                    "and r.<column>", where=where)
             strange = sorted(set(named) - known)
             if strange:
-                raise InvalidInput(f"[linkage] blocking rule {rule!r} names unknown column "
+                raise InvalidInput(f"[linkage] blocking_rules: {rule!r} names unknown column "
                                    f"{strange[0]!r}; it may use the fields and: "
                                    f"{', '.join(sorted(RULE_COLUMNS))}", where=where)
         out["blocking_rules"] = tuple(r.strip() for r in rules)

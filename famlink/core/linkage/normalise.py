@@ -122,12 +122,20 @@ def is_real_date(iso: str | None) -> bool:
 
 
 def _days_since_1850(iso: str | None) -> int | None:
-    """Day number of a real date, so date gaps are plain subtraction in any SQL."""
-    if iso is None or not is_real_date(iso):
+    """Day number of a date, so date gaps are plain subtraction in any SQL.
+
+    An impossible day (30 February) counts as the month's last day: the
+    record still says "late February", so "within a month" can find it.
+    """
+    if iso is None:
         return None
-    return (date.fromisoformat(iso) - date(1850, 1, 1)).days
-
-
+    year, month, day = (int(part) for part in iso.split("-"))
+    while day > 28:
+        try:
+            return (date(year, month, day) - date(1850, 1, 1)).days
+        except ValueError:
+            day -= 1
+    return (date(year, month, day) - date(1850, 1, 1)).days
 
 
 def clean_identifier(value: object) -> str | None:
