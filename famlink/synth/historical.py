@@ -62,13 +62,13 @@ northampton bedford cambridge oxford reading ipswich colchester canterbury dover
 maidstone guildford winchester salisbury taunton truro barnstaple carlisle kendal
 durham sunderland gateshead darlington middlesbrough whitby scarborough lincoln
 grimsby boston peterborough kings_lynn cheltenham swindon stafford lichfield
-macclesfield warrington st_helens southport blackpool kidderminster banbury""".split()
+macclesfield warrington st_helens southport blackpool kidderminster banbury""".split()  # noqa: SIM905
 OCCUPATIONS = """labourer agricultural_labourer farmer farm_servant domestic_servant housekeeper
 cook laundress dressmaker seamstress tailor shoemaker blacksmith carpenter joiner
 mason bricklayer plumber painter coal_miner ironstone_miner weaver cotton_spinner
 wool_comber mill_hand clerk schoolmaster governess grocer baker butcher publican
 innkeeper draper carter coachman groom gardener sailor fisherman railway_porter
-engine_driver police_constable soldier nurse midwife scholar annuitant""".split()
+engine_driver police_constable soldier nurse midwife scholar annuitant""".split()  # noqa: SIM905
 OCCUPATION_VARIANTS = {
     "agricultural_labourer": ("ag lab", "ag labourer", "farm labourer"),
     "domestic_servant": ("servant", "general servant", "dom servant"),

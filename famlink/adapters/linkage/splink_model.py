@@ -382,8 +382,8 @@ class SplinkLinkageEngine:
         sample_model["retain_matching_columns"] = False
         sample_model["sql_dialect"] = self.dialect
         linker = Linker(table, sample_model, log_level=self.log_level)
-        for column in linker._settings_obj._term_frequency_columns:
-            name = column.unquote().name
+        for tf_column in linker._settings_obj._term_frequency_columns:
+            name = tf_column.unquote().name
             values = prepared[name].dropna()
             lookup = values.value_counts(normalize=True).rename_axis(name).reset_index(name=f"tf_{name}")
             linker.table_management.register_term_frequency_lookup(

@@ -44,6 +44,7 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -141,7 +142,7 @@ def load_mapping(path: Path) -> Mapping:
 
 
 def _linkage_options(raw: object, columns: dict[str, list[str]], other_ids: dict[str, str],
-                     where: str) -> dict[str, object]:
+                     where: str) -> dict[str, Any]:
     """The expert ``[linkage]`` table, checked; each problem names its key."""
     import re
 
@@ -151,7 +152,7 @@ def _linkage_options(raw: object, columns: dict[str, list[str]], other_ids: dict
     if unknown:
         raise InvalidInput(f'unknown key "{unknown[0]}" in [linkage]; known keys: '
                            f'{", ".join(_LINKAGE_KEYS)}', where=where)
-    out: dict[str, object] = {}
+    out: dict[str, Any] = {}
     if "max_pairs" in raw:
         value = raw["max_pairs"]
         if isinstance(value, bool) or not isinstance(value, int) or not 1_000 <= value <= 10**10:

@@ -6,7 +6,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from famlink.core.linkage.blocking import block_codes, choose_rules, count_pairs, covered_by, sample_pairs
+from famlink.core.linkage.blocking import (
+    block_codes,
+    choose_rules,
+    count_pairs,
+    covered_by,
+    sample_pairs,
+)
 
 
 def _frame() -> pd.DataFrame:
