@@ -50,7 +50,10 @@ SAMPLE_PER_KEY = 1000
 BLOCKING_DERIVED = {"first_name_group", "first_name_sound", "surname_sound", "name_pair", "first_initial",
                     "surname_initial", "birth_year", "birth_month", "birth_day", "postcode_sector",
                     "postcode_district", "email_user"}
-SCORE_FLOOR = 0.01  # pairs below this match probability are not kept
+SCORE_FLOOR = 0.01
+#: ``link-file`` on a file that shows families: pairs scored below this are never
+#: joined through third records
+APART_BELOW = 0.05  # pairs below this match probability are not kept
 U_SAMPLE_PAIRS = 2e6
 M_FLOOR = 1e-4
 #: why a link above the threshold was left out of clustering
@@ -285,7 +288,12 @@ class SplinkLinkageEngine:
             reason, curve = "given", []
         pairs["linked"] = (pairs["match_probability"] >= threshold) & pairs["held_back"].isna()
         linked = pairs[pairs["linked"]]
-        apart = self._kept_apart(pairs, record_ids, linked) if strict_birth_date or families else []
+        # a file seen to hold families (not merely "too little to tell"): chains through a
+        # sparse record (no first name, no date of birth) join siblings, so break them
+        seen_families = families and structure.get("place") is not None
+        apart = self._kept_apart(pairs, record_ids, linked,
+                                 guarded=strict_birth_date or families,
+                                 below=APART_BELOW if seen_families and not strict_birth_date else None)
         clusters, skipped = constrained_clusters(
             record_ids, zip(linked["record_id_l"], linked["record_id_r"], linked["match_probability"],
                             strict=True), apart)
@@ -563,8 +571,8 @@ class SplinkLinkageEngine:
         frame["match_weight"] = frame["match_weight"].astype(float)
         return frame
 
-    def _kept_apart(self, pairs: pd.DataFrame, record_ids: pd.Series,
-                    linked: pd.DataFrame) -> list[tuple[str, str]]:
+    def _kept_apart(self, pairs: pd.DataFrame, record_ids: pd.Series, linked: pd.DataFrame, *,
+                    guarded: bool = True, below: float | None = None) -> list[tuple[str, str]]:
         """Pairs the guards say are two people, which links through a third record would join.
 
         A record without a date of birth, "John Smith" at an address, links to
@@ -573,8 +581,14 @@ class SplinkLinkageEngine:
         was held back. On family records (``strict_birth_date``), pairs held
         back for different first names or dates of birth become cannot-link
         constraints; only those inside one unconstrained cluster matter.
+        Any other file (``below`` set): so do pairs the model scored below
+        ``below`` (confidently two people), so that a chain of links through
+        third records cannot join them; the guards' pairs too when they apply.
         """
-        held = pairs[pairs["held_back"].isin([FIRST_NAMES_DIFFER, BIRTH_DATES_DIFFER])]
+        apart = pairs["held_back"].isin([FIRST_NAMES_DIFFER, BIRTH_DATES_DIFFER]) if guarded else False
+        if below is not None:
+            apart |= pairs["match_probability"] < below
+        held = pairs[apart]
         if held.empty:
             return []
         rough = connected_clusters(record_ids, zip(linked["record_id_l"], linked["record_id_r"], strict=True))
