@@ -585,7 +585,9 @@ class SplinkLinkageEngine:
         ``below`` (confidently two people), so that a chain of links through
         third records cannot join them; the guards' pairs too when they apply.
         """
-        apart = pairs["held_back"].isin([FIRST_NAMES_DIFFER, BIRTH_DATES_DIFFER]) if guarded else False
+        apart = pairs["held_back"].isin([FIRST_NAMES_DIFFER, BIRTH_DATES_DIFFER])
+        if not guarded:
+            apart &= False
         if below is not None:
             apart |= pairs["match_probability"] < below
         held = pairs[apart]

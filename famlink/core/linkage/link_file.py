@@ -54,8 +54,10 @@ def link_file(
         raise InvalidInput(f"max pairs must be 1 or more, not {max_pairs}")
     records = to_standard_table(frame, mapping, str(input_path))
     if mapping.compare:
-        records = records[[c for c in records.columns
-                           if c in ("record_id", "source") or c in mapping.compare]]
+        keep = {"record_id", "source", *mapping.compare}
+        if keep & {"first_name", "surname", "middle_names"}:
+            keep.add("full_name")  # the names are split from it when not mapped on their own
+        records = records[[c for c in records.columns if c in keep]]
     say(f"linking {len(records):,} records with the {engine.name} engine")
     result = engine.link(
         records, threshold=threshold, collect_candidates=mapping.truth is not None,
