@@ -3,7 +3,12 @@
 import pandas as pd
 import pytest
 
-from famlink.core.linkage.decision import FINE_THRESHOLD_GRID, THRESHOLD_GRID, choose_threshold, expected_quality
+from famlink.core.linkage.decision import (
+    FINE_THRESHOLD_GRID,
+    THRESHOLD_GRID,
+    choose_threshold,
+    expected_quality,
+)
 
 
 def test_expected_precision_is_the_mean_probability_above_the_threshold():
