@@ -78,10 +78,12 @@ def test_a_tight_pair_budget_is_kept_and_expert_rules_replace_the_choice(tmp_pat
                       max_pairs=5_000, family_guards=False)
     assert tight["pairs_scored"] <= 5_000 * 1.1  # the estimate of new pairs per rule is a sample
     assert tight["family_guards"]["applied"] is False
+    # given rules replace the choice at any size: a small file is enough to show it (and quicker)
+    write_historical(600, 6, tmp_path / "few.csv")
     (tmp_path / "expert.toml").write_text(
         MAPPING + '[linkage]\nblocking_rules = ["l.surname = r.surname AND l.birth_year = r.birth_year"]\n',
         encoding="utf-8")
-    expert = link_file(tmp_path / "people.csv", tmp_path / "expert.toml", tmp_path / "b.csv", linkage_engine())
+    expert = link_file(tmp_path / "few.csv", tmp_path / "expert.toml", tmp_path / "b.csv", linkage_engine())
     assert expert["blocking_rules"] == ["l.surname = r.surname AND l.birth_year = r.birth_year"]
     assert expert["blocking"]["how"] == "given in the mapping"
 
