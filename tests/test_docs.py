@@ -144,3 +144,13 @@ def test_the_readme_opens_with_the_two_commands() -> None:
     assert blocks[3].strip() == "sh\n./scripts/test"
     ci = (README.parent / ".ci" / "run").read_text()
     assert "./scripts/test" in ci
+
+
+def test_every_mapping_key_of_link_file_is_documented_with_an_example():
+    """Each [columns] field and [linkage] key a mapping may set appears in docs/linkage.md's example."""
+    from famlink.core.linkage.mapping import _LINKAGE_KEYS, FIELDS
+
+    text = (DOCS / "linkage.md").read_text(encoding="utf-8")
+    example = text[text.index("### Mapping file (TOML)"):text.index("### Quality on the labelled files")]
+    missing = [key for key in (*FIELDS, *_LINKAGE_KEYS) if f"\n{key} = " not in example]
+    assert not missing, f"mapping keys without an example in docs/linkage.md: {missing}"

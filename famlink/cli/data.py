@@ -29,6 +29,21 @@ def synth(families: int, seed: int, out_dir: Path, as_json: bool) -> None:
         click.echo(f"Wrote {summary.families} families ({summary.persons} people) to {out_dir}")
 
 
+@cli.command("synth-records")
+@click.option("--profile", type=click.Choice(["historical"]), default="historical", show_default=True,
+              help="Kind of data: historical = heavily corrupted census-style person records.")
+@click.option("--records", type=click.IntRange(10, 5_000_000), required=True, help="How many records.")
+@click.option("--seed", type=int, default=1, show_default=True, help="Same seed, same file.")
+@click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="CSV file to write (the truth is its cluster column).")
+def synth_records(profile: str, records: int, seed: int, out_path: Path) -> None:
+    """Generate one file of person records with heavy corruption, to measure famlink link-file."""
+    from famlink.synth.historical import write_historical
+
+    written = write_historical(records, seed, out_path)
+    click.echo(f"Wrote {written:,} {profile} records to {out_path} (truth in column cluster)")
+
+
 @cli.command()
 @click.option("--source", "source_path", type=click.Path(path_type=Path), required=True, help="The source definition (TOML).")
 @click.argument("file", type=click.Path(path_type=Path))

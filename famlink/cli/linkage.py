@@ -157,20 +157,32 @@ def explain(person_id: str, as_json: bool) -> None:
 @click.option("--mapping", "mapping_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True)
 @click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path), required=True)
 @click.option("--engine", type=ENGINE_CHOICE, default=DEFAULT_ENGINE, show_default=True)
-@click.option("--threshold", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=None)
+@click.option("--threshold", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=None,
+              help="Match probability to link at (default: the lowest at which the model expects "
+                   "the mapping's target precision, 0.98 unless set).")
+@click.option("--max-pairs", type=click.IntRange(1000, 10**10), default=None,
+              help="Pair budget for the blocking rules chosen from the data (default 20,000,000 "
+                   "or the mapping's [linkage] max_pairs).")
+@click.option("--no-family-guards", is_flag=True,
+              help="Never hold back pairs for family reasons (records of unrelated people).")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the run report (blocking rules chosen, estimates, quality) as JSON here.")
 @click.option("--json", "as_json", is_flag=True)
 def link_file_command(input_path: Path, mapping_path: Path, out_path: Path, engine: str,
-                      threshold: float | None, as_json: bool) -> None:
+                      threshold: float | None, max_pairs: int | None, no_family_guards: bool,
+                      report_path: Path | None, as_json: bool) -> None:
     """Deduplicate any CSV or Parquet file; write id,cluster_id for every row."""
     from famlink.core.linkage.link_file import link_file
 
     summary = link_file(input_path, mapping_path, out_path, linkage_engine(engine), threshold,
-                        report=None if as_json else lambda m: click.echo(m, err=True))
+                        report=None if as_json else lambda m: click.echo(m, err=True),
+                        max_pairs=max_pairs, family_guards=False if no_family_guards else None,
+                        report_path=report_path)
     if as_json:
         click.echo(json.dumps(summary, default=str))
         return
     click.echo(f"Wrote {summary['records']:,} rows in {summary['clusters']:,} clusters to {out_path} "
-               f"(threshold {summary['threshold']:.3g}).")
+               f"(threshold {summary['threshold']:.3g}: {summary['threshold_reason']}).")
     if summary.get("family_guards"):
         click.echo(f"  family guards {summary['family_guards']['reason']}")
     quality = summary.get("quality")

@@ -86,6 +86,9 @@ def first_name_comparison(sql: _Sql, columns: set[str]) -> dict[str, Any]:
         _level(sql.jaro_winkler("first_name", 0.85), "first names are similar"),
         _level(_exact("first_name_sound"), "first names sound alike"),
         _level(_exact("first_name_letters"), "first names have the same letters in another order"),
+        _level('(LENGTH(first_name_l) = 1 OR LENGTH(first_name_r) = 1) '
+               'AND SUBSTR(first_name_l, 1, 1) = SUBSTR(first_name_r, 1, 1)',
+               "one first name is the other's initial"),
     ]
     if "middle_names" in columns:
         levels.append(_level(
@@ -200,6 +203,10 @@ def comparisons(columns: set[str], dialect: str) -> list[dict[str, Any]]:
         out.append(text_comparison(sql, "address", "address", tf=True))
     if "city" in columns:
         out.append(text_comparison(sql, "city", "town", tf=True))
+    if "birth_place" in columns:
+        out.append(text_comparison(sql, "birth_place", "birth place", tf=True))
+    if "occupation" in columns:
+        out.append(text_comparison(sql, "occupation", "occupation", tf=True))
     if "email" in columns:
         out.append(email_comparison(sql))
     for col in sorted(c for c in columns if c in ("nhs_number", "upn") or c.startswith("id_")):
@@ -236,6 +243,47 @@ def blocking_rules(columns: set[str], n_records: int) -> list[str]:
     rules += [f'l.{c} = r.{c}' for c in sorted(columns)
               if c in ("nhs_number", "upn") or c.startswith("id_")]
     return rules
+
+
+#: equality keys adaptive blocking may choose from (``blocking.choose_rules``):
+#: names exact and in either order, nickname groups and phonetic codes with
+#: parts of the date of birth, date of birth with initials, postcode and
+#: place with a name; each kept only when its columns carry data
+CANDIDATE_KEYS: tuple[tuple[str, ...], ...] = (
+    ("first_name", "surname"), ("name_pair",), ("name_pair", "birth_year"),
+    ("first_name", "date_of_birth"), ("surname", "date_of_birth"),
+    ("first_initial", "date_of_birth"), ("surname_initial", "date_of_birth"),
+    ("date_of_birth",), ("date_of_birth", "sex"), ("date_of_birth", "postcode"),
+    ("first_name_group", "surname_sound", "birth_year"),
+    ("first_name_sound", "surname_sound", "birth_year"),
+    ("first_name_sound", "surname_sound"), ("first_name_group", "surname"),
+    ("first_name", "birth_year"), ("surname", "birth_year"),
+    ("first_name_sound", "birth_year", "birth_month"),
+    ("surname_sound", "birth_year", "birth_month"),
+    ("first_name", "birth_month", "birth_day"), ("surname", "birth_month", "birth_day"),
+    ("first_initial", "surname_sound", "birth_year"),
+    ("first_name", "postcode"), ("surname", "postcode"), ("postcode", "birth_year"),
+    ("postcode_sector", "first_name_sound"), ("postcode", "first_initial"),
+    ("first_name", "birth_place"), ("surname", "birth_place"),
+    ("birth_place", "birth_year"), ("birth_place", "first_name_sound", "surname_initial"),
+    ("first_name", "occupation"), ("surname", "occupation"),
+    ("first_name", "city"), ("surname", "city"), ("city", "birth_year"),
+    ("address",), ("address", "first_initial"), ("email",), ("email_user", "birth_year"),
+    ("first_name_sound", "surname_sound", "sex"),
+)
+
+
+def candidate_blocking_keys(columns: set[str], derived: set[str]) -> list[tuple[str, ...]]:
+    """The candidate keys whose every column is present (standard or derived)."""
+    have = columns | derived
+    keys = [k for k in CANDIDATE_KEYS if all(c in have for c in k)]
+    keys += [(c,) for c in sorted(columns) if c in ("nhs_number", "upn") or c.startswith("id_")]
+    return keys
+
+
+def key_rule(key: tuple[str, ...]) -> str:
+    """A blocking key as a Splink rule (plain equality: every SQL dialect reads it)."""
+    return " AND ".join(f'l.{c} = r.{c}' for c in key)
 
 
 def training_rules(columns: set[str]) -> list[str]:

@@ -15,16 +15,26 @@ import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from splink import Linker
 from splink.internals.exceptions import EMTrainingException
 
 from famlink.adapters.linkage import settings as shared
 from famlink.core.errors import FamlinkError
+from famlink.core.linkage.blocking import (
+    block_codes,
+    choose_rules,
+    count_pairs,
+    covered_by,
+    sample_pairs,
+)
 from famlink.core.linkage.constraints import attach_to_clusters, constrained_clusters
 from famlink.core.linkage.decision import (
     BIRTH_DATES_DIFFER,
+    FINE_THRESHOLD_GRID,
     FIRST_NAMES_DIFFER,
+    THRESHOLD_GRID,
     choose_threshold,
     connected_clusters,
     family_guards,
@@ -34,14 +44,23 @@ from famlink.core.linkage.decision import (
 from famlink.core.linkage.engine import LinkageResult, standard_table
 from famlink.core.linkage.normalise import prepare
 
-SCORE_FLOOR = 0.01  # pairs below this match probability are not kept
+#: pairs drawn from each candidate blocking key to estimate its recall
+SAMPLE_PER_KEY = 1000
+#: derived columns candidate blocking keys may use (see ``normalise.prepare``)
+BLOCKING_DERIVED = {"first_name_group", "first_name_sound", "surname_sound", "name_pair", "first_initial",
+                    "surname_initial", "birth_year", "birth_month", "birth_day", "postcode_sector",
+                    "postcode_district", "email_user"}
+SCORE_FLOOR = 0.01
+#: ``link-file`` on a file that shows families: pairs scored below this are never
+#: joined through third records
+APART_BELOW = 0.05  # pairs below this match probability are not kept
 U_SAMPLE_PAIRS = 2e6
 M_FLOOR = 1e-4
 #: why a link above the threshold was left out of clustering
 BRIDGE = "would join two records the guards keep apart (through a third record)"
 _COMPARED = {"first_name", "middle_names", "surname", "date_of_birth", "sex", "postcode",
              "postcode_sector", "postcode_district", "address", "city", "email",
-             "nhs_number", "upn"}
+             "nhs_number", "upn", "birth_place", "occupation"}
 _ALWAYS = {"first_name_group", "first_name_letters", "first_name_sound", "surname_sound", "birth_year",
            "birth_month", "birth_day", "birth_days", "email_user", "nhs_number_valid"}
 
@@ -215,7 +234,10 @@ class SplinkLinkageEngine:
     # scoring ------------------------------------------------------------------
     def link(self, records: pd.DataFrame, *, threshold: float | None = None,
              model: dict[str, Any] | None = None,
-             collect_candidates: bool = False, strict_birth_date: bool = False) -> LinkageResult:
+             collect_candidates: bool = False, strict_birth_date: bool = False,
+             max_pairs: int | None = None, blocking_rules: list[str] | None = None,
+             target_precision: float | None = None,
+             family_guards: bool | None = None) -> LinkageResult:
         """See ``LinkageEngine.link``; ``collect_candidates`` keeps the blocked
         pairs (``stats["candidate_pairs"]``) to measure the blocking recall ceiling."""
         started = time.perf_counter()
@@ -229,7 +251,10 @@ class SplinkLinkageEngine:
         table = self._register(db_api, prepared, f"famlink_records_{int(time.time()*1e6)}")
         record_ids = prepared["record_id"]
         families, families_reason, structure = self._family_guards(prepared, strict_birth_date)
-        del records, prepared  # Splink has its own copy now
+        if family_guards is not None and not strict_birth_date:
+            families = family_guards
+            families_reason = "on: asked for" if family_guards else "off: asked for (--no-family-guards)"
+        del records
         timings: dict[str, float] = {"prepare_s": time.perf_counter() - started}
         if model is None:
             phase = time.perf_counter()
@@ -238,7 +263,11 @@ class SplinkLinkageEngine:
         else:
             model = shared.model_for_dialect(model, self.dialect)
         model = dict(model)
-        model["blocking_rules_to_generate_predictions"] = shared.blocking_rules(columns, n)
+        phase = time.perf_counter()
+        rules, blocking = self._blocking(db_api, prepared, model, columns, max_pairs, blocking_rules)
+        timings["blocking_s"] = time.perf_counter() - phase
+        del prepared  # Splink has its own copy now
+        model["blocking_rules_to_generate_predictions"] = rules
         model["retain_intermediate_calculation_columns"] = True
         model["retain_matching_columns"] = True  # Splink keeps gamma_ columns only with these
         model["sql_dialect"] = self.dialect
@@ -252,12 +281,19 @@ class SplinkLinkageEngine:
         labels = level_labels(model)
         self._guard(pairs, labels, families=families, strict_birth_date=strict_birth_date)
         if threshold is None:
-            threshold, reason, curve = choose_threshold(pairs["match_probability"])
+            threshold, reason, curve = choose_threshold(
+                pairs["match_probability"], target_precision,
+                FINE_THRESHOLD_GRID if target_precision is not None else THRESHOLD_GRID)
         else:
             reason, curve = "given", []
         pairs["linked"] = (pairs["match_probability"] >= threshold) & pairs["held_back"].isna()
         linked = pairs[pairs["linked"]]
-        apart = self._kept_apart(pairs, record_ids, linked) if strict_birth_date else []
+        # a file seen to hold families (not merely "too little to tell"): chains through a
+        # sparse record (no first name, no date of birth) join siblings, so break them
+        seen_families = families and structure.get("place") is not None
+        apart = self._kept_apart(pairs, record_ids, linked,
+                                 guarded=strict_birth_date or families,
+                                 below=APART_BELOW if seen_families and not strict_birth_date else None)
         clusters, skipped = constrained_clusters(
             record_ids, zip(linked["record_id_l"], linked["record_id_r"], linked["match_probability"],
                             strict=True), apart)
@@ -281,12 +317,99 @@ class SplinkLinkageEngine:
                                     & (pairs["match_probability"] >= threshold)).sum()),
             "expected_quality": curve, "timings": timings,
             "family_guards": {"applied": families, "reason": families_reason, **structure},
+            "blocking": blocking,
         }
         if candidates is not None:
             stats["candidate_pairs"] = candidates
         return LinkageResult(pairs=pairs, clusters=clusters, model=model,
                              threshold=float(threshold), threshold_reason=reason, stats=stats,
                              level_labels=labels, cannot_link=apart)
+
+    # blocking -----------------------------------------------------------------
+    def _blocking(self, db_api: Any, prepared: pd.DataFrame, model: dict[str, Any], columns: set[str],
+                  max_pairs: int | None, given: list[str] | None) -> tuple[list[str], dict[str, Any]]:
+        """The prediction blocking rules and how they were chosen (for the run report)."""
+        n = len(prepared)
+        if given:
+            return list(given), {"how": "given in the mapping", "rules": list(given)}
+        if not max_pairs or n <= shared.ALL_PAIRS_LIMIT:
+            rules = shared.blocking_rules(columns, n)
+            how = "every pair (small file)" if rules == ["1 = 1"] else "fixed generic rules"
+            return rules, {"how": how, "rules": rules}
+        derived = {c for c in BLOCKING_DERIVED if c in prepared and prepared[c].notna().sum() >= 2}
+        keys = shared.candidate_blocking_keys(columns, derived)
+        counts = {k: count_pairs(prepared, k) for k in keys}  # exact, as Splink would count them
+        rng = np.random.default_rng(self.seed)
+        samples = {k: sample_pairs(prepared, k, SAMPLE_PER_KEY, rng)
+                   for k in keys if 0 < counts[k] <= max_pairs}
+        scored = self._score_sample(db_api, prepared, model, samples)
+        codes = block_codes(prepared, keys)
+        cover = {k: covered_by(codes, sample, keys) for k, sample in scored.items()}
+        choice = choose_rules(counts, scored, cover, keys, max_pairs)
+        if not choice.keys:
+            rules = shared.blocking_rules(columns, n)
+            return rules, {"how": "fixed generic rules (no candidate fitted the budget)", "rules": rules}
+        rules = [shared.key_rule(k) for k in choice.keys]
+        return rules, {
+            "how": f"chosen from {len(keys)} candidates for the most expected matches within "
+                   f"{max_pairs:,} pairs",
+            "rules": rules, "max_pairs": max_pairs,
+            "expected_recall": round(choice.expected_recall, 4),
+            "expected_recall_means": "share of the matches all affordable candidate rules together "
+                                     "are expected to find (from the model's probabilities on "
+                                     f"{SAMPLE_PER_KEY} sampled pairs per rule)",
+            "pairs_estimated": choice.pairs_estimated,
+            "chosen": [{**row, "rule": shared.key_rule(row["rule"])} for row in choice.rows],
+            "candidates": [{**row, "rule": shared.key_rule(row["rule"])} for row in choice.candidates],
+            "too_many_pairs": {shared.key_rule(k): c for k, c in counts.items() if c > max_pairs},
+        }
+
+    def _score_sample(self, db_api: Any, prepared: pd.DataFrame, model: dict[str, Any],
+                      samples: dict[tuple[str, ...], pd.DataFrame]) -> dict[tuple[str, ...], pd.DataFrame]:
+        """Each sample with the model's ``match_probability``, term frequencies from the whole file.
+
+        The sampled pairs are written as a table of record copies, two per pair
+        sharing a ``pair_key``, and scored by Splink with blocking on that key:
+        the same SQL on every backend.
+        """
+        frames = [s for s in samples.values() if len(s)]
+        if not frames:
+            return {}
+        unique = pd.concat(frames, ignore_index=True).drop_duplicates().reset_index(drop=True)
+        sides = []
+        for side, column in (("l", "i"), ("r", "j")):
+            copy = prepared.iloc[unique[column].to_numpy()].reset_index(drop=True)
+            copy["record_id"] = [f"{k}{side}" for k in range(len(unique))]
+            copy["pair_key"] = np.arange(len(unique))
+            sides.append(copy)
+        table = self._register(db_api, pd.concat(sides, ignore_index=True),
+                               f"famlink_sample_{int(time.time() * 1e6)}")
+        sample_model = dict(model)
+        sample_model["blocking_rules_to_generate_predictions"] = ["l.pair_key = r.pair_key"]
+        sample_model["retain_intermediate_calculation_columns"] = False
+        sample_model["retain_matching_columns"] = False
+        sample_model["sql_dialect"] = self.dialect
+        linker = Linker(table, sample_model, log_level=self.log_level)
+        for tf_column in linker._settings_obj._term_frequency_columns:
+            name = tf_column.unquote().name
+            values = prepared[name].dropna()
+            lookup = values.value_counts(normalize=True).rename_axis(name).reset_index(name=f"tf_{name}")
+            linker.table_management.register_term_frequency_lookup(
+                self._register(db_api, lookup, f"famlink_tf_{name}_{int(time.time() * 1e6)}"), name)
+        predictions = linker.inference.predict(warning_mode="never")
+        scores = linker.misc.query_sql(
+            f"select record_id_l, record_id_r, match_probability from {predictions.physical_name}",
+            output_type="pandas")
+        key = scores["record_id_l"].astype(str).str[:-1].astype(int)
+        probability = pd.Series(scores["match_probability"].astype(float).to_numpy(), index=key.to_numpy())
+        unique["match_probability"] = unique.index.map(probability).fillna(0.0)
+        lookup_p = unique.set_index(["i", "j"])["match_probability"]
+        out = {}
+        for k, sample in samples.items():
+            if len(sample):
+                joined = sample.join(lookup_p, on=["i", "j"])
+                out[k] = joined.reset_index(drop=True)
+        return out
 
     # incremental --------------------------------------------------------------
     def link_new(self, existing: pd.DataFrame, existing_clusters: Mapping[str, str], new: pd.DataFrame, *,
@@ -448,8 +571,8 @@ class SplinkLinkageEngine:
         frame["match_weight"] = frame["match_weight"].astype(float)
         return frame
 
-    def _kept_apart(self, pairs: pd.DataFrame, record_ids: pd.Series,
-                    linked: pd.DataFrame) -> list[tuple[str, str]]:
+    def _kept_apart(self, pairs: pd.DataFrame, record_ids: pd.Series, linked: pd.DataFrame, *,
+                    guarded: bool = True, below: float | None = None) -> list[tuple[str, str]]:
         """Pairs the guards say are two people, which links through a third record would join.
 
         A record without a date of birth, "John Smith" at an address, links to
@@ -458,8 +581,16 @@ class SplinkLinkageEngine:
         was held back. On family records (``strict_birth_date``), pairs held
         back for different first names or dates of birth become cannot-link
         constraints; only those inside one unconstrained cluster matter.
+        Any other file (``below`` set): so do pairs the model scored below
+        ``below`` (confidently two people), so that a chain of links through
+        third records cannot join them; the guards' pairs too when they apply.
         """
-        held = pairs[pairs["held_back"].isin([FIRST_NAMES_DIFFER, BIRTH_DATES_DIFFER])]
+        apart = pairs["held_back"].isin([FIRST_NAMES_DIFFER, BIRTH_DATES_DIFFER])
+        if not guarded:
+            apart &= False
+        if below is not None:
+            apart |= pairs["match_probability"] < below
+        held = pairs[apart]
         if held.empty:
             return []
         rough = connected_clusters(record_ids, zip(linked["record_id_l"], linked["record_id_r"], strict=True))

@@ -20,7 +20,7 @@ TARGET_PRECISION = 0.995
 _NO_FIRST_NAME_EVIDENCE = {"different first names"}
 #: comparisons that describe a household rather than a person
 #: (email too: children's records often carry a parent's contact email)
-HOUSEHOLD_COMPARISONS = {"surname", "postcode", "address", "city", "email"}
+HOUSEHOLD_COMPARISONS = {"surname", "postcode", "address", "city", "email", "birth_place"}
 #: a son named after his father shares name, surname, sex and address: only
 #: the date of birth tells them apart, so a plainly different one is decisive
 _NO_BIRTH_DATE_EVIDENCE = {"different dates of birth"}
@@ -118,6 +118,13 @@ def household_structure(prepared: pd.DataFrame) -> dict[str, Any]:
     they are mostly one person whose first name was replaced or mistyped.
     Place is the postcode, else the address. Distinct (name, date of birth)
     identities are counted, so a person's many records count once.
+
+    With no place to see households by, the mirror pair is counted instead
+    (``name_pairs``): same surname and date of birth with plainly different
+    first names (twins, or a replaced first name) against same first name and
+    date of birth with plainly different surnames (a replaced surname, or
+    chance). Replacing either name is equally likely in a file of unrelated
+    people, so the two are about equal there; twins add to the first only.
     ``prepared`` is the output of ``normalise.prepare``.
     """
     dated = "birth_days" in prepared and prepared["birth_days"].notna().sum() >= 2
@@ -125,6 +132,8 @@ def household_structure(prepared: pd.DataFrame) -> dict[str, Any]:
                   if dated and c in prepared and prepared[c].notna().sum() >= 2), None)
     out: dict[str, Any] = {"place": place, "twin_like_pairs": 0, "household_pairs": 0}
     if place is None:
+        if dated:
+            out["name_pairs"] = _name_pairs(prepared)
         return out
     keys = ["surname", place]
     people = (prepared[[*keys, "first_name", "first_name_group", "first_name_sound", "birth_days"]]
@@ -132,9 +141,7 @@ def household_structure(prepared: pd.DataFrame) -> dict[str, Any]:
     sizes = people.groupby(keys)[place].transform("size")
     people = people[(sizes >= 2) & (sizes <= _HOUSEHOLD_GROUP_LIMIT)]
     pairs = people.merge(people, on=keys, suffixes=("_l", "_r"))
-    differ = ((pairs["first_name_l"] != pairs["first_name_r"])
-              & (pairs["first_name_group_l"] != pairs["first_name_group_r"])
-              & (pairs["first_name_sound_l"] != pairs["first_name_sound_r"]))
+    differ = _first_names_differ(pairs)
     gap = (pairs["birth_days_l"] - pairs["birth_days_r"]).abs()
     # each unordered pair appears twice in a self-merge
     out["twin_like_pairs"] = int((differ & (gap == 0)).sum()) // 2
@@ -142,20 +149,71 @@ def household_structure(prepared: pd.DataFrame) -> dict[str, Any]:
     return out
 
 
+def _first_names_differ(pairs: pd.DataFrame) -> pd.Series:
+    """Plainly different first names: not the same, not one name's forms, not sound-alike."""
+    return ((pairs["first_name_l"] != pairs["first_name_r"])
+            & (pairs["first_name_group_l"] != pairs["first_name_group_r"])
+            & (pairs["first_name_sound_l"] != pairs["first_name_sound_r"]))
+
+
+def _name_pairs(prepared: pd.DataFrame) -> dict[str, int]:
+    """Distinct identities sharing a date of birth and one name, the other name plainly different."""
+    needed = ["first_name", "first_name_group", "first_name_sound", "surname", "surname_sound", "birth_days"]
+    if any(c not in prepared for c in needed):
+        return {"surname_shared": 0, "first_name_shared": 0}
+    people = prepared[needed].dropna().drop_duplicates()
+
+    def pairs_on(keys: list[str]) -> pd.DataFrame:
+        sizes = people.groupby(keys)["birth_days"].transform("size")
+        kept = people[(sizes >= 2) & (sizes <= _HOUSEHOLD_GROUP_LIMIT)]
+        return kept.merge(kept, on=keys, suffixes=("_l", "_r"))
+
+    same_surname = pairs_on(["surname", "birth_days"])
+    same_first = pairs_on(["first_name", "birth_days"])
+    surname_differ = ((same_first["surname_l"] != same_first["surname_r"])
+                      & (same_first["surname_sound_l"] != same_first["surname_sound_r"]))
+    # each unordered pair appears twice in a self-merge
+    return {"surname_shared": int(_first_names_differ(same_surname).sum()) // 2,
+            "first_name_shared": int(surname_differ.sum()) // 2}
+
+
+#: without a place: pairs sharing surname and date of birth (first names differ) must be
+#: at least this many times those sharing first name and date of birth (surnames differ)
+#: for the file to be taken as holding twins; unrelated people give about 1
+_TWIN_EXCESS = 1.5
+
+
 def family_guards(structure: dict[str, Any]) -> tuple[bool, str]:
     """Whether the family guards apply, and why, from ``household_structure``.
 
     On by default (precision first). Off only when the records show no
-    family structure: twin-like pairs at least twice as many as household
-    pairs (and at least a handful), which families cannot produce. There the
-    guards only hold back duplicates whose first name or date of birth was
-    replaced: without relatives in the data, sharing a surname and an
-    address is evidence about the person, as Fellegi-Sunter assumes.
+    family structure, which families cannot produce:
+
+    - with a place (postcode or address): twin-like pairs at least twice as
+      many as household pairs (and at least a handful);
+    - with no place: pairs sharing surname and date of birth with different
+      first names not clearly more (under 1.5 times) than pairs sharing
+      first name and date of birth with different surnames (at least a
+      handful of those). Twins and siblings share a surname, not a first
+      name; replaced names in a file of unrelated people hit both names alike.
+
+    There the guards only hold back duplicates whose first name or date of
+    birth was replaced: without relatives in the data, sharing a surname and
+    an address is evidence about the person, as Fellegi-Sunter assumes.
     """
     twins, household = structure["twin_like_pairs"], structure["household_pairs"]
-    counts = f"{twins} twin-like vs {household} household pairs by surname and {structure['place']}"
     if structure["place"] is None:
-        return True, "on: no postcode or address (or no date of birth) to see households by"
+        names = structure.get("name_pairs")
+        if names is None:
+            return True, "on: no date of birth to see families by"
+        surname, first = names["surname_shared"], names["first_name_shared"]
+        counts = (f"{surname} pairs share surname and date of birth with different first names, "
+                  f"{first} share first name and date of birth with different surnames; "
+                  f"no postcode or address")
+        if first >= _TWIN_LIKE_MINIMUM and surname < _TWIN_EXCESS * first:
+            return False, f"off: no family structure, names replaced alike ({counts})"
+        return True, f"on: records may hold twins or siblings, or too few to tell ({counts})"
+    counts = f"{twins} twin-like vs {household} household pairs by surname and {structure['place']}"
     if twins >= _TWIN_LIKE_MINIMUM and twins >= 2 * household:
         return False, f"off: no family structure ({counts})"
     return True, f"on: records look like families, or too few to tell ({counts})"
@@ -177,21 +235,32 @@ def expected_quality(probabilities: pd.Series, threshold: float) -> dict[str, fl
     return {"threshold": threshold, "precision": precision, "recall": recall, "f1": f1}
 
 
-def choose_threshold(probabilities: pd.Series) -> tuple[float, str, list[dict[str, float]]]:
-    """The lowest threshold whose expected precision reaches TARGET_PRECISION.
+#: thresholds the estimate chooses from, lowest first (family records)
+THRESHOLD_GRID = (0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.97, 0.98, 0.99, 0.995, 0.999)
+#: a finer grid reaching lower, for files of any kind (``link-file``)
+FINE_THRESHOLD_GRID = (0.3, 0.4, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.925, 0.95, 0.97, 0.98, 0.99,
+                  0.995, 0.999)
+
+
+def choose_threshold(probabilities: pd.Series, target: float | None = None,
+                     grid: tuple[float, ...] = THRESHOLD_GRID,
+                     ) -> tuple[float, str, list[dict[str, float]]]:
+    """The lowest threshold whose expected precision reaches ``target`` (default TARGET_PRECISION).
 
     Precision first: a false merge puts someone else's record in a child's
-    file. Among thresholds from 0.5 to 0.999 the lowest one that the model
-    expects to be at least 99.5% precise is taken; if none is, the default.
+    file. Among the thresholds of ``grid`` the lowest one at which the model
+    expects the precision asked for is taken; if none is, the default.
+    Expected precision at t is the mean match probability of the pairs at or
+    above t (``expected_quality``).
     Returns the threshold, the reason in words and the expected trade-off.
     """
-    grid = [0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.97, 0.98, 0.99, 0.995, 0.999]
+    target = TARGET_PRECISION if target is None else target
     curve = [expected_quality(probabilities, t) for t in grid]
     for point in curve:
-        if point["precision"] >= TARGET_PRECISION:
+        if point["precision"] >= target:
             return (point["threshold"],
                     f"lowest match probability at which the model expects precision >= "
-                    f"{TARGET_PRECISION} (expected precision {point['precision']:.3f}, "
+                    f"{target} (expected precision {point['precision']:.3f}, "
                     f"recall {point['recall']:.3f})", curve)
     return DEFAULT_THRESHOLD, "default: no threshold reached the precision target", curve
 

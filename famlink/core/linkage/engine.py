@@ -96,8 +96,18 @@ class LinkageEngine(Protocol):
         model: dict[str, Any] | None = None,
         collect_candidates: bool = False,
         strict_birth_date: bool = False,
+        max_pairs: int | None = None,
+        blocking_rules: list[str] | None = None,
+        target_precision: float | None = None,
+        family_guards: bool | None = None,
     ) -> LinkageResult:
         """Train (unless ``model`` is given), score, guard and cluster ``records``.
+
+        ``max_pairs`` set: blocking rules are chosen from the data to find the
+        most expected matches within that many pairs (``core.linkage.blocking``);
+        ``blocking_rules`` (Splink SQL over the prepared columns) overrides that.
+        ``target_precision``: the expected precision the estimated threshold
+        must reach. ``family_guards`` True/False overrides the automatic choice.
 
         ``threshold`` None means: estimate it from the model (see ``decision``).
         ``collect_candidates`` keeps the blocked pairs (``stats["candidate_pairs"]``),

@@ -25,8 +25,18 @@ A mapping (TOML) says which input columns hold which identifying fields, so
     [columns.other_ids]
     soc_sec_id = "soc_sec_id"         # becomes id_soc_sec_id
 
+    birth_place = "birth_place"       # free text; compared like a town
+    occupation = "occupation"         # free text
+
     [date_of_birth]
     formats = ["%Y%m%d"]              # strptime-style; tried in order
+
+    [linkage]                         # for experts; every key optional
+    max_pairs = 20_000_000            # pair budget for the blocking rules chosen from the data
+    blocking_rules = ["l.surname = r.surname AND l.birth_year = r.birth_year"]  # instead of choosing
+    target_precision = 0.98           # expected precision the estimated threshold must reach
+    family_guards = "auto"            # "auto", "on" or "off"
+    compare = ["first_name", "surname", "date_of_birth"]  # only these fields are compared
 """
 
 from __future__ import annotations
@@ -34,6 +44,7 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -41,7 +52,18 @@ from famlink.core.errors import InvalidInput
 from famlink.core.linkage.normalise import DEFAULT_DATE_FORMATS, parse_date
 
 FIELDS = ("first_name", "middle_names", "surname", "full_name", "date_of_birth", "sex",
-          "postcode", "address", "city", "email", "nhs_number", "upn")
+          "postcode", "address", "city", "email", "nhs_number", "upn", "birth_place", "occupation")
+#: pair budget for blocking when the mapping does not set one: about a minute
+#: of scoring on 2 cores, well within 24 GB
+DEFAULT_MAX_PAIRS = 20_000_000
+#: expected precision the estimated threshold must reach when the mapping does not say
+DEFAULT_TARGET_PRECISION = 0.98
+#: prepared columns a blocking rule may name (besides the fields and id_<name>)
+RULE_COLUMNS = frozenset({
+    "first_name_group", "first_name_sound", "first_name_letters", "surname_sound", "name_pair",
+    "first_initial", "surname_initial", "birth_year", "birth_month", "birth_day", "birth_days",
+    "postcode_area", "postcode_district", "postcode_sector", "email_user"})
+_LINKAGE_KEYS = ("max_pairs", "blocking_rules", "target_precision", "family_guards", "compare")
 
 
 @dataclass(frozen=True)
@@ -55,6 +77,11 @@ class Mapping:
     truth_pattern: str | None = None
     source: str | None = None
     date_formats: tuple[str, ...] = DEFAULT_DATE_FORMATS
+    max_pairs: int = DEFAULT_MAX_PAIRS
+    blocking_rules: tuple[str, ...] = ()
+    target_precision: float = DEFAULT_TARGET_PRECISION
+    family_guards: bool | None = None  # None: decided from the records
+    compare: tuple[str, ...] = ()  # empty: every mapped field
 
     def input_columns(self) -> set[str]:
         used = {self.id, *self.other_ids.values()}
@@ -110,7 +137,72 @@ def load_mapping(path: Path) -> Mapping:
     return Mapping(id=data["id"].strip(), columns=columns, other_ids=dict(other_ids),
                    truth=data.get("truth"), truth_pattern=data.get("truth_pattern"),
                    source=data.get("source"),
-                   date_formats=tuple(formats))
+                   date_formats=tuple(formats),
+                   **_linkage_options(data.get("linkage", {}), columns, other_ids, where))
+
+
+def _linkage_options(raw: object, columns: dict[str, list[str]], other_ids: dict[str, str],
+                     where: str) -> dict[str, Any]:
+    """The expert ``[linkage]`` table, checked; each problem names its key."""
+    import re
+
+    if not isinstance(raw, dict):
+        raise InvalidInput("[linkage] must be a table of settings", where=where)
+    unknown = sorted(set(raw) - set(_LINKAGE_KEYS))
+    if unknown:
+        raise InvalidInput(f'unknown key "{unknown[0]}" in [linkage]; known keys: '
+                           f'{", ".join(_LINKAGE_KEYS)}', where=where)
+    out: dict[str, Any] = {}
+    if "max_pairs" in raw:
+        value = raw["max_pairs"]
+        if isinstance(value, bool) or not isinstance(value, int) or not 1_000 <= value <= 10**10:
+            raise InvalidInput("[linkage] max_pairs must be a whole number from 1000 to "
+                               "10,000,000,000", where=where)
+        out["max_pairs"] = value
+    if "target_precision" in raw:
+        value = raw["target_precision"]
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0.5 <= value < 1:
+            raise InvalidInput("[linkage] target_precision must be a number from 0.5 to below 1",
+                               where=where)
+        out["target_precision"] = float(value)
+    if "family_guards" in raw:
+        value = raw["family_guards"]
+        choices = {"auto": None, "on": True, "off": False, True: True, False: False}
+        if not isinstance(value, str | bool) or value not in choices:
+            raise InvalidInput('[linkage] family_guards must be "auto", "on" or "off"', where=where)
+        out["family_guards"] = choices[value]
+    known = set(FIELDS) | RULE_COLUMNS | {f"id_{name}" for name in other_ids}
+    if "blocking_rules" in raw:
+        rules = raw["blocking_rules"]
+        if (not isinstance(rules, list) or not rules
+                or not all(isinstance(r, str) and r.strip() for r in rules)):
+            raise InvalidInput("[linkage] blocking_rules must be a list of SQL conditions "
+                               'such as "l.surname = r.surname"', where=where)
+        for rule in rules:
+            named = re.findall(r"\b[lr]\.([A-Za-z_][A-Za-z0-9_]*)", rule)
+            if not named:
+                raise InvalidInput(f"[linkage] blocking_rules: {rule!r} names no column as l.<column> "
+                                   "and r.<column>", where=where)
+            strange = sorted(set(named) - known)
+            if strange:
+                raise InvalidInput(f"[linkage] blocking_rules: {rule!r} names unknown column "
+                                   f"{strange[0]!r}; it may use the fields and: "
+                                   f"{', '.join(sorted(RULE_COLUMNS))}", where=where)
+        out["blocking_rules"] = tuple(r.strip() for r in rules)
+    if "compare" in raw:
+        compare = raw["compare"]
+        if (not isinstance(compare, list) or not compare
+                or not all(isinstance(c, str) for c in compare)):
+            raise InvalidInput("[linkage] compare must be a list of field names", where=where)
+        mapped = set(columns) | {f"id_{name}" for name in other_ids}
+        if "full_name" in columns:
+            mapped |= {"first_name", "surname", "middle_names"}
+        strange = sorted(set(compare) - mapped)
+        if strange:
+            raise InvalidInput(f'[linkage] compare names "{strange[0]}", which is not mapped in '
+                               f'[columns]; mapped: {", ".join(sorted(mapped))}', where=where)
+        out["compare"] = tuple(compare)
+    return out
 
 
 def read_records_file(path: Path) -> pd.DataFrame:

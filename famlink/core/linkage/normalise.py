@@ -21,12 +21,16 @@ from famlink.core.linkage.nicknames import name_group
 STANDARD_COLUMNS = (
     "record_id", "source", "first_name", "middle_names", "surname", "full_name",
     "date_of_birth", "sex", "postcode", "address", "city", "email", "nhs_number", "upn",
+    "birth_place", "occupation",
 )
 IDENTIFIER_COLUMNS = ("nhs_number", "upn")
 _TITLES = {"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "rev", "sir", "dame", "lady", "lord"}
 _NOT_LETTERS = re.compile(r"[^a-z ]+")
 _SPACES = re.compile(r"\s+")
 _UK_POSTCODE = re.compile(r"^([A-Z]{1,2})([0-9][0-9A-Z]?)([0-9])([A-Z]{2})$")
+#: historical records (censuses, parish registers) reach back centuries: a
+#: 1817 birth is evidence, not an unreadable value
+EARLIEST_BIRTH_YEAR = 1500
 DEFAULT_DATE_FORMATS = ("%Y-%m-%d", "%Y%m%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y/%m/%d")
 _FORMAT_PATTERNS = {"%Y": r"(?P<y>\d{4})", "%m": r"(?P<m>\d{1,2})", "%d": r"(?P<d>\d{1,2})"}
 
@@ -90,6 +94,7 @@ def parse_date(value: object, formats: tuple[str, ...] = DEFAULT_DATE_FORMATS) -
     Dates of birth with a slip (a 31st in a 30-day month) are still evidence,
     so the text is kept when year, month and day are in range even if the
     calendar rejects it; anything unreadable becomes null, never a guess.
+    Years from ``EARLIEST_BIRTH_YEAR`` to 2100 are read.
     """
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return None
@@ -101,7 +106,7 @@ def parse_date(value: object, formats: tuple[str, ...] = DEFAULT_DATE_FORMATS) -
         match = re.fullmatch(pattern, text)
         if match:
             year, month, day = int(match["y"]), int(match["m"]), int(match["d"])
-            if 1850 <= year <= 2100 and 1 <= month <= 12 and 1 <= day <= 31:
+            if EARLIEST_BIRTH_YEAR <= year <= 2100 and 1 <= month <= 12 and 1 <= day <= 31:
                 return f"{year:04d}-{month:02d}-{day:02d}"
     return None
 
@@ -117,12 +122,20 @@ def is_real_date(iso: str | None) -> bool:
 
 
 def _days_since_1850(iso: str | None) -> int | None:
-    """Day number of a real date, so date gaps are plain subtraction in any SQL."""
-    if iso is None or not is_real_date(iso):
+    """Day number of a date, so date gaps are plain subtraction in any SQL.
+
+    An impossible day (30 February) counts as the month's last day: the
+    record still says "late February", so "within a month" can find it.
+    """
+    if iso is None:
         return None
-    return (date.fromisoformat(iso) - date(1850, 1, 1)).days
-
-
+    year, month, day = (int(part) for part in iso.split("-"))
+    while day > 28:
+        try:
+            return (date(year, month, day) - date(1850, 1, 1)).days
+        except ValueError:
+            day -= 1
+    return (date(year, month, day) - date(1850, 1, 1)).days
 
 
 def clean_identifier(value: object) -> str | None:
@@ -133,12 +146,18 @@ def clean_identifier(value: object) -> str | None:
     return text or None
 
 
+#: what people write for sex; ISO/IEC 5218 codes 1 and 2 too. Anything else
+#: ("u", "?", "unknown", "9", "n/a") is missing, never a third value to agree on
+_SEX_WORDS = {"m": "m", "male": "m", "man": "m", "boy": "m", "mr": "m", "1": "m",
+              "f": "f", "female": "f", "woman": "f", "girl": "f", "fem": "f", "2": "f"}
+
+
 def clean_sex(value: object) -> str | None:
-    text = clean_name(value)
-    if not text:
+    """"m", "f", or None: junk and unknowns are missing, not evidence."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
         return None
-    return {"m": "m", "male": "m", "man": "m", "boy": "m", "f": "f", "female": "f",
-            "woman": "f", "girl": "f"}.get(text)
+    text = str(value).strip().lower().rstrip(".")
+    return _SEX_WORDS.get(text)
 
 
 def _first_word(name: object) -> str | None:
@@ -188,6 +207,11 @@ def prepare(records: pd.DataFrame) -> pd.DataFrame:
     out["first_name_letters"] = out["first_name"].map(
         lambda n: "".join(sorted(set(n))) if isinstance(n, str) and len(n) > 2 else None)
     out["surname_sound"] = out["surname"].map(soundex)
+    # for blocking: a name pair in either order (swapped names meet), initials
+    out["name_pair"] = [" ".join(sorted((a, b))) if isinstance(a, str) and isinstance(b, str) else None
+                        for a, b in zip(out["first_name"], out["surname"], strict=True)]
+    out["first_initial"] = out["first_name"].map(lambda n: n[0] if isinstance(n, str) else None)
+    out["surname_initial"] = out["surname"].map(lambda n: n[0] if isinstance(n, str) else None)
     out = out.astype(object)
 
     dates = _strings(column("date_of_birth").map(parse_date))
@@ -203,6 +227,8 @@ def prepare(records: pd.DataFrame) -> pd.DataFrame:
         out[name] = parts[name]
     out["address"] = column("address").map(clean_text)
     out["city"] = column("city").map(clean_text)
+    out["birth_place"] = column("birth_place").map(clean_text)
+    out["occupation"] = column("occupation").map(clean_text)
     email = _strings(column("email").map(
         lambda v: str(v).strip().lower() if pd.notna(v) and str(v).strip() else None))
     out["email"] = email
