@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ONE_YEAR = 365 * 24 * 3600
 
 #: Fetch one page that reads no database, over HTTPS and over HTTP, and report what the settings made of it.
