@@ -81,5 +81,5 @@ def test_consent_models_come_from_the_setting_and_a_bad_one_is_named(monkeypatch
     monkeypatch.setenv("FAMLINK_CONSENT_MODELS", "service.record_linkage=statutory:Children Act 1989 s.17")
     assert config.consent_models()[Purpose.RECORD_LINKAGE].lawful_basis == "Children Act 1989 s.17"
     monkeypatch.setenv("FAMLINK_CONSENT_MODELS", "service.record_linkage=maybe")
-    with pytest.raises(InvalidInput, match="FAMLINK_CONSENT_MODELS: service.record_linkage: 'maybe'"):
+    with pytest.raises(InvalidInput, match=r"FAMLINK_CONSENT_MODELS: service\.record_linkage: 'maybe'"):
         config.consent_models()
