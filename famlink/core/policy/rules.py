@@ -72,6 +72,8 @@ class PurposeRule:
     break_glass: bool = False
     within_service_free: bool = False
     obligations: tuple[ObligationKind, ...] = ()
+    #: the law a purpose no opt-out applies to rests on (its default ``statutory`` basis, named)
+    law: str = ""
 
 
 PURPOSE_RULES: dict[Purpose, PurposeRule] = {
@@ -139,6 +141,7 @@ PURPOSE_RULES: dict[Purpose, PurposeRule] = {
         sensitive_allowed=True,  # to redact it, not to disclose it
         opt_outs_apply=False,
         obligations=(_O.SHOW_DISPUTES,),
+        law="UK GDPR Article 15, the right of access",
     ),
     Purpose.RECORD_LINKAGE: PurposeRule(
         roles=frozenset({Role.DATA_TEAM, Role.DPO, Role.SYSTEM}),
@@ -174,7 +177,7 @@ def default_basis(purpose: Purpose) -> ConsentBasis:
         return ConsentBasis(ConsentModel.CONSENT)
     if rule.opt_outs_apply:
         return ConsentBasis(ConsentModel.OPT_OUT)
-    return ConsentBasis(ConsentModel.STATUTORY, rule.lawful_basis.value.replace("_", " "))
+    return ConsentBasis(ConsentModel.STATUTORY, rule.law or rule.lawful_basis.value.replace("_", " "))
 
 
 def _obligations(*kinds: ObligationKind) -> tuple[Obligation, ...]:
