@@ -88,21 +88,22 @@ class LinkageGate:
         people = [p for p in record_ids_by_person if p is not None]
         wanted = set(people)
         # whole tables, filtered here: an IN list of a run's 300,000 ids costs more than reading them all
-        born: dict[str, tuple[int, object]] = {}
+        born: dict[str, tuple[int, date | None]] = {}
         public_of: dict[int, str] = {}  # person pk -> the person in this run whose answers they carry
         merged: dict[int, int] = {}
-        for pk, pid, dob, into in Person.objects.values_list("pk", "public_id", "date_of_birth", "merged_into_id"):
+        for key, pid, born_on, into in Person.objects.values_list("pk", "public_id", "date_of_birth",
+                                                                   "merged_into_id"):
             if pid in wanted:
-                born[pid], public_of[pk] = (pk, dob), pid
+                born[pid], public_of[key] = (key, born_on), pid
             elif into is not None:
-                merged[pk] = into
-        for pk, into in merged.items():  # a person merged into one in this run: their answers go with them
-            seen = {pk}
+                merged[key] = into
+        for key, into in merged.items():  # a person merged into one in this run: their answers go with them
+            seen = {key}
             while into in merged and into not in seen:
                 seen.add(into)
                 into = merged[into]
             if into in public_of:
-                public_of.setdefault(pk, public_of[into])
+                public_of.setdefault(key, public_of[into])
         consents: dict[str, ConsentGrant] = {}
         own: set[str] = set()
         for row in Consent.objects.filter(purpose=Purpose.RECORD_LINKAGE, organisation__isnull=True).order_by(
@@ -128,8 +129,9 @@ class LinkageGate:
         let_in: dict[str, str] = {}
         facts: list[AuditFacts] = []
         for person in sorted(people):
-            pk, dob = born.get(person, (None, None))
-            dob = dob if isinstance(dob, date) else None
+            known = born.get(person)
+            pk: int | None = known[0] if known is not None else None
+            dob = known[1] if known is not None else None
             kinds = opted.get(person, set())
             subject = Subject(person_id=person, is_adult=is_adult(dob, today),
                               opted_out_of_linkage=OptOutKind.LINKAGE in kinds,
@@ -139,10 +141,10 @@ class LinkageGate:
             ctx = context(names)
             decision = decide(LINKAGE, Purpose.RECORD_LINKAGE, subject, CATEGORIES, ctx)
             tried = glasses.get(pk, []) if pk is not None and not decision.allow else []
-            if tried:
-                row = Person.objects.get(pk=pk)
+            if tried and pk is not None:
+                stored = Person.objects.get(pk=pk)
                 for glass in tried:  # newest first: one the policy accepts is enough
-                    ctx = door.context_for(row, [sources[n] for n in names], self.now, glass,
+                    ctx = door.context_for(stored, [sources[n] for n in names], self.now, glass,
                                            Purpose.RECORD_LINKAGE)
                     ctx = replace(ctx, source_sectors=ctx.source_sectors | run_sectors)
                     decision = decide(LINKAGE, Purpose.RECORD_LINKAGE, subject, CATEGORIES, ctx)
@@ -152,9 +154,9 @@ class LinkageGate:
             if kept_out(decision, subject):
                 left_out[person] = _why(decision)
             elif subject.opted_out_of_linkage:  # an opt-out of linkage gives way to an accepted break-glass only
-                glass = ctx.break_glass
-                let_in[person] = (f"opted out, but child-protection exemption: {glass.justification}"
-                                  if glass is not None else _why(decision))
+                used = ctx.break_glass
+                let_in[person] = (f"opted out, but child-protection exemption: {used.justification}"
+                                  if used is not None else _why(decision))
             if subject.opted_out_of_linkage or tried:
                 facts.append(door.audit_facts(LINKAGE, Purpose.RECORD_LINKAGE, subject, CATEGORIES,
                                               AuditEvent.LINKAGE_RUN, decision, ctx))
