@@ -75,12 +75,16 @@ def consented_clusters(
             rid = parent[rid]
         return rid
 
-    # per root, when consent is checked: the services it holds, and its people's standings
-    services: dict[str, frozenset[str]] = {}
-    standings: dict[str, frozenset[Standing]] = {}
+    # per root, when consent is checked: the services it holds and its people's standings, as bits
+    # (a million records: sets per root cost more than the clustering itself)
+    services: dict[str, int] = {}
+    standings: dict[str, int] = {}
+    spans: list[bool] = []  # standings bits -> may they span services (the policy's rule, asked once per set)
     if across is not None:
-        services = {rid: frozenset((across.service[rid],)) for rid in parent}
-        standings = {rid: frozenset((across.standing.get(rid, Standing.NOT_ANSWERED),)) for rid in parent}
+        bit = {name: 1 << i for i, name in enumerate(sorted(set(across.service.values())))}
+        services = {rid: bit[across.service[rid]] for rid in parent}
+        standings = {rid: 1 << across.standing.get(rid, Standing.NOT_ANSWERED) for rid in parent}
+        spans = [may_span_services(s for s in Standing if bits & (1 << s)) for bits in range(1 << len(Standing))]
 
     def join(a: str, b: str) -> None:
         keep, gone = min(a, b), max(a, b)
@@ -89,15 +93,17 @@ def consented_clusters(
             members[keep] = members.get(keep, set()) | members.pop(gone, set())
             banned[keep] = banned.get(keep, set()) | banned.pop(gone, set())
         if across is not None:
-            services[keep] = services[keep] | services.pop(gone)
-            standings[keep] = standings[keep] | standings.pop(gone)
+            services[keep] |= services.pop(gone)
+            standings[keep] |= standings.pop(gone)
 
     def rejected(a: str, b: str) -> bool:
         return bool(banned.get(a, set()) & members.get(b, set()) or banned.get(b, set()) & members.get(a, set()))
 
     def consent_forbids(a: str, b: str) -> bool:
-        return (across is not None and len(services[a] | services[b]) > 1
-                and not may_span_services(standings[a] | standings[b]))
+        if across is None:
+            return False
+        both = services[a] | services[b]
+        return both & (both - 1) != 0 and not spans[standings[a] | standings[b]]  # more than one service
 
     skipped: list[tuple[str, str]] = []
     for left, right in tied:

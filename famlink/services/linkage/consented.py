@@ -23,6 +23,7 @@ from famlink.core.policy.linkage import Standing, may_span_services
 #: An identity's standing from its records': a refusal first, then a yes, else no answer.
 _FIRST = {Standing.REFUSES: 0, Standing.ALLOWS: 1, Standing.NOT_ANSWERED: 2}
 _BY_RANK = {rank: s for s, rank in _FIRST.items()}
+_NOBODY = "\x00never linked"  # a group key no public id can be
 
 
 def sector_of_source() -> dict[str, str]:
@@ -32,20 +33,23 @@ def sector_of_source() -> dict[str, str]:
 
 def grouped(records: pd.DataFrame, group: pd.Series) -> tuple[dict[str | None, list[int]], dict[str | None, set[str]]]:
     """Record ids and source names per current person (``group``: per record row, public id or None)."""
-    key = group.astype(object).where(group.notna(), None)
-    by_person: dict[str | None, list[int]] = {}
-    sources: dict[str | None, set[str]] = {}
-    for person, rid, source in zip(key.tolist(), records["id"].astype(int).tolist(),
-                                   records["source"].astype(str).tolist(), strict=True):
-        by_person.setdefault(person, []).append(rid)
-        sources.setdefault(person, set()).add(source)
-    return by_person, sources
+    key = group.astype(object).where(group.notna(), _NOBODY)
+    frame = pd.DataFrame({"person": key.to_numpy(), "id": records["id"].astype(int).to_numpy(),
+                          "source": records["source"].astype(str).to_numpy()})
+    ids = frame.groupby("person", sort=False)["id"].agg(list)
+    pairs = frame[["person", "source"]].drop_duplicates()
+    names = pairs.groupby("person", sort=False)["source"].agg(set)
+
+    def person(value: object) -> str | None:
+        return None if value is _NOBODY else str(value)
+
+    return ({person(p): v for p, v in ids.items()}, {person(p): v for p, v in names.items()})
 
 
 def record_standing(records: pd.DataFrame, group: pd.Series, exclusions: Exclusions) -> pd.Series:
     """Each record's standing rank (``_FIRST``), indexed like ``records``."""
-    person = group.map(lambda p: _FIRST[d.standing] if (d := exclusions.decisions.get(p)) else None)
-    source = records["source"].map(lambda s: _FIRST[exclusions.standing(None, s)])
+    person = group.map({p: _FIRST[d.standing] for p, d in exclusions.decisions.items()})
+    source = records["source"].map({s: _FIRST[exclusions.standing(None, s)] for s in records["source"].unique()})
     return person.where(group.notna(), source).fillna(_FIRST[Standing.NOT_ANSWERED]).astype(int)
 
 
@@ -56,7 +60,7 @@ def across_services(records: pd.DataFrame, group: pd.Series, identity: pd.Series
     ident = records["id"].map(identity)
     best = rank.groupby(ident.to_numpy()).min()
     service = records["source"].map(sectors).groupby(ident.to_numpy()).first()
-    return AcrossServices(service=service.to_dict(), standing={k: _BY_RANK[int(v)] for k, v in best.items()})
+    return AcrossServices(service=service.to_dict(), standing=best.map(_BY_RANK).to_dict())
 
 
 def person_outcomes(records: pd.DataFrame, group: pd.Series, person_of_record: Mapping[int, str],

@@ -36,11 +36,11 @@ from django.utils import timezone
 
 from famlink import config
 from famlink.adapters.storage.family.models import Person
+from famlink.adapters.storage.governance import linkage_facts
 from famlink.adapters.storage.governance.audit.append import append_many
 from famlink.adapters.storage.governance.models import (
     BreakGlassAuthorisation,
     BreakGlassOutcome,
-    Consent,
     OptOut,
     OptOutKind,
 )
@@ -49,7 +49,7 @@ from famlink.core.audit import AuditEvent, AuditFacts
 from famlink.core.consent import ConsentGrant, ConsentLevel, ConsentState
 from famlink.core.linkage.consent import Exclusions, LinkageDecision, records_left_out
 from famlink.core.people import is_adult
-from famlink.core.policy import Actor, Context, Decision, Role, Subject, decide
+from famlink.core.policy import Actor, Context, Decision, ReasonCode, Role, Subject, decide
 from famlink.core.policy.linkage import break_glass_used, kept_out, standing
 from famlink.core.taxonomy import DataCategory, Purpose, Sector
 from famlink.services.governance import door
@@ -80,10 +80,15 @@ class LinkageGate:
         run_sectors = frozenset(sector[name] for names in sources_by_person.values() for name in names)
         basis = config.consent_models()[Purpose.RECORD_LINKAGE]
 
+        contexts: dict[frozenset[str], Context] = {}
+
         def context(names: Collection[str]) -> Context:
-            purposes = frozenset.intersection(*(agreed[n] for n in names)) if names else frozenset()
-            return Context(now=self.now, source_sectors=run_sectors | {sector[n] for n in names},
-                           source_purposes=purposes, consent_basis=basis)
+            key = frozenset(names)
+            if key not in contexts:
+                purposes = frozenset.intersection(*(agreed[n] for n in key)) if key else frozenset()
+                contexts[key] = Context(now=self.now, source_sectors=run_sectors | {sector[n] for n in key},
+                                        source_purposes=purposes, consent_basis=basis)
+            return contexts[key]
 
         people = [p for p in record_ids_by_person if p is not None]
         wanted = set(people)
@@ -91,8 +96,7 @@ class LinkageGate:
         born: dict[str, tuple[int, date | None]] = {}
         public_of: dict[int, str] = {}  # person pk -> the person in this run whose answers they carry
         merged: dict[int, int] = {}
-        for key, pid, born_on, into in Person.objects.values_list("pk", "public_id", "date_of_birth",
-                                                                   "merged_into_id"):
+        for key, pid, born_on, into in linkage_facts.people():
             if pid in wanted:
                 born[pid], public_of[key] = (key, born_on), pid
             elif into is not None:
@@ -106,17 +110,16 @@ class LinkageGate:
                 public_of.setdefault(key, public_of[into])
         consents: dict[str, ConsentGrant] = {}
         own: set[str] = set()
-        for row in Consent.objects.filter(purpose=Purpose.RECORD_LINKAGE, organisation__isnull=True).order_by(
-                "recorded_at").values("person_id", "level", "state", "recorded_at", "expires_at", "version"):
-            person = public_of.get(row["person_id"])
+        for holder, level, state, recorded, expires, version in linkage_facts.general_consents(
+                Purpose.RECORD_LINKAGE):
+            person = public_of.get(holder)
             if person is None or person in own:
                 continue
-            if born[person][0] == row["person_id"]:
+            if born[person][0] == holder:
                 own.add(person)  # their own answer wins over one given before a merge
             consents[person] = ConsentGrant(
-                purpose=Purpose.RECORD_LINKAGE, level=ConsentLevel(row["level"]),
-                state=ConsentState(row["state"]), recorded_at=row["recorded_at"],
-                expires_at=row["expires_at"], version=row["version"])
+                purpose=Purpose.RECORD_LINKAGE, level=ConsentLevel(level), state=ConsentState(state),
+                recorded_at=recorded, expires_at=expires, version=version)
         opted: dict[str, set[str]] = {}
         for person_pk, kind in OptOut.objects.filter(active=True).values_list("person_id", "kind"):
             if person_pk in public_of:
@@ -125,6 +128,7 @@ class LinkageGate:
         today = timezone.localdate(self.now)
 
         decisions: dict[str, LinkageDecision] = {}
+        answers: dict[tuple[bool, tuple[ReasonCode, ...]], LinkageDecision] = {}  # one per distinct answer: shared, not rebuilt
         left_out: dict[str, str] = {}
         let_in: dict[str, str] = {}
         facts: list[AuditFacts] = []
@@ -150,7 +154,11 @@ class LinkageGate:
                     decision = decide(LINKAGE, Purpose.RECORD_LINKAGE, subject, CATEGORIES, ctx)
                     if decision.allow:
                         break
-            decisions[person] = LinkageDecision(standing(decision), decision.reasons, break_glass_used(decision))
+            answer = answers.get((decision.allow, decision.codes))
+            if answer is None:
+                answer = answers[(decision.allow, decision.codes)] = LinkageDecision(standing(decision), decision.reasons,
+                                                                   break_glass_used(decision))
+            decisions[person] = answer
             if kept_out(decision, subject):
                 left_out[person] = _why(decision)
             elif subject.opted_out_of_linkage:  # an opt-out of linkage gives way to an accepted break-glass only
