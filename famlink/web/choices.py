@@ -108,10 +108,19 @@ def state_words(choice: choices.PurposeChoice) -> str:
     return gettext("No. Nobody can use the records for this.")
 
 
+def _opt_out_words(kind: OptOutKind) -> str:
+    """What opting out does, true to the configured model: under a statutory duty to match, it does not stop it."""
+    basis = config.consent_models()[Purpose.RECORD_LINKAGE]
+    if kind is OptOutKind.LINKAGE and basis.model is ConsentModel.STATUTORY:
+        return gettext("The law says we must match records from different places, so opting out does not stop "
+                       "it. The law is: %(law)s.") % {"law": basis.lawful_basis}
+    return str(OPT_OUT_WORDS[kind][1])
+
+
 def _person_context(person: choices.PersonChoices) -> dict[str, object]:
     rows = [{"choice": c, "label": words.PURPOSE[c.purpose], "words": PURPOSE_WORDS[c.purpose.value],
              "model": words.consent_model_words(c.purpose), "state": state_words(c)} for c in person.purposes]
-    opt_outs = [{"kind": kind.value, "label": OPT_OUT_WORDS[kind][0], "words": OPT_OUT_WORDS[kind][1],
+    opt_outs = [{"kind": kind.value, "label": OPT_OUT_WORDS[kind][0], "words": _opt_out_words(kind),
                  "active": person.opt_outs.get(kind.value, False)} for kind in OptOutKind]
     return {"person": person, "rows": rows, "opt_outs": opt_outs}
 

@@ -58,4 +58,6 @@ def test_the_consent_page_says_what_no_answer_means_under_each_model(client: Che
     monkeypatch.setenv("FAMLINK_CONSENT_MODELS", "service.record_linkage=opt_out")
     assert "Not asked yet. The records are used for this unless you say no." in text(client.get("/portal/consent/").page)
     monkeypatch.setenv("FAMLINK_CONSENT_MODELS", f"service.record_linkage=statutory:{LAW}")
-    assert "You are not asked: the law says we must." in text(client.get("/portal/consent/").page)
+    page = text(client.get("/portal/consent/").page)
+    assert "You are not asked: the law says we must." in page
+    assert f"so opting out does not stop it. The law is: {LAW}." in page
