@@ -97,11 +97,11 @@ def consented_clusters(
             standings[keep] |= standings.pop(gone)
 
     def rejected(a: str, b: str) -> bool:
+        if not banned:  # no rejections or guards: the common case, without building sets
+            return False
         return bool(banned.get(a, set()) & members.get(b, set()) or banned.get(b, set()) & members.get(a, set()))
 
     def consent_forbids(a: str, b: str) -> bool:
-        if across is None:
-            return False
         both = services[a] | services[b]
         return both & (both - 1) != 0 and not spans[standings[a] | standings[b]]  # more than one service
 
@@ -123,7 +123,7 @@ def consented_clusters(
                 continue
             if rejected(a, b):
                 skipped.append((left, right))
-            elif consent_forbids(a, b):
+            elif across is not None and consent_forbids(a, b):
                 apart.append((left, right, p))
             else:
                 join(a, b)

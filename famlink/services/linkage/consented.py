@@ -64,7 +64,11 @@ def across_services(records: pd.DataFrame, group: pd.Series, identity: pd.Series
     ident = records["id"].map(identity)
     best = rank.groupby(ident.to_numpy()).min()
     service = records["source"].map(sectors).groupby(ident.to_numpy()).first()
-    return AcrossServices(service=service.to_dict(), standing=best.map(_BY_RANK).to_dict())
+    # plain lists, not Series.to_dict(): that walks an Arrow string index one value at a time
+    ranks = [_BY_RANK[r] for r in best.to_numpy().tolist()]
+    return AcrossServices(service=dict(zip(service.index.to_numpy(dtype=object).tolist(),
+                                           service.to_numpy(dtype=object).tolist(), strict=True)),
+                          standing=dict(zip(best.index.to_numpy(dtype=object).tolist(), ranks, strict=True)))
 
 
 def person_outcomes(records: pd.DataFrame, group: pd.Series, person_of_record: Mapping[int, str],
@@ -108,7 +112,7 @@ def person_outcomes(records: pd.DataFrame, group: pd.Series, person_of_record: M
             apart.setdefault(b, set()).add(str(service_of[int(left)]))
     worded: dict[int, tuple[bool, tuple[str, ...], bool]] = {}
     out = []
-    for person, mask in zip(masks.index.tolist(), masks.tolist(), strict=True):
+    for person, mask in zip(masks.index.to_numpy(dtype=object).tolist(), masks.tolist(), strict=True):
         if mask not in worded:
             decided = [a for i, a in enumerate(answers) if mask >> i & 1]
             worded[mask] = (may_span_services(d.standing for d in decided),
@@ -117,7 +121,8 @@ def person_outcomes(records: pd.DataFrame, group: pd.Series, person_of_record: M
         allowed, reasons, glass = worded[mask]
         out.append(PersonLinkageOutcome(
             person_id=person, allowed_across_services=allowed and person not in exclusions.reasons,
-            reasons=reasons, kept_apart_services=tuple(sorted(apart.get(person, ()))), break_glass=glass))
+            reasons=reasons, kept_apart_services=tuple(sorted(apart[person])) if person in apart else (),
+            break_glass=glass))
     return out
 
 
