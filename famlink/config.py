@@ -17,7 +17,9 @@ from pathlib import Path
 
 from famlink.core import digits as _digits
 from famlink.core.errors import InvalidInput
+from famlink.core.policy import ConsentBasis
 from famlink.core.private_files import private_folder, write_private
+from famlink.core.taxonomy import Purpose
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("FAMLINK_AUDIT_WITNESS_FILE", "$FAMLINK_DATA_DIR/audit-witness/tree-heads.jsonl", "Append-only file (JSON lines) where famlink audit publish keeps a copy of every signed tree head, outside the database; put it on other storage than the database's."),
     Setting("FAMLINK_AUDIT_WITNESS_URLS", "", "Witness servers that famlink audit publish POSTs each signed tree head to (JSON), separated by commas or spaces; empty sends none."),
     Setting("FAMLINK_AUDIT_WITNESS_TIMEOUT", "10", "Seconds to wait for each witness URL, and for a URL given to famlink audit verify --against."),
+    Setting("FAMLINK_CONSENT_MODELS", "service.record_linkage=consent", "The consent model of each purpose, as PURPOSE=consent, PURPOSE=opt_out or PURPOSE=statutory:LAW separated by ';'; a purpose not listed keeps its default. Record linkage's default, consent, links across services only with a yes (within one service always)."),
     Setting("FAMLINK_SETTINGS_FILE", "$FAMLINK_DATA_DIR/famlink.toml", "Optional TOML file holding any of these settings."),
 )
 
@@ -114,6 +117,22 @@ def audit_witness_timeout() -> float:
         raise InvalidInput(f"must be a number of seconds between 0 and 600, not {raw!r}",
                            where="FAMLINK_AUDIT_WITNESS_TIMEOUT")
     return seconds
+
+
+def consent_models() -> dict[Purpose, ConsentBasis]:
+    """Every purpose's consent model: what ``decide()`` is told and what every page says.
+
+    A bad value is refused with the entry named (``InvalidInput``, where
+    ``FAMLINK_CONSENT_MODELS``); docs/configuration.md gives the format.
+    """
+    from famlink.core.policy.consent_models import (
+        DEFAULT,
+        SETTING,
+        consent_bases,
+        parse_consent_models,
+    )
+
+    return consent_bases(parse_consent_models(get(SETTING, DEFAULT) or ""))
 
 
 def secret_key() -> str:

@@ -45,6 +45,16 @@ def audit_witness_file(tmp_path_factory: pytest.TempPathFactory, monkeypatch: py
 
 
 @pytest.fixture
+def linkage_without_consent(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Record linkage under ``opt_out``: for tests of matching itself, where nobody has answered.
+
+    The default (``consent``) keeps every unanswered person's records apart
+    across services; tests/services/linkage/test_consent.py tests that.
+    """
+    monkeypatch.setenv("FAMLINK_CONSENT_MODELS", "service.record_linkage=opt_out")
+
+
+@pytest.fixture
 def refusing_database() -> Callable[[], None]:
     """A database that refuses any record with the surname Refused: a real database error midway through
     an ingest (PostgreSQL's message even quotes the value). Returns a function that lifts the refusal."""

@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ONE_YEAR = 365 * 24 * 3600
 
 #: Fetch one page that reads no database, over HTTPS and over HTTP, and report what the settings made of it.
@@ -66,3 +68,18 @@ def test_a_bad_number_in_a_setting_is_one_line_naming_it(tmp_path: Path) -> None
         done = run_python(status, tmp_path, FAMLINK_HTTPS="1", **{name: bad})
         assert done.returncode == 2, done.stderr
         assert done.stderr.count("\n") == 1 and done.stderr.startswith(f"famlink: {name}: must be "), done.stderr
+
+
+def test_consent_models_come_from_the_setting_and_a_bad_one_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    from famlink import config
+    from famlink.core.errors import InvalidInput
+    from famlink.core.policy import ConsentModel
+    from famlink.core.taxonomy import Purpose
+
+    monkeypatch.delenv("FAMLINK_CONSENT_MODELS", raising=False)
+    assert config.consent_models()[Purpose.RECORD_LINKAGE].model is ConsentModel.CONSENT
+    monkeypatch.setenv("FAMLINK_CONSENT_MODELS", "service.record_linkage=statutory:Children Act 1989 s.17")
+    assert config.consent_models()[Purpose.RECORD_LINKAGE].lawful_basis == "Children Act 1989 s.17"
+    monkeypatch.setenv("FAMLINK_CONSENT_MODELS", "service.record_linkage=maybe")
+    with pytest.raises(InvalidInput, match=r"FAMLINK_CONSENT_MODELS: service\.record_linkage: 'maybe'"):
+        config.consent_models()

@@ -38,6 +38,7 @@ def link(engine: str, threshold: float | None, retrain: bool, incremental: bool,
         from famlink.services.linkage.run import link_records
 
         summary = link_records(linkage_engine(engine), threshold, retrain=retrain, say=say)
+    summary.pop("outcomes", None)  # one per person: their counts are in "counts"
     if as_json:
         click.echo(json.dumps(summary, default=str))
         return
@@ -51,6 +52,8 @@ def link(engine: str, threshold: float | None, retrain: bool, incremental: bool,
                f"model {summary['model_version']}).")
     click.echo(f"  {c['merges']} merges, {c['splits']} splits, {c['retired']} retired, "
                f"{c['records_excluded_by_consent_filter']} records held out by the consent filter")
+    click.echo(f"  {c['persons_allowed_across_services']:,} persons may be matched across services; "
+               f"{c['links_kept_apart_by_consent']:,} matches across services kept apart by consent")
     logged = summary["audit_log"]
     click.echo(f"  in the audit log as entry {logged['audit_index']}, committing to {logged['persons']:,} persons' "
                f"entries (root {logged['root'][:16]}...); each can be proved after the next 'famlink audit publish'")

@@ -1,9 +1,12 @@
-"""The demo the README's first command runs: generate, ingest, link, accounts.
+"""The demo the README's first command runs: generate, ingest, link, answers, link again, accounts.
 
 Every step is idempotent, so running the demo again changes nothing: the data
 is generated once from a fixed seed, an extract already held is not ingested
-again, linkage runs only when an extract arrived after the last run, and the
-demo accounts keep their people and passwords.
+again, linkage runs only when an extract arrived after the last run, parents'
+simulated answers about matching are recorded once (``demo_answers``: the
+first run matches within each service only, since nobody has said yes yet;
+the second joins the records of those who said yes across services), and
+the demo accounts keep their people and passwords.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from famlink.services.accounts.provisioning import (
     demo_parent_candidates,
     demo_refuge_parents,
 )
+from famlink.services.demo_answers import answered, held_apart, said_yes, simulate_answers
 from famlink.services.governance.audit.publication import publish
 from famlink.services.linkage.run import latest_run, link_records
 from famlink.services.registers.early_help import run_early_help
@@ -45,9 +49,12 @@ from famlink.synth import generate
 
 DEMO_SEED = 2026
 DEMO_PARENTS = ("parent1", "parent2")
+#: parent1 said yes to matching across services; parent2 never answered, so their records stay apart
+ANSWERS = {"parent1": "said yes to matching across services: sees records from several services, matched",
+           "parent2": "never answered about matching: records from different services not matched"}
 #: A mother who stayed in a refuge with her children, and their father, who must never see where.
 REFUGE_PARENTS = ("parent3", "parent4")
-WHO = {"parent3": "stayed in a refuge with her child: sees its address",
+WHO = {**ANSWERS, "parent3": "stayed in a refuge with her child: sees its address",
        "parent4": "the father they left: sees the child's records, never the refuge"}
 
 
@@ -62,10 +69,14 @@ class DemoSummary:
     early_help: str = ""
     linkage_quality: str = ""
     correction: str = ""
+    answers: dict[str, int] = field(default_factory=dict)
 
     def lines(self) -> list[str]:
         out = [f"Demo data in {self.data_dir}"]
         out += [f"  {name}: {value:,}" for name, value in self.totals.items()]
+        if self.answers:
+            out.append("Simulated answers to matching across services: "
+                       + ", ".join(f"{said} {n:,}" for said, n in self.answers.items()))
         if self.linkage_quality:
             out.append(f"Record-linkage model, assessed against the synthetic truth: {self.linkage_quality}")
         out.append(f"Early-help model: {self.early_help}")
@@ -92,9 +103,14 @@ def prepare_demo(out_dir: Path, *, families: int, progress: Callable[[int, int],
     if run is None or (newest and newest.completed_at and newest.completed_at > run.started_at):
         link_records(linkage_engine())  # the default engine: DuckDB, in-process
         summary.linked = True
+    if not answered():  # answers are recorded against persons, so after a first run
+        summary.answers = simulate_answers(out_dir, DEMO_SEED)
+        link_records(linkage_engine())  # those who said yes: their records joined across services
+        summary.linked = True
+    if summary.linked:
         summary.linkage_quality = _record_linkage(out_dir)
     summary.early_help = _early_help(out_dir)
-    parents = _demo_parents()
+    parents = _demo_parents(out_dir)
     summary.accounts = demo_accounts([person for _, person in parents], [name for name, _ in parents])
     summary.correction = _demo_correction((*DEMO_PARENTS[1:], *REFUGE_PARENTS, DEMO_PARENTS[0]))  # parent1 last: the README walk-through
     summary.accounts_file = out_dir.parent / "demo-accounts.json"
@@ -174,11 +190,12 @@ def _held(names: tuple[str, ...]) -> list[Person] | None:
     return people if len(people) == len(names) else None
 
 
-def _demo_parents() -> list[tuple[str, Person]]:
+def _demo_parents(out_dir: Path) -> list[tuple[str, Person]]:
     """The demo parent sign-ins and the people they belong to: kept once chosen.
 
-    Two parents whose records show the problems parents told us about, then,
-    where linkage found one, a refuge family's mother and father.
+    Two parents whose records show the problems parents told us about (the
+    first said yes to matching across services, the second never answered),
+    then, where linkage found one, a refuge family's mother and father.
     """
     refuge = _held(REFUGE_PARENTS) or list(demo_refuge_parents() or ())
     ordinary = _held(DEMO_PARENTS)
@@ -186,5 +203,8 @@ def _demo_parents() -> list[tuple[str, Person]]:
         run = latest_run()
         missed = set(RecordAssignment.objects.filter(run=run, record__status=RecordStatus.DID_NOT_ATTEND)
                      .values_list("person_id", flat=True)) if run else set()
-        ordinary = demo_parent_candidates(len(DEMO_PARENTS), prefer_children=missed, taken=refuge)
+        candidates = demo_parent_candidates(50, prefer_children=missed, taken=refuge)
+        yes = [p for p in candidates if said_yes(p)]
+        unanswered = [p for p in candidates if said_yes(p) is None and held_apart(p, out_dir)]
+        ordinary = [*yes[:1], *unanswered[:1]] if yes and unanswered else candidates[:len(DEMO_PARENTS)]
     return [*zip(DEMO_PARENTS, ordinary, strict=False), *zip(REFUGE_PARENTS, refuge, strict=False)]

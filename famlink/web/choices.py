@@ -21,10 +21,13 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from famlink import config
 from famlink.adapters.storage.governance.models import OptOutKind
 from famlink.core.audit import AuditEvent
 from famlink.core.consent import ConsentAction, ConsentLevel, ConsentState
 from famlink.core.errors import InvalidInput
+from famlink.core.policy import ConsentModel
+from famlink.core.taxonomy import Purpose
 from famlink.services.rights import choices
 from famlink.web import words
 from famlink.web.access import family_page, signed_in_parent
@@ -72,25 +75,52 @@ PROTECTION_NOTE = _("If a child might be harmed, staff can still look at records
 
 
 def state_words(choice: choices.PurposeChoice) -> str:
-    """The consent as it stands, in one or two short sentences."""
+    """The consent as it stands, in one or two short sentences, true to the purpose's consent model."""
     until = formats.date_format(choice.expires_on, "j F Y") if choice.expires_on else ""
     who = LEVEL_WORDS[choice.level][0] if choice.level else ""
+    model = config.consent_models()[choice.purpose].model
+    linkage = choice.purpose is Purpose.RECORD_LINKAGE
+    if model is ConsentModel.STATUTORY:
+        return gettext("You are not asked: the law says we must.")
+    if choice.state is None and model is ConsentModel.OPT_OUT:
+        return gettext("Not asked yet. The records are used for this unless you say no.")
+    if choice.state is None and linkage:
+        return gettext("Not asked yet. Records from different services are not matched until you say yes.")
     if choice.state is None:
         return gettext("Not asked yet. Nobody can use the records for this until you say yes.")
     if choice.state in (ConsentState.GIVEN, ConsentState.RENEWED):
         return gettext("Yes. %(who)s. Until %(until)s.") % {"who": who, "until": until}
+    if choice.state is ConsentState.EXPIRED and model is ConsentModel.OPT_OUT:
+        return gettext("Your yes ran out on %(until)s. The records are used for this unless you say no.") % {
+            "until": until}
+    if choice.state is ConsentState.EXPIRED and linkage:
+        return gettext("Your yes ran out on %(until)s. Records from different services are not matched until "
+                       "you say yes again.") % {"until": until}
     if choice.state is ConsentState.EXPIRED:
         return gettext("Your yes ran out on %(until)s. Nobody can use the records for this until you say yes "
                        "again.") % {"until": until}
+    if linkage:
+        stopped = choice.state is ConsentState.WITHDRAWN
+        return (gettext("No. You stopped it. Records from different services are not matched.") if stopped
+                else gettext("No. Records from different services are not matched."))
     if choice.state is ConsentState.WITHDRAWN:
         return gettext("No. You stopped it. Nobody can use the records for this.")
     return gettext("No. Nobody can use the records for this.")
 
 
+def _opt_out_words(kind: OptOutKind) -> str:
+    """What opting out does, true to the configured model: under a statutory duty to match, it does not stop it."""
+    basis = config.consent_models()[Purpose.RECORD_LINKAGE]
+    if kind is OptOutKind.LINKAGE and basis.model is ConsentModel.STATUTORY:
+        return gettext("The law says we must match records from different places, so opting out does not stop "
+                       "it. The law is: %(law)s.") % {"law": basis.lawful_basis}
+    return str(OPT_OUT_WORDS[kind][1])
+
+
 def _person_context(person: choices.PersonChoices) -> dict[str, object]:
     rows = [{"choice": c, "label": words.PURPOSE[c.purpose], "words": PURPOSE_WORDS[c.purpose.value],
-             "state": state_words(c)} for c in person.purposes]
-    opt_outs = [{"kind": kind.value, "label": OPT_OUT_WORDS[kind][0], "words": OPT_OUT_WORDS[kind][1],
+             "model": words.consent_model_words(c.purpose), "state": state_words(c)} for c in person.purposes]
+    opt_outs = [{"kind": kind.value, "label": OPT_OUT_WORDS[kind][0], "words": _opt_out_words(kind),
                  "active": person.opt_outs.get(kind.value, False)} for kind in OptOutKind]
     return {"person": person, "rows": rows, "opt_outs": opt_outs}
 

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from famlink.core.audit import AuditEvent
+from famlink.core.taxonomy import Purpose
 from famlink.services.rights.disclosure import (
     Part,
     disclose,
@@ -23,13 +24,15 @@ from famlink.services.rights.disclosure import (
     proof_for,
     run_proof_for,
 )
+from famlink.web import words
 from famlink.web.access import family_page, signed_in_parent
 from famlink.web.marks import personal_data
 
 
-def _page(request: HttpRequest, template: str, part: Part, action: AuditEvent = AuditEvent.RECORD_VIEWED) -> HttpResponse:
+def _page(request: HttpRequest, template: str, part: Part, action: AuditEvent = AuditEvent.RECORD_VIEWED,
+          **extra: object) -> HttpResponse:
     actor, person = signed_in_parent(request)
-    return render(request, template, {"family": disclose(actor, person, frozenset({part}), action=action)})
+    return render(request, template, {"family": disclose(actor, person, frozenset({part}), action=action), **extra})
 
 
 @require_GET
@@ -93,4 +96,5 @@ def run_proof(request: HttpRequest, run: int, person: str) -> HttpResponse:
 @family_page
 @personal_data(action=AuditEvent.RECORD_VIEWED)
 def organisations(request: HttpRequest) -> HttpResponse:
-    return _page(request, "web/portal/organisations.html", Part.ORGANISATIONS)
+    return _page(request, "web/portal/organisations.html", Part.ORGANISATIONS,
+                 matching=words.consent_model_words(Purpose.RECORD_LINKAGE))

@@ -14,9 +14,12 @@ from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 
+from famlink import config
 from famlink.core.assessment.report import CSS as REPORT_CSS
 from famlink.core.errors import NotFound
+from famlink.core.taxonomy import Purpose
 from famlink.services.registers import exports
+from famlink.web import words
 from famlink.web.marks import public
 
 TEMPLATES = {
@@ -38,7 +41,17 @@ def _register(request: HttpRequest, name: str, fmt: str) -> HttpResponse:
         response = HttpResponse(exports.as_csv(name, data), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
         return response
-    return render(request, TEMPLATES[name], {"data": data, "name": name})
+    extra: dict[str, object] = {}
+    if name == "algorithms":  # what each use of records rests on, from the configuration the system runs on
+        for entry in data.get("entries", []):
+            entry["consent"] = words.consent_model_words(Purpose(entry["purpose"])) if entry.get("purpose") in PURPOSES else ""
+        extra["consent_models"] = [{"purpose": words.PURPOSE[p], "model": words.CONSENT_MODEL[model.model],
+                                    "says": words.consent_model_words(p)}
+                                   for p, model in config.consent_models().items()]
+    return render(request, TEMPLATES[name], {"data": data, "name": name, **extra})
+
+
+PURPOSES = frozenset(p.value for p in Purpose)
 
 
 @public

@@ -24,11 +24,12 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from famlink import config
 from famlink.adapters.storage.registers.models import FlagNotice
 from famlink.core.audit import AuditEvent
 from famlink.core.audit.runs import KeptApartBecause
 from famlink.core.consent import ConsentState
-from famlink.core.policy import Role
+from famlink.core.policy import PURPOSE_RULES, ConsentModel, Role
 from famlink.core.rights import Clock, RequestKind, RequestStatus
 from famlink.core.taxonomy import Purpose, RecordCategory, RecordStatus
 
@@ -134,10 +135,50 @@ KEPT_APART: Mapping[KeptApartBecause, Promise] = {
     KeptApartBecause.RULES: _("because the rules on sharing do not allow it"),
 }
 
+#: The consent model a purpose runs under, in a few words.
+CONSENT_MODEL: Mapping[ConsentModel, Promise] = {
+    ConsentModel.CONSENT: _("Only if you say yes"),
+    ConsentModel.OPT_OUT: _("Unless you say no"),
+    ConsentModel.STATUTORY: _("The law says we must"),
+}
+_WITHIN_ONE_SERVICE = _("Records from the same service are always matched with each other. That is how the service "
+                        "keeps its own records right.")
+_CHILD_PROTECTION = _("If a child might be harmed, staff can still go ahead, even if you said no. A senior person "
+                      "must agree and write down why.")
+_MODEL_SENTENCE: Mapping[ConsentModel, Promise] = {
+    ConsentModel.CONSENT: _("We do this only if you say yes."),
+    ConsentModel.OPT_OUT: _("We do this unless you say no or opt out."),
+    ConsentModel.STATUTORY: _("The law says we must do this, so we do not ask you and you cannot opt out. "
+                              "The law is: %(law)s."),
+}
+_LINKAGE_SENTENCE: Mapping[ConsentModel, Promise] = {
+    ConsentModel.CONSENT: _("Records from different services are matched only if you say yes."),
+    ConsentModel.OPT_OUT: _("Records from different services are matched unless you say no or opt out."),
+    ConsentModel.STATUTORY: _("Records from different services are matched because the law says we must, so we do "
+                              "not ask you and you cannot opt out. The law is: %(law)s."),
+}
+
+
+def consent_model_words(purpose: Purpose) -> str:
+    """What the council's configuration (``FAMLINK_CONSENT_MODELS``) says about ``purpose``, in plain English.
+
+    The one wording of the consent model: the consent page, the organisations
+    page and the algorithm register all show this, from the configuration
+    the system runs on (invariant 8).
+    """
+    basis = config.consent_models()[purpose]
+    law = {"law": basis.lawful_basis}
+    said = (f"{_WITHIN_ONE_SERVICE} {_LINKAGE_SENTENCE[basis.model] % law}" if purpose is Purpose.RECORD_LINKAGE
+            else str(_MODEL_SENTENCE[basis.model]) % law)
+    if PURPOSE_RULES[purpose].break_glass and basis.model is not ConsentModel.STATUTORY:
+        said = f"{said} {_CHILD_PROTECTION}"
+    return said
+
+
 #: Each kind of value the pages word, by its type (and by name, for a string read from the database).
 VOCABULARIES: Mapping[type, Mapping[Any, Promise]] = {
     RecordCategory: RECORD_CATEGORY, RecordStatus: RECORD_STATUS, Purpose: PURPOSE, ConsentState: CONSENT_STATE,
-    Role: ROLE, AuditEvent: AUDIT_EVENT, RequestKind: REQUEST_KIND, RequestStatus: REQUEST_STATUS, Clock: CLOCK,
+    Role: ROLE, AuditEvent: AUDIT_EVENT, ConsentModel: CONSENT_MODEL, RequestKind: REQUEST_KIND, RequestStatus: REQUEST_STATUS, Clock: CLOCK,
     FlagNotice.Status: FLAG_STATUS,
 }
 _BY_NAME = {kind.__name__: kind for kind in VOCABULARIES}

@@ -14,7 +14,7 @@ from famlink.cli.main import cli
 importlib.import_module("famlink.cli.linkage")
 importlib.import_module("famlink.cli.data")
 importlib.import_module("famlink.cli.registers")
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("linkage_without_consent")]
 
 
 def run(*args: str) -> tuple[int, str, str]:

@@ -23,9 +23,9 @@ from famlink.adapters.storage.governance.models import StaffActor
 from famlink.adapters.storage.linkage.models import LinkageRun, RecordAssignment
 from famlink.adapters.storage.sources.models import Extract, Organisation, Source, SourceRecord
 from famlink.core.audit import AuditEvent, AuditFacts, Verdict, utc_timestamp
-from famlink.core.audit.runs import ConsentOutcome
 from famlink.core.consent import ConsentLevel
 from famlink.core.linkage.addresses import address_key
+from famlink.core.linkage.consent import PersonLinkageOutcome
 from famlink.core.policy import Relation, Role
 from famlink.core.taxonomy import DataCategory, Purpose
 from famlink.services.governance.consent import ConsentRequest, change_consent
@@ -142,7 +142,7 @@ def facts_bytes(i: int) -> bytes:
     return facts(i).entry(index=0, occurred_at=utc_timestamp(timezone.now())).pending_bytes()
 
 
-def committed_run(outcomes: Mapping[str, ConsentOutcome] | None = None) -> LinkageRun:
+def committed_run(outcomes: Mapping[str, PersonLinkageOutcome] | None = None) -> LinkageRun:
     """The current run's audit entry and per-person leaves, as a real run commits them (``commit_run``)."""
     from django.db import transaction
 

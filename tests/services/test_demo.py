@@ -12,18 +12,22 @@ from django.test import Client
 from famlink.adapters.storage.accounts.models import Account
 from famlink.adapters.storage.family.models import Relationship, SensitiveAddress
 from famlink.adapters.storage.rights.models import RightsRequest
+from famlink.adapters.storage.sources.models import Source
 from famlink.core.audit import signing_key
 from famlink.core.audit.runs import check_run_proof
+from famlink.core.taxonomy import DataCategory
 from famlink.services.demo import DEMO_PARENTS, REFUGE_PARENTS, DemoSummary, prepare_demo
 from famlink.services.linkage.run import latest_run
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
+ALL_CATEGORIES = ",".join(c.value for c in DataCategory)
 
 
 def test_the_demo_signs_in_a_refuge_mother_and_the_father_she_left(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("FAMLINK_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("FAMLINK_CONSENT_MODELS", raising=False)  # the default: matching across services needs a yes
     summary = prepare_demo(tmp_path / "demo", families=100)
     assert [a["username"] for a in summary.accounts] == ["parent1", "parent2", *REFUGE_PARENTS, "datateam"]
     mum, dad = (Account.objects.get(user__username=name) for name in REFUGE_PARENTS)
@@ -42,6 +46,7 @@ def test_the_demo_signs_in_a_refuge_mother_and_the_father_she_left(
         assert (line in page) is sees and (line in json.dumps(json.loads(answer.content))) is sees
     _the_corrected_appointment_shows_everywhere_as_its_new_version(summary)
     _every_demo_parent_sees_the_matching_run_with_a_proof_that_verifies(tmp_path)
+    _a_parent_who_did_not_say_yes_sees_their_records_from_different_services_unmatched(tmp_path, summary)
     again = prepare_demo(tmp_path / "demo", families=100)
     assert again.accounts == summary.accounts and not again.correction  # run again: no change, no second request
 
@@ -81,3 +86,39 @@ def _every_demo_parent_sees_the_matching_run_with_a_proof_that_verifies(tmp_path
         for url, run_id, person in links:
             proof = json.loads(client.get(url).content)
             assert check_run_proof(proof, key, person=person, run=int(run_id)).ok, (name, url)
+
+
+def _a_parent_who_did_not_say_yes_sees_their_records_from_different_services_unmatched(
+    tmp_path: Path, summary: DemoSummary,
+) -> None:
+    """The demo simulates the research's answers; parent1 said yes, parent2 never answered."""
+    import csv
+
+    from famlink.adapters.storage.linkage.models import RecordAssignment
+    from famlink.services.demo_answers import said_yes
+
+    assert summary.answers["yes"] > 0 and summary.answers["no"] > 0 and summary.answers["no answer"] > 0
+    with (tmp_path / "demo" / "truth.csv").open(encoding="utf-8") as fh:
+        truth = {(r["source"], r["record_key"]): r["person_id"] for r in csv.DictReader(fh)}
+    rows = list(RecordAssignment.objects.filter(run=latest_run()).values_list(
+        "record__source__name", "record__local_id", "record__source__organisation__sector", "person_id"))
+    yes, unanswered = (Account.objects.get(user__username=name).person for name in ("parent1", "parent2"))
+    assert said_yes(yes) is True and said_yes(unanswered) is None
+
+    def sectors(person_pk: int) -> set[str]:
+        return {sector for _source, _local, sector, pk in rows if pk == person_pk}
+
+    assert len(sectors(yes.pk)) >= 2  # matched across services
+    assert len(sectors(unanswered.pk)) == 1
+    humans = {truth[(s, local)] for s, local, _sector, pk in rows if pk == unanswered.pk}
+    elsewhere = {sector for s, local, sector, pk in rows if truth.get((s, local)) in humans and pk != unanswered.pk}
+    assert elsewhere - sectors(unanswered.pk), "their records in other services exist, kept apart"
+    # what each parent sees of their own records, through the portal's API
+    sector_of = dict(Source.objects.values_list("name", "organisation__sector"))
+    for name, person, matched in (("parent1", yes, True), ("parent2", unanswered, False)):
+        client = Client()
+        client.force_login(Account.objects.get(user__username=name).user)
+        answer = client.get(f"/api/persons/{person.public_id}/records", {"categories": ALL_CATEGORIES})
+        shown = {sector_of[r["source"]] for r in json.loads(answer.content)["records"]}
+        assert answer.status_code == 200 and shown
+        assert (len(shown) > 1) is matched

@@ -25,7 +25,8 @@ from famlink.core.audit import (
     leaf_hash,
     signing_key,
 )
-from famlink.core.audit.runs import ConsentOutcome, check_run_proof
+from famlink.core.audit.runs import check_run_proof
+from famlink.core.linkage.consent import PersonLinkageOutcome
 from famlink.core.taxonomy import Purpose
 from famlink.services.accounts.provisioning import create_parent
 from famlink.services.governance.audit.publication import publish
@@ -182,7 +183,7 @@ def test_a_parents_access_log_never_shows_another_parents_own_activity(
 
 def test_each_linkage_run_is_in_the_access_log_in_words_with_a_two_level_proof(
         family: builders.Family, mum: CheckingClient) -> None:
-    kept = ConsentOutcome(family.mother.public_id, allowed_across_services=False, reasons=("consent_refused",),
+    kept = PersonLinkageOutcome(family.mother.public_id, allowed_across_services=False, reasons=("consent_refused",),
                           kept_apart=("police", "school"))
     run = builders.committed_run({family.mother.public_id: kept})
     page = mum.get("/portal/access-log/").content.decode()
@@ -217,7 +218,7 @@ def test_a_childs_run_line_has_its_counts_and_proof_when_every_record_is_the_par
     other = builders.family("Open")
     create_parent("open-mum", other.mother, password="not-a-real-password-1")
     SourceRecord.objects.filter(assignments__person=other.child, sensitive=True).update(sensitive=False)
-    kept = ConsentOutcome(other.child.public_id, allowed_across_services=False, reasons=("consent_missing",),
+    kept = PersonLinkageOutcome(other.child.public_id, allowed_across_services=False, reasons=("consent_missing",),
                           kept_apart=("police",))
     run = builders.committed_run({other.child.public_id: kept})
     publish()
@@ -232,7 +233,7 @@ def test_a_childs_run_line_has_its_counts_and_proof_when_every_record_is_the_par
 
 def test_a_run_that_used_break_glass_is_left_out_while_notification_is_withheld(
         family: builders.Family, mum: CheckingClient) -> None:
-    glass = ConsentOutcome(family.child.public_id, break_glass=True)
+    glass = PersonLinkageOutcome(family.child.public_id, break_glass=True)
     builders.committed_run({family.child.public_id: glass})
     publish()
     lead = builders.staff(lead=True)

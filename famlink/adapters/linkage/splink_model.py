@@ -29,7 +29,11 @@ from famlink.core.linkage.blocking import (
     covered_by,
     sample_pairs,
 )
-from famlink.core.linkage.constraints import attach_to_clusters, constrained_clusters
+from famlink.core.linkage.constraints import (
+    AcrossServices,
+    attach_to_clusters,
+    constrained_clusters,
+)
 from famlink.core.linkage.decision import (
     BIRTH_DATES_DIFFER,
     FINE_THRESHOLD_GRID,
@@ -58,6 +62,7 @@ U_SAMPLE_PAIRS = 2e6
 M_FLOOR = 1e-4
 #: why a link above the threshold was left out of clustering
 BRIDGE = "would join two records the guards keep apart (through a third record)"
+CONSENT_APART = "kept apart: matching across services needs the people's consent"
 _COMPARED = {"first_name", "middle_names", "surname", "date_of_birth", "sex", "postcode",
              "postcode_sector", "postcode_district", "address", "city", "email",
              "nhs_number", "upn", "birth_place", "occupation"}
@@ -414,7 +419,8 @@ class SplinkLinkageEngine:
     # incremental --------------------------------------------------------------
     def link_new(self, existing: pd.DataFrame, existing_clusters: Mapping[str, str], new: pd.DataFrame, *,
                  model: dict[str, Any], threshold: float,
-                 cannot_link: Iterable[tuple[str, str]] = (), strict_birth_date: bool = False) -> LinkageResult:
+                 cannot_link: Iterable[tuple[str, str]] = (), strict_birth_date: bool = False,
+                 across: AcrossServices | None = None) -> LinkageResult:
         """See ``LinkageEngine.link_new``: new x new with Splink's ``predict_within``,
         existing x new with ``predict_between``, under the settings, blocking rules,
         term frequencies and guards a full run over the same records would use.
@@ -473,7 +479,8 @@ class SplinkLinkageEngine:
         pairs["linked"] = (pairs["match_probability"] >= threshold) & pairs["held_back"].isna()
         apart = list(cannot_link) + (self._held_apart(pairs) if strict_birth_date else [])
         record_ids = prepared["record_id"].tolist()
-        clusters, skipped, bridged = attach_to_clusters(record_ids, existing_clusters, self._links(pairs), apart)
+        clusters, skipped, bridged, consent_apart = attach_to_clusters(
+            record_ids, existing_clusters, self._links(pairs), apart, across)
         bridge_pairs = 0
         if bridged and linker is not None and strict_birth_date:
             # score the bridged clusters' records against each other, as a full run would have
@@ -488,14 +495,21 @@ class SplinkLinkageEngine:
             if not between.empty:
                 self._guard(between, labels, families=families, strict_birth_date=strict_birth_date)
                 apart += self._held_apart(between)
-                clusters, skipped, bridged = attach_to_clusters(
-                    record_ids, existing_clusters, self._links(pairs), apart)
+                clusters, skipped, bridged, consent_apart = attach_to_clusters(
+                    record_ids, existing_clusters, self._links(pairs), apart, across)
         if skipped:
             skip = pd.MultiIndex.from_tuples(skipped)
             hit = pd.MultiIndex.from_arrays([pairs["record_id_l"], pairs["record_id_r"]]).isin(skip)
             pairs.loc[hit, "linked"] = False
             pairs["held_back"] = pairs["held_back"].cat.add_categories([BRIDGE])
             pairs.loc[hit, "held_back"] = BRIDGE
+        if consent_apart:  # not links: consent kept these records apart (famlink.core.policy.linkage)
+            keep = pd.MultiIndex.from_tuples(consent_apart)
+            hit = pd.MultiIndex.from_arrays([pairs["record_id_l"], pairs["record_id_r"]]).isin(keep)
+            pairs.loc[hit, "linked"] = False
+            if CONSENT_APART not in pairs["held_back"].cat.categories:
+                pairs["held_back"] = pairs["held_back"].cat.add_categories([CONSENT_APART])
+            pairs.loc[hit, "held_back"] = CONSENT_APART
         timings["guard_cluster_s"] = time.perf_counter() - phase
         timings["total_s"] = time.perf_counter() - started
         stats = {
@@ -504,9 +518,10 @@ class SplinkLinkageEngine:
             "blocking_rules": model["blocking_rules_to_generate_predictions"],
             "comparisons_scored": scored, "bridge_pairs_scored": bridge_pairs,
             "pairs_kept": len(pairs), "pairs_linked": int(pairs["linked"].sum()),
-            "pairs_held_back": int((pairs["held_back"].notna()
+            "pairs_held_back": int((pairs["held_back"].notna() & (pairs["held_back"] != CONSENT_APART)
                                     & (pairs["match_probability"] >= threshold)).sum()),
-            "bridges": [sorted(b) for b in bridged], "links_skipped": len(skipped), "timings": timings,
+            "bridges": [sorted(b) for b in bridged], "links_skipped": len(skipped),
+            "links_kept_apart_by_consent": consent_apart, "timings": timings,
         }
         return LinkageResult(pairs=pairs, clusters=clusters, model=model, threshold=float(threshold),
                              threshold_reason="given", stats=stats, level_labels=labels,

@@ -32,6 +32,7 @@ from famlink.core.audit.merkle import HASH_SIZE, MerkleTree, leaf_hash, root_of
 from famlink.core.audit.proofs import InclusionProof
 from famlink.core.audit.signing import SignedTreeHead, verify_tree_head
 from famlink.core.errors import InvalidInput
+from famlink.core.linkage.consent import PersonLinkageOutcome
 
 LEAF_VERSION = 1
 #: The ``reasons`` of a run's entry: ``linkage_run:<id>``, ``run_tree_size:<n>``, ``run_tree_root:<hex>``.
@@ -41,23 +42,6 @@ PROOF_TYPE = "linkage_run_inclusion"
 #: Policy reason codes that mean the person (or their parent) said no, or has not said yes.
 _SAID_NO = frozenset({"consent_refused", "consent_withdrawn", "opted_out_of_linkage", "opted_out_of_sharing"})
 _NOT_YES = frozenset({"consent_missing", "consent_expired", "consent_level_too_low"})
-
-
-@dataclass(frozen=True, slots=True)
-class ConsentOutcome:
-    """What the consent filter decided for one person in one run (input to the run's leaf).
-
-    The default is "nothing kept apart": a run without per-person consent
-    decisions commits to leaves saying so. ``reasons`` are the policy's
-    reason codes (``Decision.codes``), ``kept_apart`` the services (source
-    names) whose records were not linked across to the others because of them.
-    """
-
-    person_id: str
-    allowed_across_services: bool = True
-    reasons: tuple[str, ...] = ()
-    kept_apart: tuple[str, ...] = ()
-    break_glass: bool = False
 
 
 class KeptApartBecause(StrEnum):
@@ -114,9 +98,9 @@ class RunLeaf:
 
     @classmethod
     def of(cls, person: str, run: int, run_date: date, records_joined: int, services: Iterable[str],
-           outcome: ConsentOutcome | None = None) -> RunLeaf:
+           outcome: PersonLinkageOutcome | None = None) -> RunLeaf:
         """A person's leaf, with what the consent filter decided for them (if it said anything)."""
-        outcome = outcome or ConsentOutcome(person)
+        outcome = outcome or PersonLinkageOutcome(person)
         return cls(person=person, run=run, run_date=run_date.isoformat(), records_joined=records_joined,
                    services=tuple(services), kept_apart=outcome.kept_apart,
                    kept_apart_reasons=outcome.reasons if outcome.kept_apart else (),
@@ -165,7 +149,7 @@ _names = lru_cache(maxsize=4096)(_text)  # service names and reason codes repeat
 
 
 def leaf_bytes(person: str, run: int, run_date: date, records_joined: int, services: Iterable[str],
-               outcome: ConsentOutcome | None = None) -> bytes:
+               outcome: PersonLinkageOutcome | None = None) -> bytes:
     """``RunLeaf.of(...).to_bytes()``, written straight out: a run makes one per person (300,000 at 1M records).
 
     Keys in sorted order, no whitespace, strings as ``json.dumps`` writes them

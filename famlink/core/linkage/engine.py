@@ -18,6 +18,7 @@ from typing import Any, Protocol, runtime_checkable
 import pandas as pd
 
 from famlink.core.errors import FamlinkError
+from famlink.core.linkage.constraints import AcrossServices
 from famlink.core.linkage.evidence import Comparisons, pack, unpack
 from famlink.core.linkage.normalise import STANDARD_COLUMNS
 
@@ -129,6 +130,7 @@ class LinkageEngine(Protocol):
         threshold: float,
         cannot_link: Iterable[tuple[str, str]] = (),
         strict_birth_date: bool = False,
+        across: AcrossServices | None = None,
     ) -> LinkageResult:
         """Incremental linking: score new records against existing ones and each
         other with a trained model, keep existing cluster ids, and give new records
@@ -136,7 +138,9 @@ class LinkageEngine(Protocol):
         split; two are joined only when new records bridge them and no guard or
         ``cannot_link`` pair (record ids, e.g. rejections) forbids it. ``pairs``
         holds only the pairs scored in this run (new-new and existing-new).
-        ``strict_birth_date`` as for ``link``.
+        ``strict_birth_date`` as for ``link``. ``across``: what consent allows
+        to be joined across services (``constraints.consented_clusters``); pairs
+        it keeps apart are not linked (``held_back`` says so).
         """
         ...
 

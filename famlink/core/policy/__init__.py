@@ -4,6 +4,8 @@ from famlink.core.policy.model import (
     REASON_TEXT,
     Actor,
     BreakGlass,
+    ConsentBasis,
+    ConsentModel,
     Context,
     Decision,
     LoggedAccess,
@@ -25,6 +27,7 @@ from famlink.core.policy.rules import (
     access_log_reason_shown,
     access_log_showing,
     decide,
+    default_basis,
 )
 
 __all__ = [
@@ -35,6 +38,8 @@ __all__ = [
     "REASON_TEXT",
     "Actor",
     "BreakGlass",
+    "ConsentBasis",
+    "ConsentModel",
     "Context",
     "Decision",
     "LogShowing",
@@ -50,4 +55,5 @@ __all__ = [
     "access_log_reason_shown",
     "access_log_showing",
     "decide",
+    "default_basis",
 ]

@@ -79,6 +79,27 @@ class NotificationWithholding:
     until: datetime
 
 
+class ConsentModel(StrEnum):
+    """How a purpose rests on what the person says, as the council chose it (docs/governance.md).
+
+    ``consent``: only with a yes (opt-in). ``opt_out``: unless the person
+    says no or opts out. ``statutory``: a law named by the council requires
+    it, so the person is not asked and cannot opt out.
+    """
+
+    CONSENT = "consent"
+    OPT_OUT = "opt_out"
+    STATUTORY = "statutory"
+
+
+@dataclass(frozen=True, slots=True)
+class ConsentBasis:
+    """The consent model one purpose runs under, and the law it rests on when statutory."""
+
+    model: ConsentModel
+    lawful_basis: str = ""
+
+
 @dataclass(frozen=True, slots=True)
 class Context:
     """This request's circumstances.
@@ -86,6 +107,8 @@ class Context:
     ``source_sectors``: the services the requested data came from (empty
     means unknown, treated as across services). ``source_purposes``: the
     purposes every one of those sources' sharing agreements allows.
+    ``consent_basis``: the consent model the council configured for the
+    purpose asked about (None: the purpose's own default, ``default_basis``).
     """
 
     now: datetime
@@ -93,6 +116,7 @@ class Context:
     source_purposes: frozenset[Purpose] = frozenset()
     break_glass: BreakGlass | None = None
     withholding: NotificationWithholding | None = None
+    consent_basis: ConsentBasis | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +178,8 @@ class ReasonCode(StrEnum):
     SENSITIVE_PROTECTS_ACTOR = "sensitive_protects_actor"
     CONSENT_SUFFICIENT = "consent_sufficient"
     NO_CONSENT_NEEDED = "lawful_basis_without_consent"
+    STATUTORY_DUTY = "statutory_duty"
+    WITHIN_ONE_SERVICE = "within_one_service"
     BREAK_GLASS_ACCEPTED = "break_glass_accepted"
     NOTIFICATION_WITHHELD = "notification_withheld"
     WITHHOLDING_NOT_VALID = "withholding_not_valid"
@@ -199,6 +225,10 @@ REASON_TEXT: dict[ReasonCode, str] = {
     ReasonCode.SENSITIVE_PROTECTS_ACTOR: "This information is marked sensitive to protect you.",
     ReasonCode.CONSENT_SUFFICIENT: "The person has given consent, at a high enough level, for this purpose.",
     ReasonCode.NO_CONSENT_NEEDED: "The law allows this use without consent, and the person has not opted out.",
+    ReasonCode.STATUTORY_DUTY: "The law requires this use, so the person is not asked and cannot opt out.",
+    ReasonCode.WITHIN_ONE_SERVICE: (
+        "Matching records within one service is that service's own record keeping: it needs no consent."
+    ),
     ReasonCode.BREAK_GLASS_ACCEPTED: (
         "Child protection override: justified in writing, authorised by a second person, "
         "and sent for independent review."

@@ -18,6 +18,8 @@ from famlink.core.consent.states import ConsentLevel, ConsentState
 from famlink.core.errors import InvalidInput
 from famlink.core.policy.model import (
     Actor,
+    ConsentBasis,
+    ConsentModel,
     Context,
     Decision,
     LoggedAccess,
@@ -54,6 +56,9 @@ class PurposeRule:
     rights (a subject access request is not sharing).
     ``break_glass``: child protection may override what the person said
     (consent, opt-outs) for this purpose, by an authorised break-glass.
+    ``within_service_free``: within one service the purpose needs no consent
+    whatever the configured model (the service's own record keeping);
+    the model governs use across services.
     """
 
     roles: frozenset[Role]
@@ -65,7 +70,10 @@ class PurposeRule:
     within_service_only: bool = False
     opt_outs_apply: bool = True
     break_glass: bool = False
+    within_service_free: bool = False
     obligations: tuple[ObligationKind, ...] = ()
+    #: the law a purpose no opt-out applies to rests on (its default ``statutory`` basis, named)
+    law: str = ""
 
 
 PURPOSE_RULES: dict[Purpose, PurposeRule] = {
@@ -133,6 +141,7 @@ PURPOSE_RULES: dict[Purpose, PurposeRule] = {
         sensitive_allowed=True,  # to redact it, not to disclose it
         opt_outs_apply=False,
         obligations=(_O.SHOW_DISPUTES,),
+        law="UK GDPR Article 15, the right of access",
     ),
     Purpose.RECORD_LINKAGE: PurposeRule(
         roles=frozenset({Role.DATA_TEAM, Role.DPO, Role.SYSTEM}),
@@ -143,6 +152,8 @@ PURPOSE_RULES: dict[Purpose, PurposeRule] = {
         # an opted-out person's records may be linked when clearly relevant to
         # child protection (policy brief recommendation 4)
         break_glass=True,
+        # deduplicating one service's own records is that service's record keeping
+        within_service_free=True,
     ),
 }
 
@@ -151,6 +162,22 @@ _CONSENT_STATE_CODE = {
     ConsentState.WITHDRAWN: ReasonCode.CONSENT_WITHDRAWN,
     ConsentState.EXPIRED: ReasonCode.CONSENT_EXPIRED,
 }
+
+
+def default_basis(purpose: Purpose) -> ConsentBasis:
+    """The consent model a purpose runs under when the council configured none.
+
+    A purpose that rests on consent is ``consent``; one that honours
+    opt-outs without asking is ``opt_out``; one no opt-out applies to
+    (a subject access request: the person's own legal right) is
+    ``statutory``, on the purpose's lawful basis.
+    """
+    rule = PURPOSE_RULES[purpose]
+    if rule.consent_needed:
+        return ConsentBasis(ConsentModel.CONSENT)
+    if rule.opt_outs_apply:
+        return ConsentBasis(ConsentModel.OPT_OUT)
+    return ConsentBasis(ConsentModel.STATUTORY, rule.law or rule.lawful_basis.value.replace("_", " "))
 
 
 def _obligations(*kinds: ObligationKind) -> tuple[Obligation, ...]:
@@ -285,15 +312,14 @@ def _decide_for_staff(
             codes.append(ReasonCode.BREAK_GLASS_ONLY_FOR_CHILD_PROTECTION)
         return _deny(codes)
 
-    blockers = _consent_blockers(purpose, rule, subject, needed, across, context)
+    model = (context.consent_basis or default_basis(purpose)).model
+    configured = context.consent_basis is not None
+    blockers = _consent_blockers(purpose, rule, model, subject, needed, across, context)
     obligations = [_O.AUDIT, *rule.obligations]
     if subject.safeguarding_sensitive:
         obligations.append(_O.KEEP_FROM_HOUSEHOLD)
     if not blockers:
-        basis = (
-            ReasonCode.CONSENT_SUFFICIENT if rule.consent_needed else ReasonCode.NO_CONSENT_NEEDED
-        )
-        return Decision(True, (basis,), _obligations(*obligations))
+        return Decision(True, (_allowed_by(rule, model, across, configured),), _obligations(*obligations))
     if not rule.break_glass:
         if context.break_glass is not None:
             blockers.append(ReasonCode.BREAK_GLASS_ONLY_FOR_CHILD_PROTECTION)
@@ -301,31 +327,56 @@ def _decide_for_staff(
     return _break_glass(actor, blockers, obligations, context)
 
 
+def _allowed_by(rule: PurposeRule, model: ConsentModel, across: bool, configured: bool) -> ReasonCode:
+    """Why a use nothing stands in the way of is allowed (a statutory duty only when the council named one)."""
+    if not across and rule.within_service_free:
+        return ReasonCode.WITHIN_ONE_SERVICE
+    if model is ConsentModel.STATUTORY and configured:
+        return ReasonCode.STATUTORY_DUTY
+    if model is ConsentModel.CONSENT:
+        return ReasonCode.CONSENT_SUFFICIENT
+    return ReasonCode.NO_CONSENT_NEEDED
+
+
 def _consent_blockers(
     purpose: Purpose,
     rule: PurposeRule,
+    model: ConsentModel,
     subject: Subject,
     needed: ConsentLevel,
     across: bool,
     context: Context,
 ) -> list[ReasonCode]:
-    """Everything the person has said that stands in the way of this use."""
+    """Everything the person has said that stands in the way of this use, under the purpose's consent model.
+
+    ``statutory``: nothing the person says stands in the way (the law the
+    council named requires it). ``opt_out``: opt-outs, and a "no" (refused
+    or withdrawn consent) for this purpose. ``consent``: opt-outs, and
+    anything short of a current yes at a level that covers the use. Within
+    one service a ``within_service_free`` purpose needs no consent whatever
+    the model; an opt-out of linkage still stands there.
+    """
     blockers: list[ReasonCode] = []
+    if model is ConsentModel.STATUTORY:
+        return blockers
     if across and rule.opt_outs_apply and subject.opted_out_of_sharing:
         blockers.append(ReasonCode.OPTED_OUT_OF_SHARING)
     linked = across or rule.needs_linked_data
     if linked and rule.opt_outs_apply and subject.opted_out_of_linkage:
         blockers.append(ReasonCode.OPTED_OUT_OF_LINKAGE)
-    if rule.consent_needed:
-        grant = subject.consents.get(purpose)
-        if grant is None:
-            blockers.append(ReasonCode.CONSENT_MISSING)
-        else:
-            state = grant.effective_state(context.now)
-            if state in _CONSENT_STATE_CODE:
-                blockers.append(_CONSENT_STATE_CODE[state])
-            elif not grant.level.covers(needed):
-                blockers.append(ReasonCode.CONSENT_LEVEL_TOO_LOW)
+    if not across and rule.within_service_free:
+        return blockers
+    grant = subject.consents.get(purpose)
+    state = grant.effective_state(context.now) if grant is not None else None
+    if model is ConsentModel.OPT_OUT:
+        if state in (ConsentState.REFUSED, ConsentState.WITHDRAWN):
+            blockers.append(_CONSENT_STATE_CODE[state])
+    elif grant is None:
+        blockers.append(ReasonCode.CONSENT_MISSING)
+    elif state in _CONSENT_STATE_CODE:
+        blockers.append(_CONSENT_STATE_CODE[state])
+    elif not grant.level.covers(needed):
+        blockers.append(ReasonCode.CONSENT_LEVEL_TOO_LOW)
     return blockers
 
 

@@ -29,6 +29,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from famlink import config
 from famlink.adapters.storage.family.models import HouseholdMembership, Person, Relationship
 from famlink.adapters.storage.governance.actors import actor_for
 from famlink.adapters.storage.governance.audit.append import append, append_many
@@ -175,16 +176,19 @@ def _withholding(person: Person, now: datetime) -> Withholding | None:
 
 
 def context_for(
-    person: Person, sources: Iterable[Source], now: datetime, break_glass: BreakGlassAuthorisation | None
+    person: Person, sources: Iterable[Source], now: datetime, break_glass: BreakGlassAuthorisation | None,
+    purpose: Purpose | None = None,
 ) -> Context:
-    """Where the data came from (sectors, agreed purposes) and this request's overrides."""
+    """Where the data came from (sectors, agreed purposes), this request's overrides, and the
+    consent model the council configured for ``purpose`` (``FAMLINK_CONSENT_MODELS``)."""
     sources = list(sources)
     sectors = frozenset(Sector(s.organisation.sector) for s in sources)
     agreed = frozenset.intersection(*(frozenset(Purpose(p) for p in s.purposes) for s in sources)) if sources else frozenset()
     if break_glass is not None and (break_glass.subject_id != person.pk or now >= break_glass.expires_at):
         break_glass = None  # another person's, or run out: as if none was given
     return Context(now=now, source_sectors=sectors, source_purposes=agreed,
-                   break_glass=_break_glass(break_glass), withholding=_withholding(person, now))
+                   break_glass=_break_glass(break_glass), withholding=_withholding(person, now),
+                   consent_basis=config.consent_models()[purpose] if purpose is not None else None)
 
 
 def audit_facts(
@@ -229,7 +233,7 @@ def open(
     now = now or timezone.now()
     with nullcontext() if action in READ_EVENTS else transaction.atomic():
         subject = subject_for(actor, person, now)
-        context = context_for(person, sources, now, break_glass)
+        context = context_for(person, sources, now, break_glass, purpose)
         decision = decide(actor, purpose, subject, categories, context)
         unmet = tuple(f"obligation_cannot_be_met:{o.kind.value}" for o in decision.obligations if o.kind in cannot_meet)
         facts = audit_facts(actor, purpose, subject, categories, action, decision, context, unmet if decision.allow else ())

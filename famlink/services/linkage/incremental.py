@@ -26,7 +26,7 @@ whole picture.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -44,10 +44,17 @@ from famlink.adapters.storage.linkage.models import (
 )
 from famlink.adapters.storage.sources.store import newest_versions
 from famlink.core.errors import InvalidInput, NotFound
-from famlink.core.linkage.consent import LinkageInputFilter
+from famlink.core.linkage.consent import Exclusions, LinkageInputFilter
 from famlink.core.linkage.continuity import carry_over
 from famlink.core.linkage.engine import LinkageEngine
 from famlink.core.linkage.packed_links import unpack_many
+from famlink.core.policy.linkage import may_span_services
+from famlink.services.linkage.consented import (
+    across_services,
+    grouped,
+    person_outcomes,
+    sector_of_source,
+)
 from famlink.services.linkage.input import (
     IDENTITY,
     changed_identity,
@@ -57,6 +64,7 @@ from famlink.services.linkage.input import (
 )
 from famlink.services.linkage.run import (
     _persons,
+    _public_of,
     _store_assignments,
     _store_links,
     cannot_link_pairs,
@@ -89,17 +97,19 @@ def link_new_records(engine: LinkageEngine, threshold: float | None = None, *,
     previous = {r: p for r, (p, _prob) in earlier.items()}
     public = dict(Person.objects.filter(id__in=set(previous.values())).values_list("id", "public_id"))
     owner = known_owners(records, previous)
-    by_person: dict[str | None, list[int]] = {}
-    for rid in records["id"].astype(int):
-        person = previous.get(rid, owner.get(rid))
-        by_person.setdefault(public.get(person) if person else None, []).append(rid)
+    ids = records["id"].astype(int)
+    group = ids.map(lambda rid: previous.get(rid, owner.get(rid))).map(public)
+    by_person, sources_by_person = grouped(records, group)
     timings["read_s"] = time.perf_counter() - clock
     phase = time.perf_counter()
-    exclusions = (input_filter or linkage_filter()).excluded(by_person)
+    exclusions = (input_filter or linkage_filter()).excluded(by_person, sources_by_person)
     timings["filter_s"] = time.perf_counter() - phase
 
     phase = time.perf_counter()
-    included = records[~records["id"].isin(exclusions.record_ids)]
+    kept = ~records["id"].isin(exclusions.record_ids)
+    included = records[kept]
+    sectors = sector_of_source()
+    _no_longer_allowed(records[kept], group[kept], exclusions, sectors, previous)
     kept_prev = {r: p for r, p in previous.items() if r not in exclusions.record_ids}
     rejections = cannot_link_pairs(previous)
     inside = sorted({public[kept_prev[a]] for a, b in rejections
@@ -116,6 +126,7 @@ def link_new_records(engine: LinkageEngine, threshold: float | None = None, *,
     if shared:
         raise InvalidInput(f"persons {', '.join(shared[:5])} hold records with identical details; {FULL}")
     existing_clusters = {ident: str(ps.pop()) for ident, ps in persons_of_identity.items()}
+    across = across_services(included, group[kept], identity, exclusions, sectors)
     is_old = table["record_id"].isin(set(existing_clusters))
     timings["identities_s"] = time.perf_counter() - phase
     new_count = int((~records["id"].isin(previous) & records["id"].isin(included["id"])).sum())
@@ -129,7 +140,7 @@ def link_new_records(engine: LinkageEngine, threshold: float | None = None, *,
         raise InvalidInput(f"run {before.pk} stored no threshold; give --threshold or {FULL}")
     result = engine.link_new(
         table[is_old], existing_clusters, table[~is_old], model=before.model, threshold=use,
-        cannot_link=cannot, strict_birth_date=True)  # family records, as a full run links them
+        cannot_link=cannot, strict_birth_date=True, across=across)  # family records, as a full run links them
     result.threshold_reason = ("given" if threshold is not None
                                else f"as run {before.pk}: {before.threshold_reason}")
     timings["splink_s"] = time.perf_counter() - phase
@@ -163,11 +174,16 @@ def link_new_records(engine: LinkageEngine, threshold: float | None = None, *,
         timings["links_s"] = time.perf_counter() - phase
         households = rebuild_households(run, lived(assigned, records))
         phase_log = time.perf_counter()
-        logged = commit_run(run, assigned, records, exclusions=exclusions)
+        kept_apart = result.stats.get("links_kept_apart_by_consent", [])
+        outcomes = person_outcomes(records, group, _public_of(assigned), exclusions, sectors, kept_apart)
+        logged = commit_run(run, assigned, records, {o.person_id: o for o in outcomes})
         timings["audit_log_s"] = time.perf_counter() - phase_log
         counts = {
             "records": len(records), "records_linked": len(included), "records_new": new_count,
             "records_excluded_by_consent_filter": len(exclusions.record_ids),
+            "links_kept_apart_by_consent": len(kept_apart),
+            "persons_allowed_across_services": sum(o.allowed_across_services for o in outcomes),
+            "persons_kept_apart_by_consent": sum(bool(o.kept_apart) for o in outcomes),
             "identities": len(table), "identities_new": int((~is_old).sum()),
             "persons": len(set(person_of_cluster.values())),
             "pairs_scored": result.stats.get("comparisons_scored"),
@@ -196,8 +212,23 @@ def link_new_records(engine: LinkageEngine, threshold: float | None = None, *,
             "model_version": run.model_version, "retrained": False, "counts": counts,
             "timings": run.timings, "exclusions": exclusions.reasons, "exemptions": exclusions.exempted,
             "events": events, "merges": [e for e in events if e["kind"] == PersonEvent.Kind.MERGED],
-            "splits": [e for e in events if e["kind"] == PersonEvent.Kind.SPLIT],
+            "splits": [e for e in events if e["kind"] == PersonEvent.Kind.SPLIT], "outcomes": outcomes,
             "audit_log": {key: logged[key] for key in ("persons", "root", "audit_index")}}
+
+
+def _no_longer_allowed(records: pd.DataFrame, group: pd.Series, exclusions: Exclusions,
+                       sectors: Mapping[str, str], previous: Mapping[int, int]) -> None:
+    """Refuse when a person holding records from several services may no longer (a yes withdrawn or
+    run out, a no): only a full re-link splits a person, and consent must not wait for it."""
+    held = records["id"].astype(int).isin(set(previous)).to_numpy()
+    services = records.loc[held, "source"].map(sectors).groupby(group[held].to_numpy()).nunique()
+    spanning = services[services > 1].index
+    stopped = sorted(p for p in spanning if p in exclusions.decisions
+                     and not may_span_services([exclusions.decisions[p].standing]))
+    if stopped:
+        raise InvalidInput(f"{len(stopped):,} persons hold records from several services but may no longer be "
+                           f"matched across them (e.g. {', '.join(stopped[:3])}): consent was withdrawn, ran "
+                           f"out or was refused, and only a full re-link splits a person; {FULL}")
 
 
 def _replaced(earlier: dict[int, tuple[int, float | None]], current: set[int],

@@ -36,12 +36,18 @@ from famlink.adapters.storage.linkage.models import (
 from famlink.adapters.storage.sources.store import newest_versions
 from famlink.core.errors import InvalidInput, NotFound
 from famlink.core.linkage.consent import LinkageInputFilter
-from famlink.core.linkage.constraints import constrained_clusters
+from famlink.core.linkage.constraints import consented_clusters
 from famlink.core.linkage.continuity import carry_over
 from famlink.core.linkage.engine import LinkageEngine
 from famlink.core.linkage.evidence import comparisons_from_json, comparisons_to_json
 from famlink.core.linkage.packed_links import links_array, pack_by_owner, widen
 from famlink.core.private_files import private_folder
+from famlink.services.linkage.consented import (
+    across_services,
+    grouped,
+    person_outcomes,
+    sector_of_source,
+)
 from famlink.services.linkage.input import current_records, identity_table, linkage_filter
 from famlink.services.linkage.run_log import commit_run
 
@@ -98,6 +104,10 @@ def link_records(engine: LinkageEngine, threshold: float | None = None, *, retra
                  say: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Run linkage over every current record with ``engine`` and store the outcome. Returns a summary.
 
+    The summary's ``outcomes`` holds each person's ``PersonLinkageOutcome``
+    (what consent allowed, what it kept apart), for the run's audit
+    commitment; the CLI prints their counts, not them.
+
     The caller chooses the engine (``famlink.adapters.linkage.linkage_engine``);
     the records are family records, so it links them with ``strict_birth_date``.
     """
@@ -111,19 +121,20 @@ def link_records(engine: LinkageEngine, threshold: float | None = None, *, retra
         raise NotFound("there are no records to link: ingest an extract first")
     previous = previous_assignments()
     public = dict(Person.objects.filter(id__in=set(previous.values())).values_list("id", "public_id"))
-    by_person: dict[str | None, list[int]] = {}
-    for rid in records["id"]:
-        person = previous.get(rid)
-        by_person.setdefault(public.get(person) if person else None, []).append(int(rid))
+    group = records["id"].map(previous).map(public)  # each record's current person (public id), or NaN
+    by_person, sources_by_person = grouped(records, group)
     timings["read_s"] = time.perf_counter() - clock
     gate = input_filter or linkage_filter()  # loading the governance modules is not filtering
     phase = time.perf_counter()
-    exclusions = gate.excluded(by_person)
+    exclusions = gate.excluded(by_person, sources_by_person)
     timings["filter_s"] = time.perf_counter() - phase
     phase = time.perf_counter()
-    included = records[~records["id"].isin(exclusions.record_ids)]
+    kept = ~records["id"].isin(exclusions.record_ids)
+    included = records[kept]
     rejections = cannot_link_pairs(previous)
     table, identity = identity_table(included, {r for pair in rejections for r in pair})
+    sectors = sector_of_source()
+    across = across_services(included, group[kept], identity, exclusions, sectors)
     timings["identities_s"] = time.perf_counter() - phase
     report(f"linking {len(included):,} records ({len(table):,} distinct identities) with {engine.name}")
 
@@ -141,13 +152,13 @@ def link_records(engine: LinkageEngine, threshold: float | None = None, *, retra
     linked = result.pairs[result.pairs["linked"]]
     cannot = [(identity[a], identity[b]) for a, b in rejections if a in identity and b in identity]
     cannot += result.cannot_link
-    clusters, skipped = constrained_clusters(
+    clusters, skipped, kept_apart = consented_clusters(
         table["record_id"], zip(linked["record_id_l"], linked["record_id_r"],
-                                linked["match_probability"], strict=True), cannot)
+                                linked["match_probability"], strict=True), cannot, across)
     record_cluster = {int(rid): clusters[ident] for rid, ident in identity.items()}
     kept_prev = {r: p for r, p in previous.items() if r not in exclusions.record_ids}
     continuity = carry_over(kept_prev, record_cluster)
-    skipped_set = set(skipped)
+    skipped_set = set(skipped) | set(kept_apart)
     accepted = linked[[(a, b) not in skipped_set for a, b in zip(
         linked["record_id_l"], linked["record_id_r"], strict=True)]]
     timings["cluster_s"] = time.perf_counter() - phase
@@ -171,11 +182,15 @@ def link_records(engine: LinkageEngine, threshold: float | None = None, *, retra
         timings["pair_links_s"] = timings["links_s"] - timings["persons_s"] - timings["assignments_s"]
         households = rebuild_households(run, lived(assigned, records))
         phase_log = time.perf_counter()
-        logged = commit_run(run, assigned, records, exclusions=exclusions)
+        outcomes = person_outcomes(records, group, _public_of(assigned), exclusions, sectors, kept_apart)
+        logged = commit_run(run, assigned, records, {o.person_id: o for o in outcomes})
         timings["audit_log_s"] = time.perf_counter() - phase_log
         counts = {
             "records": len(records), "records_linked": len(included),
             "records_excluded_by_consent_filter": len(exclusions.record_ids),
+            "links_kept_apart_by_consent": len(kept_apart),
+            "persons_allowed_across_services": sum(o.allowed_across_services for o in outcomes),
+            "persons_kept_apart_by_consent": sum(bool(o.kept_apart) for o in outcomes),
             "identities": len(table), "persons": len(set(person_of_cluster.values())),
             "pairs_scored": result.stats.get("comparisons_scored"),
             "links_accepted": len(accepted), "links_held_back_by_family_guards":
@@ -198,7 +213,14 @@ def link_records(engine: LinkageEngine, threshold: float | None = None, *, retra
             "exclusions": exclusions.reasons, "exemptions": exclusions.exempted, "events": events,
             "merges": [e for e in events if e["kind"] == PersonEvent.Kind.MERGED],
             "splits": [e for e in events if e["kind"] == PersonEvent.Kind.SPLIT],
-            "audit_log": {key: logged[key] for key in ("persons", "root", "audit_index")}}
+            "audit_log": {key: logged[key] for key in ("persons", "root", "audit_index")},
+            "outcomes": outcomes}
+
+
+def _public_of(assigned: pd.DataFrame) -> dict[int, str]:
+    """Record id -> the public id of its person in this run (one read of the persons table)."""
+    public = dict(Person.objects.values_list("id", "public_id"))
+    return {int(r): public[int(p)] for r, p in zip(assigned["record_id"], assigned["person_id"], strict=True)}
 
 
 def _persons(run: LinkageRun, continuity: Any, record_cluster: dict[int, str],

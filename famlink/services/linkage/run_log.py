@@ -5,7 +5,7 @@
 stored: the run, its leaves and its audit entry commit or vanish together. A
 leaf per person says how many of their records are in their person after the
 run, which services they came from, and, from the consent filter's
-per-person outcomes (``ConsentOutcome``; none given: nothing kept apart),
+per-person outcomes (``PersonLinkageOutcome``; none given: nothing kept apart),
 which services were kept apart and why, and whether break-glass was used.
 The entry's ``reasons`` carry the tree's size and root (docs/audit.md §9).
 """
@@ -24,13 +24,10 @@ from famlink.adapters.storage.governance.audit.append import append
 from famlink.adapters.storage.linkage import run_log
 from famlink.adapters.storage.linkage.models import LinkageRun, RecordAssignment
 from famlink.core.audit import AuditEvent, AuditFacts, Verdict
-from famlink.core.audit.runs import ConsentOutcome, commitment_reasons, leaf_bytes, run_tree
-from famlink.core.linkage.consent import Exclusions
-from famlink.core.policy import ReasonCode
+from famlink.core.audit.runs import commitment_reasons, leaf_bytes, run_tree
+from famlink.core.linkage.consent import PersonLinkageOutcome
 from famlink.core.taxonomy import DataCategory, Purpose
 from famlink.services.linkage.gate import CATEGORIES, LINKAGE
-
-OPTED_OUT = ReasonCode.OPTED_OUT_OF_LINKAGE.value
 
 
 def _services_by_person(assigned: pd.DataFrame, records: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, list[tuple[str, ...]]]:
@@ -49,30 +46,13 @@ def _services_by_person(assigned: pd.DataFrame, records: pd.DataFrame) -> tuple[
     return counts.index.to_numpy(), counts.to_numpy(), services
 
 
-def opt_out_outcomes(exclusions: Exclusions, services: Mapping[str, tuple[str, ...]]) -> dict[str, ConsentOutcome]:
-    """The opt-out gate's decisions as per-person outcomes: a person left out has every service kept apart.
-
-    Used until the consent filter hands ``commit_run`` its own per-person
-    outcomes (decide() for every person): the gate leaves out only people who
-    opted out (its reasons are sentences; the leaf takes the reason code).
-    """
-    out = {person: ConsentOutcome(person, allowed_across_services=False, reasons=(OPTED_OUT,),
-                                  kept_apart=services.get(person, ()))
-           for person in exclusions.reasons}
-    out.update({person: ConsentOutcome(person, break_glass="child-protection exemption" in why)
-                for person, why in exclusions.exempted.items()})
-    return out
-
-
 def commit_run(run: LinkageRun, assigned: pd.DataFrame, records: pd.DataFrame,
-               outcomes: Mapping[str, ConsentOutcome] | None = None, *,
-               exclusions: Exclusions | None = None) -> dict[str, Any]:
+               outcomes: Mapping[str, PersonLinkageOutcome] | None = None) -> dict[str, Any]:
     """Write the run's one audit entry and its per-person leaves; in the caller's (the run's) transaction.
 
     ``assigned``: ``record_id``, ``person_id`` (pk) for every record the run
     assigned; ``records``: ``id``, ``source``. ``outcomes``: the consent
-    filter's decision per person public id (absent: nothing kept apart);
-    without them, the opt-out gate's ``exclusions`` are used (``opt_out_outcomes``).
+    filter's decision per person public id (a person absent: nothing kept apart).
     Returns the commitment (run, size, root, audit index) and its timings.
     """
     clock = time.perf_counter()
@@ -82,9 +62,6 @@ def commit_run(run: LinkageRun, assigned: pd.DataFrame, records: pd.DataFrame,
                   .values_list("id", "public_id"))
     ids_s = time.perf_counter() - clock - grouped_s
     day = run.started_at.date()
-    if outcomes is None and exclusions is not None and (exclusions.reasons or exclusions.exempted):
-        of_person = {public[pk]: shown for pk, shown in zip(persons.tolist(), services, strict=True)}
-        outcomes = opt_out_outcomes(exclusions, of_person)
     known = outcomes or {}
     leaves = []
     for pk, count, shown in zip(persons.tolist(), counts.tolist(), services, strict=True):

@@ -24,7 +24,6 @@ from famlink.core.audit import (
 )
 from famlink.core.audit.runs import (
     Commitment,
-    ConsentOutcome,
     KeptApartBecause,
     RunLeaf,
     check_entry_proof,
@@ -37,6 +36,7 @@ from famlink.core.audit.runs import (
     run_tree,
 )
 from famlink.core.errors import InvalidInput
+from famlink.core.linkage.consent import PersonLinkageOutcome
 from famlink.core.taxonomy import DataCategory, Purpose
 
 KEY = Ed25519PrivateKey.generate()
@@ -45,7 +45,7 @@ AT = datetime(2026, 12, 4, 21, 0, tzinfo=UTC)
 names = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=12)
 
 
-def _run(run: int, persons: list[str], outcomes: dict[str, ConsentOutcome] | None = None,
+def _run(run: int, persons: list[str], outcomes: dict[str, PersonLinkageOutcome] | None = None,
          log_before: int = 5) -> tuple[dict[str, Any], Any]:
     """A run's tree, its entry placed in a signed log after ``log_before`` other entries; proofs for every person."""
     outcomes = outcomes or {}
@@ -68,7 +68,7 @@ def _run(run: int, persons: list[str], outcomes: dict[str, ConsentOutcome] | Non
 
 
 def test_a_leaf_written_straight_out_is_its_canonical_json() -> None:
-    outcome = ConsentOutcome("P1", allowed_across_services=False, reasons=("consent_refused",),
+    outcome = PersonLinkageOutcome("P1", allowed_across_services=False, reasons=("consent_refused",),
                              kept_apart=("police", "gp"), break_glass=True)
     written = leaf_bytes("P1", 7, DAY, 3, ("school", "gp", "gp"), outcome)
     assert written == RunLeaf.of("P1", 7, DAY, 3, ("school", "gp"), outcome).to_bytes()
@@ -83,7 +83,7 @@ def test_a_leaf_written_straight_out_is_its_canonical_json() -> None:
 def test_any_leaf_written_straight_out_reads_back_as_itself(person: str, services: list[str], kept: list[str],
                                                             reasons: list[str], across: bool, glass: bool,
                                                             joined: int) -> None:
-    outcome = ConsentOutcome(person, across, tuple(reasons), tuple(kept), glass)
+    outcome = PersonLinkageOutcome(person, across, tuple(reasons), tuple(kept), glass)
     written = leaf_bytes(person, 3, DAY, joined, services, outcome)
     assert written == RunLeaf.of(person, 3, DAY, joined, services, outcome).to_bytes()
     assert RunLeaf.from_bytes(written).to_bytes() == written

@@ -5,7 +5,7 @@ Each row is one situation a person could describe in words; the id says it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 import pytest
@@ -13,6 +13,8 @@ import pytest
 from famlink.core.consent.states import ConsentLevel, ConsentState
 from famlink.core.policy import (
     Actor,
+    ConsentBasis,
+    ConsentModel,
     Context,
     ObligationKind,
     ReasonCode,
@@ -816,6 +818,58 @@ CASES = [
         (R.ROLE_NOT_ALLOWED_FOR_PURPOSE,),
     ),
 ]
+
+
+
+def _consent_model_cases() -> list[Case]:
+    """Record linkage across services under each consent model the council can choose, for each thing
+    a person can have said, with and without a child-protection break-glass."""
+    said = {
+        "said yes": {"consents": {P.RECORD_LINKAGE: grant(P.RECORD_LINKAGE)}},
+        "said no": {"consents": {P.RECORD_LINKAGE: grant(P.RECORD_LINKAGE, ConsentState.REFUSED)}},
+        "no answer": {"consents": NO_CONSENT},
+        "opted out": {"consents": {P.RECORD_LINKAGE: grant(P.RECORD_LINKAGE)}, "opted_out_of_linkage": True},
+    }
+    refused = {"said no": R.CONSENT_REFUSED, "no answer": R.CONSENT_MISSING, "opted out": R.OPTED_OUT_OF_LINKAGE}
+    cases = []
+    for model in ConsentModel:
+        basis = ConsentBasis(model, "Children Act 1989 s.17" if model is ConsentModel.STATUTORY else "")
+        for answer, facts in said.items():
+            for with_glass in (False, True):
+                ctx = replace(context(break_glass=glass() if with_glass else None), consent_basis=basis)
+                blocked = (model is ConsentModel.CONSENT and answer != "said yes") or (
+                    model is ConsentModel.OPT_OUT and answer in ("said no", "opted out"))
+                if not blocked:
+                    codes = {ConsentModel.CONSENT: R.CONSENT_SUFFICIENT, ConsentModel.OPT_OUT: R.NO_CONSENT_NEEDED,
+                             ConsentModel.STATUTORY: R.STATUTORY_DUTY}[model]
+                    allow, expected = True, (codes,)
+                elif with_glass:
+                    allow, expected = True, (refused[answer], R.BREAK_GLASS_ACCEPTED)
+                else:
+                    allow, expected = False, (refused[answer], R.BREAK_GLASS_REQUIRED)
+                cases.append(Case(f"linkage across services, {model.value}: {answer}"
+                                  + (", break-glass" if with_glass else ""),
+                                  LINKER, P.RECORD_LINKAGE, subject(**facts), allow, expected,  # type: ignore[arg-type]
+                                  categories=IDENTITY, ctx=ctx))
+    within = replace(context(sectors=ONE_SECTOR), consent_basis=ConsentBasis(ConsentModel.CONSENT))
+    cases += [
+        Case("linkage within one service needs no consent", LINKER, P.RECORD_LINKAGE,
+             subject(consents=NO_CONSENT), True, (R.WITHIN_ONE_SERVICE,), categories=IDENTITY, ctx=within),
+        Case("linkage within one service, even after a no", LINKER, P.RECORD_LINKAGE,
+             subject(**said["said no"]), True, (R.WITHIN_ONE_SERVICE,), categories=IDENTITY, ctx=within),  # type: ignore[arg-type]
+        Case("an opt-out of linkage stands within one service too", LINKER, P.RECORD_LINKAGE,
+             subject(opted_out_of_linkage=True), False, (R.OPTED_OUT_OF_LINKAGE,), categories=IDENTITY, ctx=within),
+        Case("direct service under opt_out: no answer is no objection", staff(), DSD, subject(consents=NO_CONSENT),
+             True, (R.NO_CONSENT_NEEDED,),
+             ctx=replace(context(), consent_basis=ConsentBasis(ConsentModel.OPT_OUT))),
+        Case("direct service under consent: within one service, the yes must cover it", staff(), DSD,
+             subject(consents=NO_CONSENT), False, (R.CONSENT_MISSING,),
+             ctx=replace(context(sectors=ONE_SECTOR), consent_basis=ConsentBasis(ConsentModel.CONSENT))),
+    ]
+    return cases
+
+
+CASES += _consent_model_cases()
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])

@@ -41,7 +41,7 @@ from famlink.services.rights import requests
 from famlink.services.sources.ingest import ingest_extract
 from tests.common import builders
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("linkage_without_consent")]
 DUCKDB = linkage_engine()
 #: the source whose extract arrives in two parts (the second part is "new")
 SPLIT = "hospital_appointments"

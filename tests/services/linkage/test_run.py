@@ -23,7 +23,7 @@ from famlink.services.linkage.run import latest_run, link_records
 from famlink.services.sources.ingest import ingest_extract
 from tests.common import builders
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("linkage_without_consent")]
 DUCKDB = linkage_engine()
 
 

@@ -10,8 +10,9 @@ from django.db import transaction
 from famlink.adapters.storage.linkage import run_log
 from famlink.adapters.storage.linkage.models import LinkageRun
 from famlink.core.audit import MerkleTree
-from famlink.core.audit.runs import ConsentOutcome, leaf_bytes, run_tree, tree_from_hashes
+from famlink.core.audit.runs import leaf_bytes, run_tree, tree_from_hashes
 from famlink.core.errors import NotFound
+from famlink.core.linkage.consent import PersonLinkageOutcome
 from tests.common import builders
 
 pytestmark = pytest.mark.django_db
@@ -21,7 +22,7 @@ def test_leaves_and_tree_round_trip_and_are_read_by_person() -> None:
     family = builders.family("Store")
     run = LinkageRun.objects.get()  # the run builders.record assigned the family's records in
     persons = [f"P{i:05d}" for i in range(1000)] + [family.child.public_id, "Pé-ünïcode"]
-    kept = ConsentOutcome("P00007", False, ("consent_refused",), ("police",))
+    kept = PersonLinkageOutcome("P00007", False, ("consent_refused",), ("police",))
     tree = run_tree((p, leaf_bytes(p, run.pk, date(2026, 12, 4), 2, ("gp", "school"),
                                    kept if p == "P00007" else None)) for p in persons)
     with transaction.atomic():
