@@ -82,8 +82,9 @@ class SparkLinkageEngine(SplinkLinkageEngine):
         """famlink's Spark session: local[2] unless FAMLINK_SPARK_MASTER names a cluster.
 
         Under ``spark-submit`` (which starts the JVM and says so in
-        PYSPARK_GATEWAY_PORT) its ``--master``, ``--driver-memory`` and
-        ``--conf`` decide: settings made here would override them.
+        PYSPARK_GATEWAY_PORT) its ``--master``, ``--driver-memory``, ``--jars``
+        and ``--conf`` decide (shuffle partitions too: 2-3 per executor core):
+        settings made here would override them.
         """
         from pyspark.sql import SparkSession
         from splink.backends.spark import similarity_jar_location

@@ -274,6 +274,9 @@ class SplinkLinkageEngine:
         model["sql_dialect"] = self.dialect
         phase = time.perf_counter()
         linker = Linker(table, model, log_level=self.log_level)
+        # blocked once, kept: predict and the count in _candidates share it (on Spark
+        # blocking again cost as much as predicting)
+        linker.inference.compute_blocked_pairs_for_predict()
         predictions = linker.inference.predict(
             threshold_match_probability=SCORE_FLOOR, warning_mode="never")
         pairs = self._scored_pairs(linker, predictions.physical_name)
