@@ -62,23 +62,21 @@ class SparkLinkageEngine(SplinkLinkageEngine):
         self._temporary: tempfile.TemporaryDirectory[str] | None = None
 
     def _session(self) -> Any:
+        if self._temporary is None:
+            # removed with the engine: Splink's intermediate tables (unless on a
+            # cluster, FAMLINK_SPARK_CHECKPOINT_DIR) and Spark's warehouse folder,
+            # which would otherwise appear in the current directory
+            self._temporary = tempfile.TemporaryDirectory(prefix="famlink-spark-")
         if self._spark is None:
-            self._spark = self._builder().getOrCreate()
+            self._spark = self._builder(self._temporary.name).getOrCreate()
             self._spark.sparkContext.setLogLevel("ERROR")
         if self._checkpoints is None:
-            # Splink writes intermediate tables here: a temporary folder removed with
-            # the engine, or (on a cluster) a folder every executor and the driver share
-            shared = config.get("FAMLINK_SPARK_CHECKPOINT_DIR")
-            if shared:
-                self._checkpoints = shared
-            else:
-                self._temporary = tempfile.TemporaryDirectory(prefix="famlink-spark-")
-                self._checkpoints = self._temporary.name
+            self._checkpoints = config.get("FAMLINK_SPARK_CHECKPOINT_DIR") or self._temporary.name
             self._spark.sparkContext.setCheckpointDir(self._checkpoints)
         return self._spark
 
     @staticmethod
-    def _builder() -> Any:
+    def _builder(scratch: str) -> Any:
         """famlink's Spark session: local[2] unless FAMLINK_SPARK_MASTER names a cluster.
 
         Under ``spark-submit`` (which starts the JVM and says so in
@@ -95,6 +93,7 @@ class SparkLinkageEngine(SplinkLinkageEngine):
                        .config("spark.driver.memory", config.get("FAMLINK_SPARK_DRIVER_MEMORY") or "4g")
                        .config("spark.sql.shuffle.partitions", "8"))
         return (builder
+                .config("spark.sql.warehouse.dir", os.path.join(scratch, "warehouse"))
                 .config("spark.ui.enabled", "false")
                 .config("spark.ui.showConsoleProgress", "false")
                 # records go to the JVM as Arrow batches, not as one pickled task
