@@ -42,6 +42,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("FAMLINK_FRONTEND_DIR", "<checkout>/node_modules", "Where the npm packages (govuk-frontend) were installed."),
     Setting("FAMLINK_INGEST_BATCH", "5000", "Rows written per transaction during ingest."),
     Setting("FAMLINK_SPARK_MASTER", "local[2]", "Spark master for the Spark linkage engine (spark://HOST:7077 in production)."),
+    Setting("FAMLINK_SPARK_DRIVER_MEMORY", "4g", "Heap of the Spark driver famlink starts (a JVM size: 4g, 8g); in local mode the driver also runs the work. Spark's own default, 1g, runs out on 2,000 families. Ignored when famlink runs under spark-submit, which sets it itself."),
+    Setting("FAMLINK_SPARK_CHECKPOINT_DIR", "", "Folder where Splink on Spark writes its intermediate tables; on a cluster one every executor and the driver can reach (hdfs://..., a shared mount). Empty: a temporary folder, removed after the run (local mode)."),
     Setting("FAMLINK_DUCKDB_MEMORY_LIMIT", "3GB", "Most memory the DuckDB linkage engine may use (a DuckDB size: 3GB, 500MB); beyond it a run spills to a temporary folder. DuckDB's own default, 80% of the machine's memory, would leave too little for the database and the web app."),
     Setting("FAMLINK_EMAIL_BACKEND", "famlink.adapters.outbox.PrivateOutbox", "Django email backend used to notify parents; the default writes 0600 files to $FAMLINK_DATA_DIR/outbox."),
     Setting("FAMLINK_OIDC_ISSUER", "", "GOV.UK One Login issuer URL (https://oidc.account.gov.uk/); empty turns One Login off."),

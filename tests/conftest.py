@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -75,3 +76,23 @@ def refusing_database() -> Callable[[], None]:
             cursor.execute("DROP TRIGGER refuse_surname" + (" ON sources_sourcerecord" if connection.vendor == "postgresql" else ""))
 
     return lift
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_spark_left_running() -> object:
+    """Stop the Spark session (and its JVM) that Spark tests started, if any."""
+    yield
+    if "pyspark" not in sys.modules:
+        return
+    from pyspark import SparkContext
+
+    if SparkContext._active_spark_context is not None:
+        SparkContext._active_spark_context.stop()
+    gateway = SparkContext._gateway
+    if gateway is not None:
+        process = getattr(gateway, "proc", None)
+        gateway.shutdown()
+        if process is not None:
+            process.terminate()
+            process.wait(timeout=30)
+        SparkContext._gateway = SparkContext._jvm = None

@@ -1,6 +1,11 @@
 """End-to-end linkage (train + predict + cluster + store) at growing sizes.
 
     .venv/bin/python bench/linkage/run.py --families 290 2870 [28700] [--postgres URL] [--max-rss-gb 12]
+        [--engine duckdb|spark]
+
+``--engine spark`` runs Splink on Spark (FAMLINK_SPARK_MASTER, default
+``local[2]``; FAMLINK_SPARK_DRIVER_MEMORY); peak memory then counts the JVM,
+a child of the link process.
 
 For each size: ``famlink synth`` (seed 11, cached under --work), a fresh
 database, every source ingested (not timed here: see bench/ingest), then
@@ -104,7 +109,7 @@ def run(families: int, work: Path, postgres: str | None, max_rss: float, engine:
     splink = t.get("splink_train_s", 0) + t.get("splink_predict_s", 0)
     overhead = t["total_s"] - splink
     return {
-        "families": families, "records": c["records"], "identities": c["identities"],
+        "engine": engine, "families": families, "records": c["records"], "identities": c["identities"],
         "pairs_scored": c["pairs_scored"], "links": c["links_accepted"], "persons": c["persons"],
         "wall_s": round(wall, 1), "link_s": t["total_s"], "splink_s": round(splink, 1),
         "overhead_s": round(overhead, 1), "overhead_pct": round(100 * overhead / splink, 1) if splink else None,

@@ -120,6 +120,20 @@ def _identifier_priors(model: dict[str, Any]) -> None:
                     break
 
 
+def u_sample(prepared: pd.DataFrame, seed: int) -> pd.DataFrame:
+    """The records whose pairs u is counted on: about ``U_SAMPLE_PAIRS`` pairs.
+
+    Drawn here, by record id and seed, so every backend counts the same
+    pairs and DuckDB and Spark train the same model from the same records.
+    """
+    rows = math.ceil(0.5 * (math.sqrt(8 * U_SAMPLE_PAIRS + 1) + 1))
+    if len(prepared) <= rows:
+        return prepared
+    ordered = prepared.sort_values("record_id", kind="stable")
+    picked = np.sort(np.random.default_rng(seed).choice(len(ordered), size=rows, replace=False))
+    return ordered.iloc[picked].reset_index(drop=True)
+
+
 def is_agreement(level: Mapping[str, Any]) -> bool:
     """Whether a level means the two records agree, closely or partly.
 
@@ -204,8 +218,13 @@ class SplinkLinkageEngine:
         return db_api.register(prepared, table_name=name)
 
     # training -----------------------------------------------------------------
-    def train(self, db_api: Any, table: Any, columns: set[str], n: int) -> dict[str, Any]:
-        """u by random sampling, then EM on several family-safe blocking rules."""
+    def train(self, db_api: Any, table: Any, columns: set[str], n: int,
+              u_rows: pd.DataFrame | None = None) -> dict[str, Any]:
+        """u by random sampling, then EM on several family-safe blocking rules.
+
+        ``u_rows`` (``u_sample``) are the records whose pairs give u when
+        there are too many pairs to count them all.
+        """
         model = shared.settings(columns, n, self.dialect)
         linker = Linker(table, model, log_level=self.log_level)
         det: list[Any] = list(shared.deterministic_rules(columns))
@@ -217,8 +236,17 @@ class SplinkLinkageEngine:
                 linker = Linker(table, model, log_level=self.log_level)  # no pair matched: a 0 prior scores nothing
         all_pairs = n * (n - 1) / 2
         sampled = min(U_SAMPLE_PAIRS, all_pairs)
-        linker.training.estimate_u_using_random_sampling(
-            max_pairs=sampled, seed=self.seed, min_count_per_level=None, num_chunks=1)
+        if u_rows is not None and len(u_rows) < n:
+            # every pair of the sampled rows: Splink's own sample hashes record ids with
+            # the backend's hash function, so DuckDB and Spark would count different pairs
+            sample = self._register(db_api, u_rows, f"famlink_u_sample_{int(time.time() * 1e6)}")
+            linker = Linker(sample, linker.misc.save_model_to_json(), log_level=self.log_level)
+            sampled = len(u_rows) * (len(u_rows) - 1) / 2
+            linker.training.estimate_u_using_random_sampling(
+                max_pairs=all_pairs, min_count_per_level=None, num_chunks=1)
+        else:
+            linker.training.estimate_u_using_random_sampling(
+                max_pairs=sampled, seed=self.seed, min_count_per_level=None, num_chunks=1)
         model = linker.misc.save_model_to_json()
         _repair_u(model, sampled)
         for rule in shared.training_rules(columns):
@@ -259,11 +287,12 @@ class SplinkLinkageEngine:
         if family_guards is not None and not strict_birth_date:
             families = family_guards
             families_reason = "on: asked for" if family_guards else "off: asked for (--no-family-guards)"
+        u_rows = u_sample(prepared, self.seed) if model is None else None
         del records
         timings: dict[str, float] = {"prepare_s": time.perf_counter() - started}
         if model is None:
             phase = time.perf_counter()
-            model = self.train(db_api, table, columns, n)
+            model = self.train(db_api, table, columns, n, u_rows)
             timings["train_s"] = time.perf_counter() - phase
         else:
             model = shared.model_for_dialect(model, self.dialect)
@@ -278,6 +307,9 @@ class SplinkLinkageEngine:
         model["sql_dialect"] = self.dialect
         phase = time.perf_counter()
         linker = Linker(table, model, log_level=self.log_level)
+        # blocked once, kept: predict and the count in _candidates share it (on Spark
+        # blocking again cost as much as predicting)
+        linker.inference.compute_blocked_pairs_for_predict()
         predictions = linker.inference.predict(
             threshold_match_probability=SCORE_FLOOR, warning_mode="never")
         pairs = self._scored_pairs(linker, predictions.physical_name)

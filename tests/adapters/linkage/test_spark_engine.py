@@ -12,7 +12,7 @@ if shutil.which("java") is None:
 
 from famlink.adapters.linkage import linkage_engine
 
-pytestmark = pytest.mark.spark
+pytestmark = [pytest.mark.spark, pytest.mark.xdist_group("spark")]  # asks for one worker, one JVM
 
 FIRST = ["Robert", "Grace", "Thomas", "Amy", "Oliver", "Sophie", "Mohammed", "Chloe", "Daniel", "Ava",
          "James", "Isla", "Harry", "Emily", "Jack", "Lily", "Noah", "Mia", "George", "Ella"]
