@@ -1,4 +1,5 @@
-"""Rows of the test GP extract (tests/fixtures/gp_appointments.toml), with valid NHS numbers."""
+"""Rows of the test GP extract (tests/fixtures/gp_appointments.toml), with valid NHS numbers; and a
+synthetic world's extracts ingested as the demo does."""
 
 from __future__ import annotations
 
@@ -24,3 +25,11 @@ def valid_nhs_number(seed: int) -> str:
 
 def gp_row(i: int, *, dob: str | None = None, outcome: str = "ATT", nhs: str | None = None) -> list[str]:
     return [f"A{i}", "Amy", "Smith", dob or f"{1 + i % 28:02d}/{1 + i % 12:02d}/2015", nhs if nhs is not None else valid_nhs_number(i), outcome]
+
+
+def ingest_synth(root: Path, names: list[str] | None = None) -> None:
+    """Ingest these sources of a ``famlink synth`` folder (all of them by default), as the demo does."""
+    from famlink.services.sources.ingest import ingest_extract
+
+    for name in names if names is not None else sorted(p.stem for p in (root / "extracts").glob("*.csv")):
+        ingest_extract(root / "sources" / f"{name}.toml", root / "extracts" / f"{name}.csv")

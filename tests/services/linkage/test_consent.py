@@ -24,7 +24,7 @@ from famlink.core.taxonomy import Purpose
 from famlink.services.governance.consent import ConsentRequest, change_consent
 from famlink.services.linkage.incremental import link_new_records
 from famlink.services.linkage.run import latest_run, link_records
-from famlink.services.sources.ingest import ingest_extract
+from tests.common.extracts import ingest_synth
 
 pytestmark = pytest.mark.django_db(transaction=True)
 DUCKDB = linkage_engine()
@@ -38,11 +38,6 @@ def synth(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv("FAMLINK_CONSENT_MODELS", raising=False)  # the default: consent
     generate(40, 5, tmp_path / "s")
     return tmp_path / "s"
-
-
-def _ingest(root: Path, names: list[str]) -> None:
-    for name in names:
-        ingest_extract(root / "sources" / f"{name}.toml", root / "extracts" / f"{name}.csv")
 
 
 def _held(root: Path) -> pd.DataFrame:
@@ -75,7 +70,7 @@ def _obeys_consent(held: pd.DataFrame, outcomes: list[PersonLinkageOutcome]) -> 
 
 
 def test_only_people_who_said_yes_are_matched_across_services(synth: Path) -> None:
-    _ingest(synth, sorted(p.stem for p in (synth / "extracts").glob("*.csv")))
+    ingest_synth(synth, sorted(p.stem for p in (synth / "extracts").glob("*.csv")))
     first = link_records(DUCKDB)
     held = _held(synth)
     assert held.groupby("person")["sector"].nunique().max() == 1  # nobody answered: nothing across services
@@ -111,13 +106,13 @@ def test_only_people_who_said_yes_are_matched_across_services(synth: Path) -> No
 
 def test_incremental_runs_keep_unanswered_people_apart_too(synth: Path) -> None:
     names = sorted(p.stem for p in (synth / "extracts").glob("*.csv"))
-    _ingest(synth, [n for n in names if n != "school_census"])
+    ingest_synth(synth, [n for n in names if n != "school_census"])
     link_records(DUCKDB)
     held = _held(synth)
     yes = _true_person_across(held, set())
     _say(held.loc[held["person_id"] == yes, "person"].iloc[0], "give")
     link_records(DUCKDB)
-    _ingest(synth, ["school_census"])
+    ingest_synth(synth, ["school_census"])
     summary = link_new_records(DUCKDB)
     held = _held(synth)
     _obeys_consent(held, summary["outcomes"])

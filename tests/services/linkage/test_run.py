@@ -20,25 +20,11 @@ from famlink.services.governance.consent import set_opt_out
 from famlink.services.governance.safeguarding import authorise_break_glass
 from famlink.services.linkage.evaluation import evaluate_against_truth
 from famlink.services.linkage.run import latest_run, link_records
-from famlink.services.sources.ingest import ingest_extract
 from tests.common import builders
+from tests.common.extracts import ingest_synth
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("linkage_without_consent")]
 DUCKDB = linkage_engine()
-
-
-@pytest.fixture
-def synth(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    from famlink.synth import generate
-
-    monkeypatch.setenv("FAMLINK_DATA_DIR", str(tmp_path / "data"))
-    generate(40, 5, tmp_path / "s")
-    return tmp_path / "s"
-
-
-def _ingest(root: Path, names: list[str]) -> None:
-    for name in names:
-        ingest_extract(root / "sources" / f"{name}.toml", root / "extracts" / f"{name}.csv")
 
 
 def _assignments(run: LinkageRun) -> dict[int, str]:
@@ -47,10 +33,10 @@ def _assignments(run: LinkageRun) -> dict[int, str]:
 
 def test_ids_stay_stable_when_a_new_extract_arrives(synth: Path) -> None:
     names = sorted(p.stem for p in (synth / "extracts").glob("*.csv"))
-    _ingest(synth, names[:-1])
+    ingest_synth(synth, names[:-1])
     first = link_records(DUCKDB)
     before = _assignments(latest_run())
-    _ingest(synth, names[-1:])
+    ingest_synth(synth, names[-1:])
     second = link_records(DUCKDB)
     assert second["model_version"] == first["model_version"] and not second["retrained"]
     after = _assignments(latest_run())
@@ -64,7 +50,7 @@ def test_ids_stay_stable_when_a_new_extract_arrives(synth: Path) -> None:
 
 
 def test_a_rejected_link_survives_reruns(synth: Path) -> None:
-    _ingest(synth, ["gp_registrations", "hospital_appointments"])
+    ingest_synth(synth, ["gp_registrations", "hospital_appointments"])
     link_records(DUCKDB)
     person = (RecordAssignment.objects.filter(run=latest_run()).values("person")
               .annotate(n=Count("id"))
@@ -81,7 +67,7 @@ def test_a_rejected_link_survives_reruns(synth: Path) -> None:
 
 
 def test_opted_out_persons_records_are_held_out(synth: Path) -> None:
-    _ingest(synth, ["gp_registrations", "school_census"])
+    ingest_synth(synth, ["gp_registrations", "school_census"])
     link_records(DUCKDB)
     before = _assignments(latest_run())
     person = next(iter(before.values()))
@@ -101,7 +87,7 @@ def test_opted_out_persons_records_are_held_out(synth: Path) -> None:
 
 
 def test_households_and_parents_are_found(synth: Path) -> None:
-    _ingest(synth, ["gp_registrations", "school_census", "housing"])
+    ingest_synth(synth, ["gp_registrations", "school_census", "housing"])
     summary = link_records(DUCKDB)
     assert summary["counts"]["households"] == Household.objects.filter(memberships__isnull=False).distinct().count()
     assert Relationship.objects.filter(kind="parent_of", parental_responsibility=True).exists()
@@ -117,7 +103,7 @@ def test_quality_bar_on_a_small_fixed_seed(tmp_path: Path, monkeypatch: pytest.M
 
     monkeypatch.setenv("FAMLINK_DATA_DIR", str(tmp_path / "data"))
     generate(150, 11, tmp_path / "s")
-    _ingest(tmp_path / "s", sorted(p.stem for p in (tmp_path / "s" / "extracts").glob("*.csv")))
+    ingest_synth(tmp_path / "s", sorted(p.stem for p in (tmp_path / "s" / "extracts").glob("*.csv")))
     link_records(DUCKDB)
     quality = evaluate_against_truth(tmp_path / "s" / "truth.csv")
     assert quality["pairwise"]["precision"] >= 0.995
@@ -130,7 +116,7 @@ def test_trained_model_never_weighs_agreement_against_a_match(synth: Path) -> No
     from famlink.services.linkage.model_card import model_card
 
     names = sorted(p.stem for p in (synth / "extracts").glob("*.csv"))
-    _ingest(synth, names)
+    ingest_synth(synth, names)
     summary = link_records(DUCKDB, retrain=True)
     card = model_card()
     against = [(c["name"], lv["label"], lv["match_weight"]) for c in card["comparisons"]

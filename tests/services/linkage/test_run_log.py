@@ -22,24 +22,10 @@ from famlink.services.governance.audit.run_proofs import prove_run
 from famlink.services.governance.consent import set_opt_out
 from famlink.services.linkage.incremental import link_new_records
 from famlink.services.linkage.run import latest_run, link_records
-from famlink.services.sources.ingest import ingest_extract
+from tests.common.extracts import ingest_synth
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("linkage_without_consent")]
 DUCKDB = linkage_engine()
-
-
-@pytest.fixture
-def synth(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    from famlink.synth import generate
-
-    monkeypatch.setenv("FAMLINK_DATA_DIR", str(tmp_path / "data"))
-    generate(30, 5, tmp_path / "s")
-    return tmp_path / "s"
-
-
-def _ingest(root: Path, names: list[str]) -> None:
-    for name in names:
-        ingest_extract(root / "sources" / f"{name}.toml", root / "extracts" / f"{name}.csv")
 
 
 def _key():  # type: ignore[no-untyped-def]
@@ -47,7 +33,7 @@ def _key():  # type: ignore[no-untyped-def]
 
 
 def test_a_full_run_commits_to_one_leaf_per_person_in_one_entry(synth: Path) -> None:
-    _ingest(synth, ["gp_registrations", "school_census"])
+    ingest_synth(synth, ["gp_registrations", "school_census"])
     entries_before = AuditLogEntry.objects.count()
     summary = link_records(DUCKDB)
     run = latest_run()
@@ -78,12 +64,12 @@ def test_a_full_run_commits_to_one_leaf_per_person_in_one_entry(synth: Path) -> 
 
 def test_an_opted_out_person_is_told_their_services_were_kept_apart_and_incremental_runs_commit_too(
         synth: Path) -> None:
-    _ingest(synth, ["gp_registrations", "school_census"])
+    ingest_synth(synth, ["gp_registrations", "school_census"])
     link_records(DUCKDB)
     first = latest_run()
     person = RecordAssignment.objects.filter(run=first).values_list("person__public_id", flat=True).first()
     set_opt_out(Person.objects.get(public_id=person), "linkage", True, recorded_by=Actor(id="dpo", role=Role.DPO))
-    _ingest(synth, ["hospital_appointments"])
+    ingest_synth(synth, ["hospital_appointments"])
     link_new_records(DUCKDB)
     second = latest_run()
     assert second.pk != first.pk and RunCommitment.objects.filter(run=second).exists()
@@ -98,7 +84,7 @@ def test_an_opted_out_person_is_told_their_services_were_kept_apart_and_incremen
 
 
 def test_a_leaf_changed_in_the_database_gets_a_refusal_not_a_proof(synth: Path) -> None:
-    _ingest(synth, ["gp_registrations"])
+    ingest_synth(synth, ["gp_registrations"])
     link_records(DUCKDB)
     publish()
     run = latest_run()

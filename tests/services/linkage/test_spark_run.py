@@ -22,7 +22,7 @@ from famlink.adapters.linkage import linkage_engine
 from famlink.services.linkage.evaluation import evaluate_against_truth
 from famlink.services.linkage.incremental import link_new_records
 from famlink.services.linkage.run import link_records
-from famlink.services.sources.ingest import ingest_extract
+from tests.common.extracts import ingest_synth
 
 pytestmark = [pytest.mark.spark, pytest.mark.xdist_group("spark"), pytest.mark.django_db(transaction=True)]
 
@@ -35,18 +35,13 @@ def _synth(families: int, seed: int, root: Path, monkeypatch: pytest.MonkeyPatch
     return root / "s"
 
 
-def _ingest(root: Path, names: list[str]) -> None:
-    for name in names:
-        ingest_extract(root / "sources" / f"{name}.toml", root / "extracts" / f"{name}.csv")
-
-
 def test_spark_links_stored_records_then_adds_a_new_extract(tmp_path: Path,
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     """The small one, run on SQLite and PostgreSQL: a full run with the saved model, then
     ``--incremental``, on Spark."""
     synth = _synth(12, 5, tmp_path, monkeypatch)
     names = sorted(p.stem for p in (synth / "extracts").glob("*.csv"))
-    _ingest(synth, [n for n in names if n != "school_census"])
+    ingest_synth(synth, [n for n in names if n != "school_census"])
     trained = link_records(linkage_engine("duckdb"))  # training on Spark: the 2,000-family test
     spark = linkage_engine("spark")
     full = link_records(spark)  # the saved model, scored on Spark: NHS numbers, booleans and all
@@ -54,7 +49,7 @@ def test_spark_links_stored_records_then_adds_a_new_extract(tmp_path: Path,
     assert full["counts"]["persons"] < full["counts"]["records"] / 2  # it linked
     assert evaluate_against_truth(synth / "truth.csv")["pairwise"]["precision"] >= 0.98
 
-    _ingest(synth, ["school_census"])
+    ingest_synth(synth, ["school_census"])
     added = link_new_records(spark)
     assert added["mode"] == "incremental" and not added["retrained"]
     assert added["model_version"] == full["model_version"]
@@ -70,7 +65,7 @@ def test_spark_links_2000_families_as_well_as_duckdb(tmp_path: Path, monkeypatch
     blocks) and score with the same SQL; pairwise precision at least 0.995.
     """
     synth = _synth(2000, 3, tmp_path, monkeypatch)
-    _ingest(synth, sorted(p.stem for p in (synth / "extracts").glob("*.csv")))
+    ingest_synth(synth, sorted(p.stem for p in (synth / "extracts").glob("*.csv")))
     quality = {}
     for engine in ("duckdb", "spark"):
         run = link_records(linkage_engine(engine), retrain=True)

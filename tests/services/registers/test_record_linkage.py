@@ -14,7 +14,7 @@ from famlink.core.registers.algorithms import find_algorithm
 from famlink.services.linkage.run import link_records
 from famlink.services.registers import exports
 from famlink.services.registers.record_linkage import LINKAGE_MODEL_ID, assess_record_linkage
-from famlink.services.sources.ingest import ingest_extract
+from tests.common.extracts import ingest_synth
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -25,8 +25,7 @@ def linked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
     monkeypatch.setenv("FAMLINK_DATA_DIR", str(tmp_path / "data"))
     generate(40, 5, tmp_path / "s")
-    for extract in sorted((tmp_path / "s" / "extracts").glob("*.csv")):
-        ingest_extract(tmp_path / "s" / "sources" / f"{extract.stem}.toml", extract)
+    ingest_synth(tmp_path / "s")
     link_records(linkage_engine())
     return tmp_path / "s"
 
