@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 
 import jsonschema
@@ -88,3 +90,19 @@ def test_algorithm_page_lists_the_linkage_model_with_its_measured_quality(client
     assert "In use: matches records, flags nobody" in section
     assert "0.9981" in section and "0.9943" in section and "Figures (JSON)" in section
     assert "Service and places" not in section  # it refers nobody anywhere
+
+
+def test_the_register_downloads_say_the_configured_consent_model(client, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The same configuration the policy decides by (issue 16): JSON and CSV, not only the page."""
+    monkeypatch.setenv("FAMLINK_CONSENT_MODELS", "service.record_linkage=statutory:Children Act 1989 s.17")
+    data = json.loads(client.get("/registers/algorithms.json").content)
+    schema = json.loads(client.get("/registers/schemas/algorithms.schema.json").content)
+    jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker()).validate(data)
+    linkage = next(m for m in data["consent_models"] if m["purpose"] == "service.record_linkage")
+    assert linkage == {"purpose": "service.record_linkage", "model": "statutory", "lawful_basis": "Children Act 1989 s.17"}
+    assert next(e for e in data["entries"] if e["id"] == "record-linkage-v1")["consent_model"] == "statutory"
+    rows = csv.DictReader(io.StringIO(client.get("/registers/algorithms.csv").content.decode()))
+    assert {row["id"]: row["consent_model"] for row in rows}["record-linkage-v1"] == "statutory"
+    monkeypatch.delenv("FAMLINK_CONSENT_MODELS")
+    data = json.loads(client.get("/registers/algorithms.json").content)
+    assert next(e for e in data["entries"] if e["id"] == "record-linkage-v1")["consent_model"] == "consent"  # the default

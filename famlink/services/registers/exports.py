@@ -23,6 +23,7 @@ from famlink.core.audit.signing import PUBLIC_KEY_FILENAME
 from famlink.core.errors import NotFound
 from famlink.core.registers import load_algorithms, load_contractors
 from famlink.core.registers.algorithms import find_algorithm
+from famlink.core.taxonomy import Purpose
 
 SCHEMA_DIR = Path(__file__).resolve().parents[2] / "core" / "registers" / "schemas"
 REGISTERS = ("algorithms", "contractors", "audit-log")
@@ -68,7 +69,13 @@ def algorithms() -> dict[str, Any]:
             },
         )
         entries.append(item)
-    return {"register": "algorithms", "generated_at": now.isoformat(), "entries": entries}
+    bases = config.consent_models()
+    for item in entries:  # what each model's use of records rests on, from the council's configuration
+        basis = bases.get(Purpose(item["purpose"]))
+        item["consent_model"] = basis.model.value if basis else None
+    return {"register": "algorithms", "generated_at": now.isoformat(), "entries": entries,
+            "consent_models": [{"purpose": purpose.value, "model": basis.model.value,
+                                "lawful_basis": basis.lawful_basis or None} for purpose, basis in bases.items()]}
 
 
 def _linkage_model_card() -> dict[str, Any] | None:
@@ -115,7 +122,7 @@ def build(name: str) -> dict[str, Any]:
 
 CSV_COLUMNS: dict[str, tuple[str, ...]] = {
     "algorithms": ("id", "name", "version", "published", "phase", "state", "may_score", "owner_organisation", "supplier",
-                   "purpose", "lawful_basis", "risk_category", "service_name", "service_capacity", "capacity_period",
+                   "purpose", "lawful_basis", "consent_model", "risk_category", "service_name", "service_capacity", "capacity_period",
                    "operating_threshold", "review_interval_days", "criteria_written_on", "latest_assessment_ran_at",
                    "latest_assessment_passed", "latest_auroc", "reasons"),
     "contractors": ("id", "name", "companies_house_number", "contract_reference", "contract_start", "contract_end",
