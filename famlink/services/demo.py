@@ -38,7 +38,13 @@ from famlink.services.accounts.provisioning import (
     demo_parent_candidates,
     demo_refuge_parents,
 )
-from famlink.services.demo_answers import answered, held_apart, said_yes, simulate_answers
+from famlink.services.demo_answers import (
+    answered,
+    held_apart,
+    said_yes,
+    simulate_answers,
+    spans_services,
+)
 from famlink.services.governance.audit.publication import publish
 from famlink.services.linkage.run import latest_run, link_records
 from famlink.services.registers.early_help import run_early_help
@@ -204,7 +210,7 @@ def _demo_parents(out_dir: Path) -> list[tuple[str, Person]]:
         missed = set(RecordAssignment.objects.filter(run=run, record__status=RecordStatus.DID_NOT_ATTEND)
                      .values_list("person_id", flat=True)) if run else set()
         candidates = demo_parent_candidates(50, prefer_children=missed, taken=refuge)
-        yes = [p for p in candidates if said_yes(p)]
+        yes = [p for p in candidates if said_yes(p) and spans_services(p)]
         unanswered = [p for p in candidates if said_yes(p) is None and held_apart(p, out_dir)]
         ordinary = [*yes[:1], *unanswered[:1]] if yes and unanswered else candidates[:len(DEMO_PARENTS)]
     return [*zip(DEMO_PARENTS, ordinary, strict=False), *zip(REFUGE_PARENTS, refuge, strict=False)]

@@ -98,6 +98,14 @@ def said_yes(person: Person) -> bool | None:
     return ConsentState.GIVEN.value in states and ConsentState.REFUSED.value not in states
 
 
+def spans_services(person: Person) -> bool:
+    """Whether the latest run joined records of this person from more than one service: what a parent who
+    said yes should see matched in the portal (a parent known only to their GP has nothing to join)."""
+    sectors = (RecordAssignment.objects.filter(run=latest_run(), person=person)
+               .values_list("record__source__organisation__sector", flat=True).distinct())
+    return len(set(sectors)) > 1
+
+
 def held_apart(person: Person, out_dir: Path) -> bool:
     """Whether records of the same (synthetic, truly known) human from another service sit in other persons:
     what a parent who did not say yes should see unmatched in the portal."""
