@@ -13,7 +13,6 @@ from famlink.adapters.storage.accounts.models import Account
 from famlink.adapters.storage.governance import actors, holdings
 from famlink.adapters.storage.sources.models import SourceRecord
 from famlink.core.consent import ConsentLevel
-from famlink.core.policy import Role
 from famlink.core.taxonomy import Purpose
 from famlink.services.accounts.provisioning import create_parent
 from famlink.services.rights import requests
@@ -29,12 +28,7 @@ def _correct(fam: builders.Family, record: SourceRecord, statement: str, status:
         create_parent("mum", fam.mother, password="not-a-real-password-1")
     mum = Account.objects.get(user__username="mum").user
     made = requests.report(actors.actor_for(mum), mum, fam.child, record.pk, "request:rectification", statement)
-    team = builders.staff(Role.DATA_TEAM, purposes=[Purpose.SUBJECT_ACCESS.value])
-    requests.decide(actors.actor_for(team.user), team.user, made.reference, "outcome:correct", "Checked with the GP",
-                    correction=requests.Correction(status=status))
-    made.refresh_from_db()
-    assert made.corrected_record is not None
-    return made.corrected_record
+    return builders.team_corrects(made.reference, "Checked with the GP", requests.Correction(status=status))
 
 
 def _api_records(fam: builders.Family) -> list[dict[str, object]]:

@@ -156,3 +156,18 @@ def committed_run(outcomes: Mapping[str, PersonLinkageOutcome] | None = None) ->
     with transaction.atomic():
         commit_run(run, assigned, records, outcomes)
     return run
+
+
+def team_corrects(reference: str, reason: str, correction: Any) -> SourceRecord:
+    """A data-team member closes request ``reference`` with a correction (``requests.Correction``), as the
+    team pages do; returns the record's new version."""
+    from famlink.adapters.storage.governance import actors
+    from famlink.adapters.storage.rights.models import RightsRequest
+    from famlink.services.rights import requests
+
+    team = staff(Role.DATA_TEAM, purposes=[Purpose.SUBJECT_ACCESS.value])
+    requests.decide(actors.actor_for(team.user), team.user, reference, "outcome:correct", reason,
+                    correction=correction)
+    corrected = RightsRequest.objects.get(reference=reference).corrected_record
+    assert corrected is not None
+    return corrected

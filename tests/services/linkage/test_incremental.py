@@ -10,7 +10,6 @@ from django.utils import timezone
 
 from famlink.adapters.linkage import linkage_engine
 from famlink.adapters.storage.family.models import Person
-from famlink.adapters.storage.governance import actors
 from famlink.adapters.storage.linkage.models import (
     LinkageRun,
     PairLink,
@@ -32,7 +31,6 @@ from famlink.core.linkage.evidence import pack
 from famlink.core.linkage.packed_links import unpack_many
 from famlink.core.policy import Actor, Role
 from famlink.core.rights import new_reference
-from famlink.core.taxonomy import Purpose
 from famlink.services.governance.consent import set_opt_out
 from famlink.services.linkage.evaluation import evaluate_against_truth
 from famlink.services.linkage.incremental import link_new_records
@@ -238,12 +236,7 @@ def _corrected(record_id: int, note: str) -> SourceRecord:
         reference=new_reference(), kind="request:rectification", subject=subject, record=record,
         requested_by=builders.user(), statement="This is wrong", received_at=timezone.now(),
         due_on=timezone.localdate())
-    team = builders.staff(Role.DATA_TEAM, purposes=[Purpose.SUBJECT_ACCESS.value])
-    requests.decide(actors.actor_for(team.user), team.user, made.reference, "outcome:correct", "Checked",
-                    correction=requests.Correction(note=note))
-    made.refresh_from_db()
-    assert made.corrected_record is not None
-    return made.corrected_record
+    return builders.team_corrects(made.reference, "Checked", requests.Correction(note=note))
 
 
 def test_a_corrected_record_corrected_again_keeps_its_person_and_links_without_a_full_relink(synth: Path) -> None:
