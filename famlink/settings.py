@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "famlink.adapters.storage.registers",
     "famlink.adapters.storage.accounts",
     "famlink.adapters.storage.rights",
+    "famlink.adapters.storage.workspace",
     "famlink.web",
 ]
 

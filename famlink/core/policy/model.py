@@ -188,6 +188,7 @@ class ReasonCode(StrEnum):
     NO_DATA_CATEGORIES = "no_data_categories"
     PUBLIC_NO_PERSONAL_DATA = "public_no_personal_data"
     AUDITOR_NO_PERSONAL_DATA = "auditor_no_personal_data"
+    REVIEWER_NO_PERSONAL_DATA = "reviewer_no_personal_data"
     PARENT_SUBJECT_ACCESS_ONLY = "parent_subject_access_only"
     OTHER_ADULTS_RECORD = "other_adults_record"
     UNRELATED_PERSON = "unrelated_person"
@@ -244,6 +245,10 @@ REASON_TEXT: dict[ReasonCode, str] = {
     ReasonCode.NO_DATA_CATEGORIES: "The request does not say which kinds of data it needs.",
     ReasonCode.PUBLIC_NO_PERSONAL_DATA: "Members of the public can see the registers, never personal data.",
     ReasonCode.AUDITOR_NO_PERSONAL_DATA: "Auditors check the audit log and registers, not personal records.",
+    ReasonCode.REVIEWER_NO_PERSONAL_DATA: (
+        "Independent reviewers judge whether a child-protection override was justified from its written "
+        "reasons, not from the family's records."
+    ),
     ReasonCode.PARENT_SUBJECT_ACCESS_ONLY: "Parents see records to see what is held about their family, nothing else.",
     ReasonCode.OTHER_ADULTS_RECORD: "Another adult's own records are never shown, even in the same household.",
     ReasonCode.UNRELATED_PERSON: "This person is not you or a child you have parental responsibility for.",

@@ -210,6 +210,8 @@ def decide(
         return _deny((ReasonCode.PUBLIC_NO_PERSONAL_DATA,))
     if role is Role.AUDITOR:
         return _deny((ReasonCode.AUDITOR_NO_PERSONAL_DATA,))
+    if role is Role.INDEPENDENT_REVIEWER:
+        return _deny((ReasonCode.REVIEWER_NO_PERSONAL_DATA,))
     if role is Role.PARENT:
         return _decide_for_parent(actor, purpose, subject)
     return _decide_for_staff(actor, purpose, subject, categories, context)

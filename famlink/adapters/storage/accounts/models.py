@@ -20,6 +20,7 @@ class Account(models.Model):
     class Kind(models.TextChoices):
         PARENT = "parent"
         STAFF = "staff"
+        SERVICE = "service"  # a case-management system calling the API with a bearer token
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="famlink_account")
     kind = models.CharField(max_length=10, choices=Kind.choices)
@@ -35,6 +36,25 @@ class Account(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}:{self.user_id}"
+
+
+class ApiToken(models.Model):
+    """A service account's bearer token: shown once, kept only as a SHA-256 hash, expiring, revocable.
+
+    ``lookup`` is the token's first characters, to find the row; the whole
+    token is compared by its hash. ``scopes`` are the API operations it may
+    call (docs/api.md); the policy door still decides every read.
+    """
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    lookup = models.CharField(max_length=12, unique=True)
+    token_hash = models.CharField(max_length=64)
+    scopes = models.JSONField(default=list)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
 
 
 class ExternalIdentity(models.Model):

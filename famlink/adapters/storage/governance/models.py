@@ -19,6 +19,7 @@ from famlink.adapters.storage.sources.models import Organisation
 from famlink.core.audit import AuditEvent, Verdict
 from famlink.core.consent import ConsentLevel, ConsentState
 from famlink.core.policy import Role
+from famlink.core.roles import StaffJob
 from famlink.core.taxonomy import Purpose, Sector
 
 
@@ -43,6 +44,8 @@ class StaffActor(models.Model):
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="staff_actor")
     role = models.CharField(max_length=20, choices=_choices(Role))
+    job = models.CharField(max_length=40, choices=_choices(StaffJob), blank=True,
+                           help_text="What they do (a health visitor, a social worker); blank: their role says it.")
     organisation = models.ForeignKey(Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     sector = models.CharField(max_length=40, choices=_choices(Sector), blank=True)
     purposes = models.JSONField(default=list)
@@ -147,11 +150,42 @@ class BreakGlassAuthorisation(models.Model):
     reviewed_at = models.DateTimeField(null=True, blank=True)
     outcome = models.CharField(max_length=12, choices=BreakGlassOutcome.choices, default=BreakGlassOutcome.PENDING)
     review_note = models.TextField(blank=True)
+    parent_told_at = models.DateTimeField(null=True, blank=True,
+                                          help_text="When the parent was told (the notify_subject obligation).")
 
     class Meta:
         constraints = [
             models.CheckConstraint(condition=~Q(practitioner=models.F("authoriser")), name="break_glass_two_people"),
         ]
+
+
+class BreakGlassRequest(models.Model):
+    """A practitioner asks a named authoriser for child-protection access; the authoriser decides.
+
+    Approving makes the ``BreakGlassAuthorisation`` (checked again by the
+    policy at every use); refusing ends the request with a reason.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", "waiting for the authoriser"
+        APPROVED = "approved"
+        REFUSED = "refused"
+        WITHDRAWN = "withdrawn"
+
+    subject = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="break_glass_requests")
+    practitioner = models.ForeignKey(StaffActor, on_delete=models.PROTECT, related_name="break_glass_requested")
+    authoriser = models.ForeignKey(StaffActor, on_delete=models.PROTECT, related_name="break_glass_to_decide")
+    justification = models.TextField()
+    case_reference = models.CharField(max_length=60, blank=True)
+    requested_at = models.DateTimeField()
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True)
+    authorisation = models.OneToOneField(BreakGlassAuthorisation, null=True, blank=True, on_delete=models.PROTECT,
+                                         related_name="request")
+
+    class Meta:
+        indexes = [models.Index(fields=["authoriser", "state"], name="break_glass_request_inbox")]
 
 
 class NotificationWithholding(models.Model):
