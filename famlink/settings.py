@@ -146,6 +146,7 @@ DEFAULT_FROM_EMAIL = "famlink@council.example"
 
 LOGIN_URL = "/sign-in/"
 FAMLINK_API_CALLS_PER_MINUTE = config.whole_number("FAMLINK_API_CALLS_PER_MINUTE", minimum=1)
+FAMLINK_API_TOKEN_DAYS = config.whole_number("FAMLINK_API_TOKEN_DAYS", minimum=1)
 
 # Accounts (famlink/adapters/storage/accounts, docs/identity.md): local
 # passwords, and GOV.UK One Login over OpenID Connect when FAMLINK_OIDC_ISSUER is set.

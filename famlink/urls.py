@@ -10,7 +10,8 @@ URL parameters are ``<number:...>`` (ASCII digits, ``famlink.core.digits``) or
 
 from django.urls import include, path
 
-from famlink.api import records
+from famlink.api import description
+from famlink.api.routes import api
 from famlink.web import converters, views, views_registers  # noqa: F401  (converters: <number:...>, <name:...>)
 
 urlpatterns = [
@@ -24,7 +25,9 @@ urlpatterns = [
     path("transparency/audit-log", views_registers.audit_log, name="transparency-audit-log"),
     path("transparency/audit-log.<name:fmt>", views_registers.audit_log, name="transparency-audit-log-data"),
     path("", include("famlink.web.routes")),  # sign-in, portal and team front doors, language
-    path("api/persons/<name:public_id>/records", records.person_records, name="api-person-records"),
+    path("api/openapi.json", description.openapi, name="api-openapi"),
+    path("api/docs", description.docs, name="api-docs"),
+    path("api/", api.urls),  # the API for case-management systems (famlink/api/routes.py; docs/api.md)
 ]
 
 handler404 = "famlink.web.failures.not_found"

@@ -1,10 +1,15 @@
-"""The API's front gate: signed in, or 401 before anything is looked up; then a rate limit per account.
+"""The API's front gate: a valid bearer token or a signed-in session, or 401 before anything is looked up; then a rate limit per account.
 
 An unauthenticated call is not about anybody yet: it gets no lookup (so no
 403-for-real, 404-for-unknown answer telling which ids exist) and no entry
-in any family's access log. A signed-in account is limited to
-``FAMLINK_API_CALLS_PER_MINUTE`` calls a minute, counted in the database
-(``lockout.count_call``) so the limit holds across every worker.
+in any family's access log. A bearer token (a service account's, from
+``famlink accounts create-service``) is tried first; without an
+``Authorization`` header, a signed-in browser session is accepted for reads
+(a session cannot change anything here: it would need a CSRF token the API
+does not take). Every account is limited to ``FAMLINK_API_CALLS_PER_MINUTE``
+calls a minute, counted in the database (``lockout.count_call``) so the limit
+holds across every worker. The API's description (``/api/openapi.json``,
+``/api/docs``) shows nobody's data and is open to all.
 """
 
 from __future__ import annotations
@@ -12,24 +17,22 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 
 from famlink.adapters.storage.accounts import lockout
-from famlink.adapters.storage.accounts.errors import NotSignedIn, TooManyCalls
-from famlink.core.errors import FamlinkError
+from famlink.adapters.storage.accounts.errors import NotAllowed, NotSignedIn, TooManyCalls
+from famlink.api.callers import ATTRIBUTE
+from famlink.services.accounts.tokens import Caller, Scope, caller_for
+from famlink.web.errors import error_response
 
 PREFIX = "/api/"
-SIGN_IN_FIRST = "Sign in first: the API answers signed-in accounts only."
-
-
-def _refused(error: FamlinkError, headers: dict[str, str]) -> JsonResponse:
-    return JsonResponse({"error": error.text}, status=error.status, headers=headers)
-
-
-def _challenge() -> str:
-    """The session cookie is the API's credential (draft-broyer-http-cookie-auth's ``Cookie`` scheme)."""
-    return f'Cookie realm="famlink", form-action="{settings.LOGIN_URL}", cookie-name="{settings.SESSION_COOKIE_NAME}"'
+DESCRIPTION = frozenset({"/api/openapi.json", "/api/docs"})
+SIGN_IN_FIRST = "Send a bearer token (Authorization: Bearer <token>) or sign in first."
+BAD_TOKEN = "This bearer token is not valid: it is wrong, has expired or was revoked. Ask the data team for a new one."
+READS_ONLY = "A signed-in session can only read through the API; a change needs a service account's bearer token."
+CHALLENGE = 'Bearer realm="famlink"'
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 class ApiGate:
@@ -39,12 +42,25 @@ class ApiGate:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
-        if not request.path_info.startswith(PREFIX):
+        if not request.path_info.startswith(PREFIX) or request.path_info in DESCRIPTION:
             return self.get_response(request)
-        if not request.user.is_authenticated:
-            return _refused(NotSignedIn(SIGN_IN_FIRST), {"WWW-Authenticate": _challenge()})
+        header = request.headers.get("Authorization")
+        if header is not None:
+            scheme, _, token = header.strip().partition(" ")
+            found = caller_for(token.strip()) if scheme.lower() == "bearer" else None
+            if found is None:
+                return error_response(request, NotSignedIn(BAD_TOKEN),
+                                      {"WWW-Authenticate": f'{CHALLENGE}, error="invalid_token"'})
+            request.user = found.user
+        elif request.user.is_authenticated:
+            if request.method not in SAFE_METHODS:
+                return error_response(request, NotAllowed(READS_ONLY))
+            found = Caller(user=request.user, scopes=frozenset(Scope), token_id=None)
+        else:
+            return error_response(request, NotSignedIn(SIGN_IN_FIRST), {"WWW-Authenticate": CHALLENGE})
+        setattr(request, ATTRIBUTE, found)
         try:
-            lockout.count_call(f"account:{request.user.pk}", settings.FAMLINK_API_CALLS_PER_MINUTE)
+            lockout.count_call(f"account:{found.user.pk}", settings.FAMLINK_API_CALLS_PER_MINUTE)
         except TooManyCalls as error:
-            return _refused(error, {"Retry-After": str(error.retry_after)})
+            return error_response(request, error, {"Retry-After": str(error.retry_after)})
         return self.get_response(request)

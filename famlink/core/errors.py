@@ -33,9 +33,13 @@ class NotFound(FamlinkError):
 
 
 class AccessDenied(FamlinkError):
-    """The policy decision point said no."""
+    """The policy decision point said no; ``reasons`` are its (code, words) pairs, for an API to list."""
 
     status = 403
+
+    def __init__(self, message: str, *, where: str | None = None, reasons: tuple[tuple[str, str], ...] = ()) -> None:
+        super().__init__(message, where=where)
+        self.reasons = reasons
 
 
 class Conflict(FamlinkError):

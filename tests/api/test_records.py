@@ -50,5 +50,6 @@ def test_when_the_audit_writer_goes_away_with_the_entry_the_records_are_not_sent
         path.parent.rmdir()
     assert answer.status_code == 503
     body = json.loads(answer.content)
-    assert body == {"error": "The audit log did not confirm this access, so nothing was shown. Please try again."}
+    assert body["detail"] == "The audit log did not confirm this access, so nothing was shown. Please try again."
+    assert answer["Content-Type"] == "application/problem+json" and body["status"] == 503
     assert "note about Child Alpha" not in answer.content.decode()

@@ -57,12 +57,19 @@ def client_for_path(clients: Client | dict[str, Client], path: str) -> Client:
     return clients[prefix]
 
 
-def problems(clients: Client | dict[str, Client], ids: str | dict[str, str], urlconf: str | None = None) -> list[str]:
+def reads(route: Route) -> bool:
+    """The route answers GET: a page, or an API read (an API write, like a POST, is walked by tests/api)."""
+    return "GET" in getattr(route.view, "famlink_methods", ("GET",))
+
+
+def problems(clients: Client | dict[str, Client], ids: str | dict[str, str], urlconf: str | None = None,
+             query: dict[str, str] | None = None) -> list[str]:
     """Every route without a declaration, and every personal-data route that logs nothing or may be cached.
 
     ``clients`` maps path prefixes to a client signed in as someone the page
     lets in (a verified parent for /portal/, the data team for /team/), so the
-    walk reaches each view rather than stopping at its page guard.
+    walk reaches each view rather than stopping at its page guard. ``query``
+    is sent with every request (the API's required ``purpose``).
     """
     public_id = ids if isinstance(ids, str) else ids["public_id"]
     found: list[str] = []
@@ -71,11 +78,11 @@ def problems(clients: Client | dict[str, Client], ids: str | dict[str, str], url
         if access is None:
             found.append(f"{route.path}: declares neither @public nor @personal_data")
             continue
-        if access is RouteAccess.PUBLIC:
+        if access is RouteAccess.PUBLIC or not reads(route):
             continue
         last = AuditLogEntry.objects.order_by("-index").values_list("index", flat=True).first()
         try:
-            response = client_for_path(clients, route.path).get(fill(route, ids))
+            response = client_for_path(clients, route.path).get(fill(route, ids), query or {})
         except Exception as error:  # a guarded view that skipped the door raises here
             found.append(f"{route.path}: {error}")
             continue

@@ -21,6 +21,7 @@ def test_every_famlink_view_has_one_route_mark_and_personal_ones_a_guard() -> No
 def test_the_static_check_reads_every_route_the_walk_sees() -> None:
     """Not vacuous: it read the portal, team and API views, and what it read agrees with what they declare."""
     seen = {route.path: written_decorators(route.view)[0] for route in routes()}
+    assert seen["/api/persons/<name:public_id>/records"] == "famlink.api.records.person_records"  # an API operation
     assert "/api/persons/<name:public_id>/records" in seen and "/portal/records/" in seen and "/team/" in seen
     assert seen["/sign-in/one-login/"] == "famlink.web.one_login.OneLoginStart"  # a class-based view, by its class
     for route in routes():

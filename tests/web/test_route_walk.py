@@ -43,7 +43,7 @@ def walk_setup(tag: str) -> tuple[dict[str, Client], dict[str, str]]:
 
 def test_every_famlink_route_is_declared_and_personal_ones_are_audited() -> None:
     clients, ids = walk_setup("walk")
-    assert problems(clients, ids) == []
+    assert problems(clients, ids, query={"purpose": Purpose.DIRECT_SERVICE_DELIVERY.value}) == []
     assert any("api/persons" in r.path for r in routes()), "the walker must see the personal-data routes"
     assert any(r.path.startswith("/portal/records") for r in routes()), "the walker must see the portal"
     assert any(r.path.startswith("/team/requests/<") for r in routes()), "the walker must see the team pages"
@@ -57,7 +57,8 @@ def test_every_portal_and_team_page_and_every_personal_answer_is_kept_by_no_cach
         personal = declared(route.view) is RouteAccess.PERSONAL_DATA
         if not (personal or route.path.startswith(("/portal/", "/team/"))):
             continue
-        response = client_for_path(clients, route.path).get(fill(route, ids))
+        response = client_for_path(clients, route.path).get(fill(route, ids),
+                                                            {"purpose": Purpose.DIRECT_SERVICE_DELIVERY.value})
         seen.append(route.path)
         assert "no-store" in response.get("Cache-Control", ""), f"{route.path}: {response.status_code}"
     assert "/portal/records/" in seen and "/team/requests/" in seen and "/portal/" in seen
@@ -79,7 +80,7 @@ def signed_in_data_team(tag: str) -> Client:
 @override_settings(ROOT_URLCONF="tests.web.bypass_urls")
 def test_the_walker_catches_routes_that_bypass_the_door() -> None:
     clients, ids = walk_setup("bypass")
-    found = problems(clients, ids, "tests.web.bypass_urls")
+    found = problems(clients, ids, "tests.web.bypass_urls", query={"purpose": Purpose.DIRECT_SERVICE_DELIVERY.value})
     assert any(p.startswith("/leak/") and "declares neither" in p for p in found)
     assert any(p.startswith("/sneaky/") and "without asking the policy door" in p for p in found)
     assert any(p.startswith("/mislabelled/") and "declares action rights:data_downloaded but its entries say record:viewed"

@@ -243,7 +243,9 @@ def open(
             append_many([facts, *grant._pending], at=now)
             return
         append(facts, at=now)
-    reasons = list(decision.reasons) if not decision.allow else [
-        "This page shows named records, but this purpose allows only totals or pseudonymised data."
-    ]
-    raise AccessDenied(" ".join(reasons))
+    if decision.allow:  # allowed, but only in a form this read cannot give
+        words = "This page shows named records, but this purpose allows only totals or pseudonymised data."
+        pairs = tuple((code, words) for code in unmet)
+        raise AccessDenied(words, reasons=pairs)
+    raise AccessDenied(" ".join(decision.reasons),
+                       reasons=tuple(zip((c.value for c in decision.codes), decision.reasons, strict=True)))
