@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import UTC, datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.test import Client, override_settings
@@ -24,6 +26,13 @@ from tests.common.concurrency import at_once
 
 pytestmark = pytest.mark.django_db
 FIXED_MOMENT = datetime(2030, 1, 1, 12, 0, 30, tzinfo=UTC)
+
+
+@contextmanager
+def freeze(moment: datetime) -> Iterator[None]:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(timezone, "now", lambda: moment)
+        yield
 
 
 def test_an_anonymous_call_is_401_before_any_lookup_and_logs_nothing() -> None:
@@ -86,3 +95,45 @@ def test_calls_sent_at_once_never_pass_the_limit(monkeypatch: pytest.MonkeyPatch
 
     at_once(12, call)
     assert sorted(statuses) == [403] * 5 + [429] * 7  # no consent given: the door says no, and logs it
+
+
+def test_a_bad_expired_or_revoked_token_is_401_before_any_lookup() -> None:
+    from famlink.services.accounts.tokens import revoke_service
+
+    fam = builders.family("tokens")
+    url = f"/api/persons/{fam.child.public_id}/records?purpose=service.direct_delivery"
+    expired = builders.service_token("old", days=1)
+    revoked = builders.service_token("gone")
+    revoke_service("gone")
+    before = AuditLogEntry.objects.count()
+    later = timezone.now() + timedelta(days=2)
+    with freeze(later):
+        answers = [Client().get(url, **builders.bearer(t)) for t in (expired, revoked, "fl_nothing", "")]
+    answers.append(Client().get(url, HTTP_AUTHORIZATION=f"Basic {revoked}"))
+    for answer in answers:
+        assert answer.status_code == 401
+        assert answer["WWW-Authenticate"] == 'Bearer realm="famlink", error="invalid_token"'
+        assert json.loads(answer.content)["type"] == "/api/docs#problem-not-signed-in"
+    assert AuditLogEntry.objects.count() == before
+
+
+def test_a_token_wins_over_a_session_and_a_session_only_reads() -> None:
+    fam = builders.family("both")
+    give_consent(fam.child, ConsentLevel.ACROSS_SERVICES, Purpose.DIRECT_SERVICE_DELIVERY)
+    signed_in = practitioner("both")
+    url = f"/api/persons/{fam.child.public_id}/records?purpose=service.direct_delivery"
+    assert signed_in.get(url).status_code == 200
+    assert signed_in.get(url, **builders.bearer("fl_wrong")).status_code == 401  # a bad token is not rescued
+    written = signed_in.post(url, {})
+    assert written.status_code == 403 and "bearer token" in json.loads(written.content)["detail"]
+
+
+@override_settings(FAMLINK_API_CALLS_PER_MINUTE=2)
+def test_a_service_account_has_the_same_limit_counted_per_account() -> None:
+    fam = builders.family("svc-limit")
+    token = builders.service_token("busy-cms")
+    url = f"/api/persons/{fam.child.public_id}/records?purpose=service.direct_delivery"
+    statuses = [Client().get(url, **builders.bearer(token)).status_code for _ in range(3)]
+    assert statuses == [403, 403, 429]  # refused by the policy (no consent) twice, then by the limit
+    refused = Client().get(url, **builders.bearer(token))
+    assert refused["Content-Type"] == "application/problem+json" and 1 <= int(refused["Retry-After"]) <= 60

@@ -47,3 +47,29 @@ def test_create_staff_command_names_organisation_and_purposes() -> None:
     result = CliRunner().invoke(cli, ["accounts", "create-staff", "--role", "dpo", "--username", "d",
                                       "--purpose", "fraud.debt_recovery"])
     assert result.exit_code == 2 and "does not let a dpo use" in result.output
+
+
+def test_create_service_prints_a_token_once_that_the_api_takes_until_it_is_revoked() -> None:
+    import json
+
+    from django.test import Client
+
+    import famlink.cli.accounts  # noqa: F401  (registers the commands)
+    from famlink.cli.main import cli
+    from tests.common import builders
+
+    fam = builders.family("cli")
+    runner = CliRunner()
+    result = runner.invoke(cli, ["accounts", "create-service", "--name", "cms", "--role", "practitioner", "--json"])
+    assert result.exit_code == 0, result.output
+    token = json.loads(result.output)["token"]
+    url = f"/api/persons/{fam.child.public_id}/records?purpose=service.direct_delivery"
+    answer = Client().get(url, **builders.bearer(token))
+    assert answer.status_code == 403 and answer["Content-Type"] == "application/problem+json"  # no consent: refused
+    assert json.loads(answer.content)["reasons"], "a refusal says why"
+    listed = runner.invoke(cli, ["accounts", "list-services", "--json"])
+    assert json.loads(listed.output)[0]["name"] == "cms" and token not in listed.output
+    assert runner.invoke(cli, ["accounts", "revoke-service", "--name", "cms"]).output == "revoked 1 token(s) of cms\n"
+    assert Client().get(url, **builders.bearer(token)).status_code == 401
+    refused = runner.invoke(cli, ["accounts", "create-service", "--name", "x", "--role", "practitioner", "--scope", "all"])
+    assert refused.exit_code == 2 and "not a scope" in refused.output

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -171,3 +171,16 @@ def team_corrects(reference: str, reason: str, correction: Any) -> SourceRecord:
     corrected = RightsRequest.objects.get(reference=reference).corrected_record
     assert corrected is not None
     return corrected
+
+
+def service_token(name: str | None = None, *, role: Role = Role.PRACTITIONER, scopes: Sequence[str] = (),
+                  purposes: Sequence[str] | None = None, days: int | None = None) -> str:
+    """A service account's bearer token (``famlink accounts create-service``), every read scope unless told."""
+    from famlink.services.accounts.tokens import create_service
+
+    return create_service(name or f"service{next(_n)}", role.value, scopes=scopes, purposes=purposes, days=days).token
+
+
+def bearer(token: str) -> dict[str, str]:
+    """The Django test client's keyword for ``Authorization: Bearer <token>``."""
+    return {"HTTP_AUTHORIZATION": f"Bearer {token}"}

@@ -15,12 +15,13 @@ from famlink.adapters.storage.rights.models import RightsRequest
 from famlink.adapters.storage.sources.models import Source
 from famlink.core.audit import signing_key
 from famlink.core.audit.runs import check_run_proof
-from famlink.core.taxonomy import DataCategory
+from famlink.core.taxonomy import DataCategory, Purpose
 from famlink.services.demo import DEMO_PARENTS, REFUGE_PARENTS, DemoSummary, prepare_demo
 from famlink.services.linkage.run import latest_run
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 ALL_CATEGORIES = ",".join(c.value for c in DataCategory)
+SUBJECT_ACCESS = Purpose.SUBJECT_ACCESS.value  # a parent reads the records API to see what is held
 
 
 def test_the_demo_signs_in_a_refuge_mother_and_the_father_she_left(
@@ -41,7 +42,7 @@ def test_the_demo_signs_in_a_refuge_mother_and_the_father_she_left(
         client = Client()
         client.force_login(account.user)
         page = client.get("/portal/records/").content.decode()
-        answer = client.get(f"/api/persons/{child.public_id}/records", {"categories": "contact"})
+        answer = client.get(f"/api/persons/{child.public_id}/records", {"categories": "contact", "purpose": SUBJECT_ACCESS})
         assert answer.status_code == 200 and child.display_name in page
         assert (line in page) is sees and (line in json.dumps(json.loads(answer.content))) is sees
     _the_corrected_appointment_shows_everywhere_as_its_new_version(summary)
@@ -63,7 +64,7 @@ def _the_corrected_appointment_shows_everywhere_as_its_new_version(summary: Demo
     client = Client()
     client.force_login(parent.user)
     subject = request.subject.public_id
-    records = json.loads(client.get(f"/api/persons/{subject}/records").content)["records"]
+    records = json.loads(client.get(f"/api/persons/{subject}/records", {"purpose": SUBJECT_ACCESS}).content)["records"]
     shown = [r for r in records if (r["source"], r["local_id"]) == (old.source.name, old.local_id)]
     assert len(shown) == 1, "one record, not the old and the new version side by side"
     assert shown[0]["version"] == new.version and shown[0]["status"] == "cancelled_by_provider"
@@ -118,7 +119,7 @@ def _a_parent_who_did_not_say_yes_sees_their_records_from_different_services_unm
     for name, person, matched in (("parent1", yes, True), ("parent2", unanswered, False)):
         client = Client()
         client.force_login(Account.objects.get(user__username=name).user)
-        answer = client.get(f"/api/persons/{person.public_id}/records", {"categories": ALL_CATEGORIES})
+        answer = client.get(f"/api/persons/{person.public_id}/records", {"categories": ALL_CATEGORIES, "purpose": SUBJECT_ACCESS})
         shown = {sector_of[r["source"]] for r in json.loads(answer.content)["records"]}
         assert answer.status_code == 200 and shown
         assert (len(shown) > 1) is matched

@@ -50,7 +50,7 @@ def test_the_walk_reaches_the_routes_that_take_numbers() -> None:
 def walk() -> tuple[dict[str, Client], dict[str, str]]:
     """The route walk's family, with one read by someone else in its access log."""
     clients, ids = walk_setup("ids")
-    clients["/"].get(f"/api/persons/{ids['public_id']}/records")  # a practitioner looks
+    clients["/"].get(f"/api/persons/{ids['public_id']}/records", {"purpose": "service.direct_delivery"})  # a practitioner looks
     return clients, ids
 
 
@@ -98,4 +98,4 @@ def test_break_glass_that_is_not_a_number_is_a_400_naming_it(practitioner: tuple
     response = client.get(f"/api/persons/{child}/records",
                           {"purpose": Purpose.SAFEGUARDING_CHILD_PROTECTION.value, "break_glass": value})
     assert response.status_code == 400, value
-    assert json.loads(response.content)["error"].startswith("break_glass: ")
+    assert json.loads(response.content)["parameter"] == "break_glass"

@@ -54,7 +54,7 @@ def _signed_in(person: Person, username: str) -> Client:
 
 
 def _addresses(client: Client, person: Person) -> list[str]:
-    answer = client.get(f"/api/persons/{person.public_id}/records", {"categories": "contact"})
+    answer = client.get(f"/api/persons/{person.public_id}/records", {"categories": "contact", "purpose": "rights.subject_access"})
     assert answer.status_code == 200, answer.content
     return [a["address"] for a in json.loads(answer.content)["addresses"]]
 
