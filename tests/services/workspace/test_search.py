@@ -32,7 +32,7 @@ def test_by_name_and_date_of_birth_a_consenting_child_is_shown_and_logged() -> N
 
 
 def test_a_refused_match_shows_no_details_only_why_and_the_route() -> None:
-    fam = builders.family("Hidden")
+    builders.family("Hidden")
     actor = actors.actor_for(builders.staff().user)
     found = find_people(actor, Purpose.SAFEGUARDING_CHILD_PROTECTION, PersonQuery(name="Mother Hidden"))
     assert len(found) == 1 and not found[0].shown
