@@ -171,3 +171,20 @@ def team_corrects(reference: str, reason: str, correction: Any) -> SourceRecord:
     corrected = RightsRequest.objects.get(reference=reference).corrected_record
     assert corrected is not None
     return corrected
+
+
+def practitioner_account(name: str = "pat", *, role: Role = Role.PRACTITIONER, password: str = "correct horse battery staple",
+                         purposes: list[str] | None = None) -> Any:
+    """A practitioner's sign-in with its security codes set up (password and TOTP): returns the ``Account``,
+    whose ``totp_secret`` makes codes (``pyotp.TOTP(account.totp_secret).now()``)."""
+    import pyotp
+
+    from famlink.adapters.storage.accounts.models import Account
+    from famlink.services.accounts.provisioning import create_staff
+
+    create_staff(name, role.value, password=password, purposes=STAFF_PURPOSES if purposes is None else purposes)
+    account = Account.objects.get(user__username=name)
+    account.totp_secret = pyotp.random_base32()
+    account.totp_confirmed_at = account.created_at
+    account.save()
+    return account
