@@ -74,8 +74,10 @@ def problems(clients: Client | dict[str, Client], ids: str | dict[str, str], url
         if access is RouteAccess.PUBLIC:
             continue
         last = AuditLogEntry.objects.order_by("-index").values_list("index", flat=True).first()
+        # a route that needs a query to show anyone (a search) takes it from ids["?" + its path]
+        query = ids.get("?" + route.path, "") if isinstance(ids, dict) else ""
         try:
-            response = client_for_path(clients, route.path).get(fill(route, ids))
+            response = client_for_path(clients, route.path).get(fill(route, ids) + (f"?{query}" if query else ""))
         except Exception as error:  # a guarded view that skipped the door raises here
             found.append(f"{route.path}: {error}")
             continue
