@@ -33,13 +33,13 @@ class NotFound(FamlinkError):
 
 
 class AccessDenied(FamlinkError):
-    """The policy decision point said no; ``reasons`` are its (code, words) pairs, for an API to list."""
+    """The policy decision point said no; ``codes`` are its reason codes, for a caller that words them itself."""
 
     status = 403
 
-    def __init__(self, message: str, *, where: str | None = None, reasons: tuple[tuple[str, str], ...] = ()) -> None:
+    def __init__(self, message: str, *, where: str | None = None, codes: tuple[str, ...] = ()) -> None:
+        self.codes = codes
         super().__init__(message, where=where)
-        self.reasons = reasons
 
 
 class Conflict(FamlinkError):

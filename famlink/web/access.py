@@ -26,6 +26,7 @@ from famlink.adapters.storage.family.models import Person
 from famlink.adapters.storage.governance.actors import actor_for
 from famlink.core.policy import Actor
 from famlink.core.roles import Role
+from famlink.services.workspace.opening import current_opening
 
 View = Callable[..., HttpResponseBase]  # downloads are FileResponses
 
@@ -71,6 +72,26 @@ def family_page(view: View) -> View:
         require_parent(request)
         if current_person(request) is None:
             return redirect("portal-verify")
+        return view(request, *args, **kwargs)
+
+    return guarded
+
+
+def opened_family(view: View) -> View:
+    """A family page: the practitioner has opened this family for a purpose, and it has not run out.
+
+    Without a current opening they are sent to state a purpose and a case
+    reference first; the opening is handed to the view, which reads its
+    purpose from it, never from the URL. Put it below ``@staff_page``.
+    """
+
+    @functools.wraps(view)
+    def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        person_id = str(kwargs.get("person_id", ""))
+        found = current_opening(actor_for(request.user), person_id)
+        if found is None:
+            return redirect("workspace-open", person_id=person_id)
+        request.famlink_opening = found  # type: ignore[attr-defined]
         return view(request, *args, **kwargs)
 
     return guarded

@@ -17,11 +17,14 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 from famlink.core.errors import AccessDenied, FamlinkError
+from famlink.core.policy import REASON_TEXT
 
 API_PREFIX = "/api/"
 PROBLEM_JSON = "application/problem+json"
 #: Where each problem type is described: the API documentation page (``/api/docs``).
 PROBLEM_TYPES = "/api/docs#problem-"
+#: How the door names an obligation a view cannot meet (``famlink/services/governance/door.py``).
+UNMET = "obligation_cannot_be_met:"
 
 
 def wants_json(request: HttpRequest) -> bool:
@@ -42,8 +45,17 @@ def problem(error: FamlinkError) -> dict[str, Any]:
     if error.where:
         body["parameter"] = error.where
     if isinstance(error, AccessDenied):
-        body["reasons"] = [{"code": code, "text": text} for code, text in error.reasons]
+        body["reasons"] = reasons(error)
     return body
+
+
+def reasons(error: AccessDenied) -> list[dict[str, str]]:
+    """The door's reasons for a refusal, each code with its words (an obligation this read cannot meet: the detail)."""
+    unmet = [code for code in error.codes if code.startswith(UNMET)]
+    if unmet:
+        return [{"code": code, "text": error.message} for code in unmet]
+    known = {code.value: text for code, text in REASON_TEXT.items()}
+    return [{"code": code, "text": known.get(code, error.message)} for code in error.codes]
 
 
 def error_response(request: HttpRequest, error: FamlinkError, headers: Mapping[str, str] | None = None) -> HttpResponse:

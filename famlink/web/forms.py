@@ -48,3 +48,51 @@ class DecisionForm(forms.Form):
         (status.value, label) for status, label in RECORD_STATUS.items()])
     note = forms.CharField(max_length=4000, required=False, widget=forms.Textarea)
     reason = forms.CharField(max_length=4000, required=False, widget=forms.Textarea)
+
+
+# -- the practitioner workspace (English: staff pages) ------------------------------------------
+
+#: The purposes a practitioner can state, as the door knows them (the door still decides).
+WORKSPACE_PURPOSES = [
+    ("service.direct_delivery", "Giving a service the family uses (direct delivery)"),
+    ("service.early_help_identification", "Early help"),
+    ("safeguarding.child_protection", "Child protection"),
+    ("fraud.debt_recovery", "Checking for fraud or collecting debts"),
+]
+_DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d %m %Y"]
+
+
+class SearchForm(forms.Form):
+    """Purpose first, then what the practitioner knows about the person (the service checks each field)."""
+
+    purpose = forms.ChoiceField(choices=WORKSPACE_PURPOSES, error_messages={
+        "required": "Choose the purpose you are working for", "invalid_choice": "Choose the purpose you are working for"})
+    name = forms.CharField(max_length=200, required=False)
+    date_of_birth = forms.DateField(required=False, input_formats=_DATE_FORMATS, error_messages={
+        "invalid": "Enter a date of birth like 27/3/2016"})
+    # lengths are loose here: the service checks each field and says what a good one looks like
+    postcode = forms.CharField(max_length=40, required=False)
+    nhs_number = forms.CharField(max_length=40, required=False)
+    upn = forms.CharField(max_length=40, required=False)
+
+    def has_terms(self) -> bool:
+        return any(self.data.get(f) for f in ("name", "date_of_birth", "postcode", "nhs_number", "upn"))
+
+
+class OpenFamilyForm(forms.Form):
+    purpose = forms.ChoiceField(choices=WORKSPACE_PURPOSES, widget=forms.RadioSelect, error_messages={
+        "required": "Choose the purpose you are working for", "invalid_choice": "Choose the purpose you are working for"})
+    case_reference = forms.CharField(max_length=60, error_messages={
+        "required": "Enter the case reference you are working under",
+        "max_length": "A case reference is at most 60 characters"})
+    break_glass = forms.IntegerField(required=False, min_value=1, error_messages={
+        "invalid": "A break-glass is named by its number", "min_value": "A break-glass is named by its number"})
+
+
+class ChronologyFilterForm(forms.Form):
+    person = forms.CharField(max_length=20, required=False)
+    agency = forms.CharField(max_length=200, required=False)
+    date_from = forms.DateField(required=False, input_formats=_DATE_FORMATS, error_messages={
+        "invalid": "Enter the start of the period like 1/1/2024"})
+    date_to = forms.DateField(required=False, input_formats=_DATE_FORMATS, error_messages={
+        "invalid": "Enter the end of the period like 31/12/2024"})

@@ -11,6 +11,7 @@ from famlink.web import (
     portal,
     sign_in,
     team,
+    workspace,
 )
 
 urlpatterns = [
@@ -41,6 +42,14 @@ urlpatterns = [
     path("team/requests/<name:reference>/", team.request_detail, name="team-request"),
     path("team/metrics/", team.metrics, name="team-metrics"),
     path("language/<name:code>/", language.choose_language, name="language"),
+    # the practitioner workspace: purpose first, every member through the door
+    path("workspace/", workspace.start, name="workspace"),
+    path("workspace/search/", workspace.search, name="workspace-search"),
+    path("workspace/families/<name:person_id>/open/", workspace.open_page, name="workspace-open"),
+    path("workspace/families/<name:person_id>/", workspace.family, name="workspace-family"),
+    path("workspace/families/<name:person_id>/chronology/", workspace.chronology, name="workspace-chronology"),
+    path("workspace/families/<name:person_id>/chronology.pdf", workspace.chronology_pdf,
+         name="workspace-chronology-pdf"),
 ]
 # Consent and download pages are added below by their modules' owners.
 

@@ -101,6 +101,7 @@ AUDIT_EVENT: Mapping[AuditEvent, Promise] = {
     AuditEvent.LINKAGE_RUN: _("Matched records"),
     AuditEvent.RECTIFICATION_DECIDED: _("Decided on a request to correct a record"),
     AuditEvent.BREAK_GLASS_USED: _("Looked in an emergency (child protection)"),
+    AuditEvent.FAMILY_OPENED: _("Opened the family's records for a stated purpose and case"),
 }
 REQUEST_KIND: Mapping[RequestKind, Promise] = {
     RequestKind.RECTIFICATION: _("Something is wrong"),

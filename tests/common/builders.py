@@ -184,3 +184,20 @@ def service_token(name: str | None = None, *, role: Role = Role.PRACTITIONER, sc
 def bearer(token: str) -> dict[str, str]:
     """The Django test client's keyword for ``Authorization: Bearer <token>``."""
     return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+
+
+def practitioner_account(name: str = "pat", *, role: Role = Role.PRACTITIONER, password: str = "correct horse battery staple",
+                         purposes: list[str] | None = None) -> Any:
+    """A practitioner's sign-in with its security codes set up (password and TOTP): returns the ``Account``,
+    whose ``totp_secret`` makes codes (``pyotp.TOTP(account.totp_secret).now()``)."""
+    import pyotp
+
+    from famlink.adapters.storage.accounts.models import Account
+    from famlink.services.accounts.provisioning import create_staff
+
+    create_staff(name, role.value, password=password, purposes=STAFF_PURPOSES if purposes is None else purposes)
+    account = Account.objects.get(user__username=name)
+    account.totp_secret = pyotp.random_base32()
+    account.totp_confirmed_at = account.created_at
+    account.save()
+    return account

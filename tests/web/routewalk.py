@@ -12,6 +12,7 @@ over a deliberately broken urlconf that it must catch.
 from __future__ import annotations
 
 import re
+from urllib.parse import urlencode
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -63,13 +64,13 @@ def reads(route: Route) -> bool:
 
 
 def problems(clients: Client | dict[str, Client], ids: str | dict[str, str], urlconf: str | None = None,
-             query: dict[str, str] | None = None) -> list[str]:
+             shared: dict[str, str] | None = None) -> list[str]:
     """Every route without a declaration, and every personal-data route that logs nothing or may be cached.
 
     ``clients`` maps path prefixes to a client signed in as someone the page
     lets in (a verified parent for /portal/, the data team for /team/), so the
-    walk reaches each view rather than stopping at its page guard. ``query``
-    is sent with every request (the API's required ``purpose``).
+    walk reaches each view rather than stopping at its page guard. ``shared``
+    is sent in every request's query (the API's required ``purpose``).
     """
     public_id = ids if isinstance(ids, str) else ids["public_id"]
     found: list[str] = []
@@ -81,8 +82,11 @@ def problems(clients: Client | dict[str, Client], ids: str | dict[str, str], url
         if access is RouteAccess.PUBLIC or not reads(route):
             continue
         last = AuditLogEntry.objects.order_by("-index").values_list("index", flat=True).first()
+        # a route that needs a query to show anyone (a search) takes it from ids["?" + its path]
+        query = ids.get("?" + route.path, "") if isinstance(ids, dict) else ""
         try:
-            response = client_for_path(clients, route.path).get(fill(route, ids), query or {})
+            asked = "&".join(q for q in (query, urlencode(shared or {})) if q)
+            response = client_for_path(clients, route.path).get(fill(route, ids) + (f"?{asked}" if asked else ""))
         except Exception as error:  # a guarded view that skipped the door raises here
             found.append(f"{route.path}: {error}")
             continue

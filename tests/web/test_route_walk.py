@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client, override_settings
@@ -10,10 +12,12 @@ from famlink.adapters.storage.accounts.models import Account
 from famlink.adapters.storage.accounts.signin import SECOND_FACTOR_KEY
 from famlink.adapters.storage.governance import actors
 from famlink.adapters.storage.governance.models import AuditLogEntry
+from famlink.core.consent import ConsentLevel
 from famlink.core.policy import Role
 from famlink.core.taxonomy import Purpose
 from famlink.services.accounts.provisioning import create_parent
 from famlink.services.rights import requests
+from famlink.services.workspace.opening import open_family
 from famlink.web.marks import RouteAccess, declared
 from tests.common import builders
 from tests.web.routewalk import client_for_path, fill, problems, routes
@@ -37,13 +41,29 @@ def walk_setup(tag: str) -> tuple[dict[str, Client], dict[str, str]]:
     entry = AuditLogEntry.objects.filter(subject_id=fam.child.public_id).order_by("index").first()
     run = builders.committed_run()  # the run that linked the family's records, in the audit log
     ids = {"public_id": fam.child.public_id, "record_id": str(record.pk), "reference": made.reference,
-           "entry": str(entry.index), "run": str(run.pk), "person": fam.child.public_id}
-    return {"/": practitioner, "/portal/": mum, "/team/": team}, ids
+           "entry": str(entry.index), "run": str(run.pk), "person": fam.child.public_id,
+           "person_id": fam.child.public_id,
+           "?/workspace/search/": urlencode({"purpose": Purpose.DIRECT_SERVICE_DELIVERY.value,
+                                             "name": fam.child.display_name})}
+    return {"/": practitioner, "/portal/": mum, "/team/": team, "/workspace/": workspace_with_family_open(tag, fam)}, ids
+
+
+def workspace_with_family_open(tag: str, fam: builders.Family) -> Client:
+    """A practitioner signed in with their second factor, who has opened the family (purpose first)."""
+    builders.give_consent(fam.child, ConsentLevel.ACROSS_SERVICES, Purpose.DIRECT_SERVICE_DELIVERY)
+    account = builders.practitioner_account(f"{tag}-worker")
+    open_family(actors.actor_for(account.user), fam.child.public_id, Purpose.DIRECT_SERVICE_DELIVERY, "WALK-1")
+    client = Client()
+    client.force_login(account.user)
+    session = client.session
+    session[SECOND_FACTOR_KEY] = True
+    session.save()
+    return client
 
 
 def test_every_famlink_route_is_declared_and_personal_ones_are_audited() -> None:
     clients, ids = walk_setup("walk")
-    assert problems(clients, ids, query={"purpose": Purpose.DIRECT_SERVICE_DELIVERY.value}) == []
+    assert problems(clients, ids, shared={"purpose": Purpose.DIRECT_SERVICE_DELIVERY.value}) == []
     assert any("api/persons" in r.path for r in routes()), "the walker must see the personal-data routes"
     assert any(r.path.startswith("/portal/records") for r in routes()), "the walker must see the portal"
     assert any(r.path.startswith("/team/requests/<") for r in routes()), "the walker must see the team pages"
@@ -80,7 +100,7 @@ def signed_in_data_team(tag: str) -> Client:
 @override_settings(ROOT_URLCONF="tests.web.bypass_urls")
 def test_the_walker_catches_routes_that_bypass_the_door() -> None:
     clients, ids = walk_setup("bypass")
-    found = problems(clients, ids, "tests.web.bypass_urls", query={"purpose": Purpose.DIRECT_SERVICE_DELIVERY.value})
+    found = problems(clients, ids, "tests.web.bypass_urls", shared={"purpose": Purpose.DIRECT_SERVICE_DELIVERY.value})
     assert any(p.startswith("/leak/") and "declares neither" in p for p in found)
     assert any(p.startswith("/sneaky/") and "without asking the policy door" in p for p in found)
     assert any(p.startswith("/mislabelled/") and "declares action rights:data_downloaded but its entries say record:viewed"

@@ -48,6 +48,7 @@ class AuditEvent(StrEnum):
     SUBJECT_ACCESS_FULFILLED = "rights:subject_access_fulfilled"
     RECTIFICATION_DECIDED = "rights:rectification_decided"
     DATA_DOWNLOADED = "rights:data_downloaded"
+    FAMILY_OPENED = "family:opened"
 
 
 #: Events that record a read and change nothing. Their entries may be made durable ahead of the

@@ -194,13 +194,18 @@ def context_for(
 def audit_facts(
     actor: Actor, purpose: Purpose, subject: Subject, categories: Iterable[DataCategory],
     action: AuditEvent, decision: Decision, context: Context, extra: tuple[str, ...] = (),
+    justification: str = "",
 ) -> AuditFacts:
+    """The entry's facts; ``justification`` (a case reference) is written after any break-glass's own."""
+    written = [context.break_glass.justification] if context.break_glass else []
+    if justification:
+        written.append(justification)
     return AuditFacts(
         actor_id=actor.id, actor_role=actor.role.value, organisation=actor.organisation,
         purpose=purpose, subject_id=subject.person_id, data_categories=tuple(categories),
         action=action, decision=Verdict.ALLOW if decision.allow and not extra else Verdict.DENY,
         reasons=tuple(c.value for c in decision.codes) + extra,
-        justification=context.break_glass.justification if context.break_glass else "",
+        justification=" ".join(written),
     )
 
 
@@ -216,6 +221,7 @@ def open(
     break_glass: BreakGlassAuthorisation | None = None,
     cannot_meet: frozenset[ObligationKind] = CANNOT_MEET_BY_DEFAULT,
     now: datetime | None = None,
+    justification: str = "",
 ) -> Iterator[Grant]:
     """Decide, and on allow run the caller's access; its audit entry is durable before the door closes.
 
@@ -236,16 +242,15 @@ def open(
         context = context_for(person, sources, now, break_glass, purpose)
         decision = decide(actor, purpose, subject, categories, context)
         unmet = tuple(f"obligation_cannot_be_met:{o.kind.value}" for o in decision.obligations if o.kind in cannot_meet)
-        facts = audit_facts(actor, purpose, subject, categories, action, decision, context, unmet if decision.allow else ())
+        facts = audit_facts(actor, purpose, subject, categories, action, decision, context,
+                            unmet if decision.allow else (), justification)
         if decision.allow and not unmet:
             grant = Grant(actor, purpose, subject, context, decision, action)
             yield grant  # the caller's read happens here, inside this transaction
             append_many([facts, *grant._pending], at=now)
             return
         append(facts, at=now)
-    if decision.allow:  # allowed, but only in a form this read cannot give
-        words = "This page shows named records, but this purpose allows only totals or pseudonymised data."
-        pairs = tuple((code, words) for code in unmet)
-        raise AccessDenied(words, reasons=pairs)
-    raise AccessDenied(" ".join(decision.reasons),
-                       reasons=tuple(zip((c.value for c in decision.codes), decision.reasons, strict=True)))
+    reasons = list(decision.reasons) if not decision.allow else [
+        "This page shows named records, but this purpose allows only totals or pseudonymised data."
+    ]
+    raise AccessDenied(" ".join(reasons), codes=tuple(c.value for c in decision.codes) + unmet)

@@ -55,6 +55,7 @@ ACTION_WORDS: dict[AuditEvent, str] = {
     AuditEvent.MODEL_SCORED: "A computer model used records", AuditEvent.LINKAGE_RUN: "Matched records",
     AuditEvent.RECTIFICATION_DECIDED: "Decided on a request to correct a record",
     AuditEvent.BREAK_GLASS_USED: "Looked in an emergency (child protection)",
+    AuditEvent.FAMILY_OPENED: "Opened the family's records for a stated purpose and case",
 }
 
 

@@ -1,0 +1,88 @@
+"""The family view: every member through the door, what is held back said with its reason and route."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from django.utils import timezone
+
+from famlink.adapters.storage.governance import actors
+from famlink.adapters.storage.governance.models import AuditLogEntry
+from famlink.adapters.storage.workspace.models import CaseAllocation
+from famlink.core.consent import ConsentLevel
+from famlink.core.policy import REASON_TEXT, ReasonCode, Role
+from famlink.core.taxonomy import Purpose
+from famlink.services.workspace.family import SENSITIVE_BANNER, family_view
+from famlink.services.workspace.reading import ROUTE_BREAK_GLASS, ROUTE_CONSENT_OR_CHILD_PROTECTION
+from tests.common import builders
+
+pytestmark = pytest.mark.django_db
+DIRECT = Purpose.DIRECT_SERVICE_DELIVERY
+
+
+def consenting_family(tag: str) -> builders.Family:
+    fam = builders.family(tag)
+    for person in (fam.mother, fam.father, fam.child):
+        builders.give_consent(person, ConsentLevel.ACROSS_SERVICES, DIRECT)
+    return fam
+
+
+def test_every_member_is_asked_of_the_door_and_shown_as_it_allows() -> None:
+    fam = builders.family("View")
+    builders.give_consent(fam.child, ConsentLevel.ACROSS_SERVICES, DIRECT)  # only the child's consent
+    actor = actors.actor_for(builders.staff().user)
+    view = family_view(actor, fam.child.public_id, DIRECT)
+    by_id = {m.person_id: m for m in view.members}
+    assert set(by_id) == {fam.mother.public_id, fam.father.public_id, fam.child.public_id}
+    child, mother = by_id[fam.child.public_id], by_id[fam.mother.public_id]
+    assert child.shown and child.name == "Child View" and child.opened
+    assert not mother.shown and mother.name == "" and mother.date_of_birth is None
+    assert REASON_TEXT[ReasonCode.CONSENT_MISSING] in mother.held_back[0].reasons
+    assert mother.held_back[0].route == ROUTE_CONSENT_OR_CHILD_PROTECTION
+    assert any(c.state == "given" for c in child.consents) and not mother.consents
+    for person in (fam.mother, fam.father, fam.child):  # one logged decision for each member, at least
+        assert AuditLogEntry.objects.filter(subject_id=person.public_id).exists()
+
+
+def test_child_protection_names_break_glass_as_the_route() -> None:
+    fam = builders.family("Glass")
+    actor = actors.actor_for(builders.staff().user)
+    view = family_view(actor, fam.child.public_id, Purpose.SAFEGUARDING_CHILD_PROTECTION)
+    assert all(not m.shown and m.held_back[0].route == ROUTE_BREAK_GLASS for m in view.members)
+
+
+def test_a_sensitive_address_shown_carries_do_not_disclose_and_a_sensitive_record_is_held_back_with_its_reason() -> None:
+    fam = consenting_family("Refuge")
+    actor = actors.actor_for(builders.staff().user)
+    view = family_view(actor, fam.child.public_id, DIRECT)
+    mother = next(m for m in view.members if m.person_id == fam.mother.public_id)
+    assert view.do_not_disclose and any(a.do_not_disclose and a.address == "Refuge Refuge" for a in mother.addresses)
+    assert SENSITIVE_BANNER in str(view.as_dict())
+    early = family_view(actor, fam.child.public_id, Purpose.EARLY_HELP_IDENTIFICATION)
+    assert not any(a.do_not_disclose for m in early.members for a in m.addresses)
+
+
+def test_the_professional_network_and_when_each_agency_was_last_involved() -> None:
+    fam = consenting_family("Network")
+    src = fam.child.assignments.first().record.source
+    builders.record(src, fam.child, event_date=date(2025, 5, 1), note="later")
+    builders.record(src, fam.child, event_date=date(2024, 1, 1), note="earlier")
+    lead = builders.staff(name="lead-worker")
+    lead.user.first_name, lead.user.last_name = "Sam", "Lead"
+    lead.user.save()
+    CaseAllocation.objects.create(staff=lead, person=fam.child, part=CaseAllocation.Part.LEAD,
+                                  contact="01234 567890", from_date=timezone.localdate())
+    view = family_view(actors.actor_for(builders.staff().user), fam.child.public_id, DIRECT)
+    assert view.network[0].name == "Sam Lead" and view.network[0].part == "lead practitioner"
+    assert view.network[0].contact == "01234 567890"
+    agency = next(a for a in view.agencies if a.organisation == src.organisation.name)
+    assert agency.last_involved == date(2025, 5, 1)
+
+
+def test_a_practitioner_not_authorised_for_the_purpose_is_told_so() -> None:
+    fam = consenting_family("Unauthorised")
+    actor = actors.actor_for(builders.staff(Role.PRACTITIONER, purposes=[Purpose.FRAUD_DEBT.value]).user)
+    view = family_view(actor, fam.child.public_id, DIRECT)
+    assert all(not m.shown for m in view.members)
+    assert "authorise you" in view.members[0].held_back[0].route
