@@ -12,10 +12,10 @@ over a deliberately broken urlconf that it must catch.
 from __future__ import annotations
 
 import re
-from urllib.parse import urlencode
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
