@@ -101,6 +101,8 @@ AUDIT_EVENT: Mapping[AuditEvent, Promise] = {
     AuditEvent.LINKAGE_RUN: _("Matched records"),
     AuditEvent.RECTIFICATION_DECIDED: _("Decided on a request to correct a record"),
     AuditEvent.BREAK_GLASS_USED: _("Looked in an emergency (child protection)"),
+    AuditEvent.SHARING_DECIDED: _("Decided whether to share information"),
+    AuditEvent.NOTIFICATION_SENT: _("Told the family"),
 }
 REQUEST_KIND: Mapping[RequestKind, Promise] = {
     RequestKind.RECTIFICATION: _("Something is wrong"),

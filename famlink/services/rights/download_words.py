@@ -55,6 +55,7 @@ ACTION_WORDS: dict[AuditEvent, str] = {
     AuditEvent.MODEL_SCORED: "A computer model used records", AuditEvent.LINKAGE_RUN: "Matched records",
     AuditEvent.RECTIFICATION_DECIDED: "Decided on a request to correct a record",
     AuditEvent.BREAK_GLASS_USED: "Looked in an emergency (child protection)",
+    AuditEvent.SHARING_DECIDED: "Decided whether to share information", AuditEvent.NOTIFICATION_SENT: "Told the family",
 }
 
 
