@@ -38,7 +38,8 @@ def walk_setup(tag: str) -> tuple[dict[str, Client], dict[str, str]]:
     run = builders.committed_run()  # the run that linked the family's records, in the audit log
     ids = {"public_id": fam.child.public_id, "record_id": str(record.pk), "reference": made.reference,
            "entry": str(entry.index), "run": str(run.pk), "person": fam.child.public_id}
-    return {"/": practitioner, "/portal/": mum, "/team/": team}, ids
+    workspace = builders.signed_in_staff(Client(), builders.staff(name=f"{tag}-worker"))
+    return {"/": practitioner, "/portal/": mum, "/team/": team, "/workspace/": workspace}, ids
 
 
 def test_every_famlink_route_is_declared_and_personal_ones_are_audited() -> None:
