@@ -10,6 +10,7 @@ from django.core import mail
 from django.utils import timezone
 
 from famlink.adapters.storage.accounts.models import Account
+from famlink.adapters.storage.governance.actors import actor_for, staff_actor
 from famlink.adapters.storage.governance.models import (
     AuditLogEntry,
     BreakGlassAuthorisation,
@@ -25,7 +26,6 @@ from famlink.services.governance.audit.publication import publish
 from famlink.services.governance.consent import set_opt_out
 from famlink.services.rights.disclosure import disclose
 from famlink.services.workspace import break_glass, records
-from famlink.adapters.storage.governance.actors import actor_for, staff_actor
 from tests.common import builders
 
 pytestmark = pytest.mark.django_db
@@ -136,7 +136,7 @@ def test_a_refusal_needs_a_reason_and_gives_no_access(scene: dict) -> None:  # t
 
 
 def test_withheld_the_family_is_told_when_the_withholding_ends_and_only_once(scene: dict) -> None:  # type: ignore[type-arg]
-    cast, fam = scene["cast"], scene["fam"]
+    cast = scene["cast"]
     asked = _ask(scene)
     view = break_glass.request_for(cast.lead.user, asked.pk)
     assert view.can_withhold and not break_glass.request_for(cast.practitioner.user, asked.pk).can_withhold

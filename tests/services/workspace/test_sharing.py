@@ -22,7 +22,12 @@ from famlink.services.accounts.provisioning import create_parent
 from famlink.services.governance.audit.publication import publish
 from famlink.services.governance.safeguarding import withhold_notification
 from famlink.services.rights.disclosure import disclose
-from famlink.services.workspace.sharing import GOLDEN_RULES, SharingDecisionInput, decisions_for, record_sharing_decision
+from famlink.services.workspace.sharing import (
+    GOLDEN_RULES,
+    SharingDecisionInput,
+    decisions_for,
+    record_sharing_decision,
+)
 from tests.common import builders
 
 pytestmark = pytest.mark.django_db
