@@ -59,3 +59,22 @@ def optout(person: str, kinds: tuple[str, ...], clear: bool, recorded_by: str) -
     for kind in kinds:
         set_opt_out(found, kind, not clear, recorded_by=Actor(id=recorded_by, role=Role.DATA_TEAM))
         click.echo(f"{found.public_id}: {'opted back in to' if clear else 'opted out of'} {kind}")
+
+
+@cli.group()
+def safeguarding() -> None:
+    """Child-protection access (break-glass): what the policy obliges after it."""
+
+
+@safeguarding.command("notify-due")
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+def notify_due(as_json: bool) -> None:
+    """Tell the families of break-glass not yet told whose withholding has ended (safe to run again)."""
+    setup_django()
+    from famlink.services.workspace.break_glass import notify_due as tell_due
+
+    told = tell_due()
+    if as_json:
+        click.echo(json.dumps({"told": told}))
+        return
+    click.echo(f"families told: {len(told)}" + (f" (authorisations {', '.join(map(str, told))})" if told else ""))

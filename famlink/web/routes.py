@@ -66,3 +66,18 @@ urlpatterns += [
     path("portal/download/family.pdf", download.family_pdf, name="portal-download-pdf"),
     path("portal/download/export.schema.json", download.schema, name="portal-download-schema"),
 ]
+
+# The workspace: child-protection access (break-glass), its review, and information-sharing decisions.
+from famlink.web import break_glass, sharing  # noqa: E402
+
+urlpatterns += [
+    path("workspace/break-glass/", break_glass.mine, name="break-glass"),
+    path("workspace/break-glass/new/", break_glass.new, name="break-glass-new"),
+    path("workspace/break-glass/to-decide/", break_glass.to_decide, name="break-glass-to-decide"),
+    path("workspace/break-glass/<number:number>/", break_glass.request_detail, name="break-glass-request"),
+    path("workspace/break-glass/<number:number>/withhold/", break_glass.withhold, name="break-glass-withhold"),
+    path("workspace/reviews/", break_glass.reviews, name="reviews"),
+    path("workspace/reviews/<number:authorisation>/", break_glass.review, name="review"),
+    path("workspace/families/<name:person_id>/sharing/", sharing.decisions, name="sharing"),
+    path("workspace/families/<name:person_id>/sharing/new/", sharing.new, name="sharing-new"),
+]

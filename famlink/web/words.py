@@ -102,6 +102,8 @@ AUDIT_EVENT: Mapping[AuditEvent, Promise] = {
     AuditEvent.RECTIFICATION_DECIDED: _("Decided on a request to correct a record"),
     AuditEvent.BREAK_GLASS_USED: _("Looked in an emergency (child protection)"),
     AuditEvent.FAMILY_OPENED: _("Opened the family's records for a stated purpose and case"),
+    AuditEvent.SHARING_DECIDED: _("Decided whether to share information"),
+    AuditEvent.NOTIFICATION_SENT: _("Told the family"),
 }
 REQUEST_KIND: Mapping[RequestKind, Promise] = {
     RequestKind.RECTIFICATION: _("Something is wrong"),

@@ -10,8 +10,11 @@ from typing import Any
 
 import pandas as pd
 from django.contrib.auth.models import User
+from django.test import Client
 from django.utils import timezone
 
+from famlink.adapters.storage.accounts.models import Account
+from famlink.adapters.storage.accounts.signin import SECOND_FACTOR_KEY
 from famlink.adapters.storage.family.models import (
     Household,
     HouseholdMembership,
@@ -201,3 +204,39 @@ def practitioner_account(name: str = "pat", *, role: Role = Role.PRACTITIONER, p
     account.totp_confirmed_at = account.created_at
     account.save()
     return account
+
+
+def staff_account(member: StaffActor) -> Account:
+    """The staff account a member of staff signs in with (pages need one; the policy reads ``StaffActor``)."""
+    found, _ = Account.objects.get_or_create(user=member.user, defaults={"kind": Account.Kind.STAFF})
+    return found
+
+
+def signed_in_staff(client: Client, member: StaffActor) -> Client:
+    """A client signed in as ``member`` with their second factor passed this session."""
+    client.force_login(staff_account(member).user, backend="django.contrib.auth.backends.ModelBackend")
+    session = client.session
+    session[SECOND_FACTOR_KEY] = True
+    session.save()
+    return client
+
+
+@dataclass
+class BreakGlassCast:
+    """Who takes part in a break-glass: the practitioner asks, the lead authorises, the reviewer reviews."""
+
+    practitioner: StaffActor
+    lead: StaffActor
+    reviewer: StaffActor
+    other: StaffActor  # another practitioner, who must see none of it
+
+
+def break_glass_cast(tag: str = "") -> BreakGlassCast:
+    org = Organisation.objects.get_or_create(name="Exampleshire Children's Services",
+                                             defaults={"sector": "childrens_social_care", "organisation_type": "public"})[0]
+    return BreakGlassCast(
+        practitioner=staff(name=f"sw{tag}", organisation=org),
+        lead=authoriser(name=f"dsl{tag}", organisation=org),
+        reviewer=staff(Role.INDEPENDENT_REVIEWER, name=f"reviewer{tag}", purposes=[]),
+        other=staff(name=f"hv{tag}"),
+    )

@@ -306,3 +306,44 @@ def test_access_log_shows_staff_and_systems_hides_family_and_withheld_child_prot
         [(mothers, False), (a.child.display_name, True)])  # now the parent learns the override let the child in
     looks = {e["who"]: e["justification"] for e in told if e["purpose"] == Purpose.SAFEGUARDING_CHILD_PROTECTION.value}
     assert looks == {"prac": JUSTIFIED, "lead": "Telling the parents now would put the child at risk."}
+
+
+# --- break-glass pages: a request is seen by who asked, who is named, their lead; decided by the named one --
+
+def test_break_glass_pages_show_a_request_to_nobody_else_and_only_the_named_authoriser_decides(
+    world: dict,  # type: ignore[type-arg]
+) -> None:
+    from famlink.adapters.storage.governance.models import BreakGlassRequest
+    from famlink.services.workspace import break_glass
+
+    cast = builders.break_glass_cast("m")
+    made = break_glass.ask(cast.practitioner.user, world["a"].child.public_id, str(cast.lead.pk), JUSTIFIED, "CP-M")
+    reviewer_who_authorised = builders.staff(Role.INDEPENDENT_REVIEWER, name="rev-m", purposes=[],
+                                             authoriser_until=timezone.now() + timedelta(days=30))
+    outsiders = {
+        "another practitioner": builders.signed_in_staff(Client(), cast.other),
+        "another family's lead": builders.signed_in_staff(Client(), builders.authoriser(name="lead-elsewhere")),
+        "reviewer": builders.signed_in_staff(Client(), cast.reviewer),
+        **{role: client_for(user) for role, user in world["users"].items()},
+    }
+    pages = [f"/workspace/break-glass/{made.pk}/", f"/workspace/break-glass/{made.pk}/withhold/"]
+    for who, client in outsiders.items():
+        for url in pages:
+            seen = client.get(url)
+            assert seen.status_code in (302, 401, 403, 404), f"{who} {url}: {seen.status_code}"
+            assert JUSTIFIED not in seen.content.decode()
+        tried = client.post(pages[0], {"decision": "approve"})
+        assert tried.status_code in (302, 401, 403, 404), f"{who} decided: {tried.status_code}"
+        client.post(pages[1], {"until": (timezone.localdate() + timedelta(days=3)).isoformat(), "reason": "x"})
+    assert BreakGlassRequest.objects.get().state == "pending"
+    assert not NotificationWithholding.objects.exists()
+    # approved, it goes to review; the reviewer who authorised another cannot review their own
+    glass = break_glass.approve(cast.lead.user, made.pk)
+    BreakGlassAuthorisation.objects.filter(pk=glass.pk).update(authoriser=reviewer_who_authorised)
+    own = builders.signed_in_staff(Client(), reviewer_who_authorised)
+    assert own.get(f"/workspace/reviews/{glass.pk}/").status_code == 404
+    assert own.post(f"/workspace/reviews/{glass.pk}/", {"outcome": "upheld", "note": "fine"}).status_code == 404
+    assert f"/workspace/reviews/{glass.pk}/" not in own.get("/workspace/reviews/").content.decode()
+    for who in ("another practitioner", "another family's lead"):
+        assert outsiders[who].get(f"/workspace/reviews/{glass.pk}/").status_code == 403  # not a reviewer
+    assert BreakGlassAuthorisation.objects.get(pk=glass.pk).outcome == BreakGlassOutcome.PENDING

@@ -26,6 +26,7 @@ from famlink.core.policy.rules import (
     PurposeRule,
     access_log_reason_shown,
     access_log_showing,
+    break_glass_notice,
     decide,
     default_basis,
 )
@@ -54,6 +55,7 @@ __all__ = [
     "Subject",
     "access_log_reason_shown",
     "access_log_showing",
+    "break_glass_notice",
     "decide",
     "default_basis",
 ]

@@ -416,15 +416,27 @@ def _break_glass(
     result = [Obligation(kind) for kind in obligations]
     result.append(Obligation(_O.INDEPENDENT_REVIEW_BY, review_by))
     codes = [*blockers, ReasonCode.BREAK_GLASS_ACCEPTED]
+    notice = break_glass_notice(actor, context)
+    result.append(notice)
+    if notice.kind is _O.WITHHOLD_NOTIFICATION_UNTIL:
+        codes.append(ReasonCode.NOTIFICATION_WITHHELD)
+    elif context.withholding is not None:
+        codes.append(ReasonCode.WITHHOLDING_NOT_VALID)
+    return Decision(True, tuple(codes), tuple(result))
+
+
+def break_glass_notice(actor: Actor, context: Context) -> Obligation:
+    """What a break-glass used by ``actor`` obliges about telling the person: tell them now
+    (``notify_subject``), or not before the date a valid withholding runs to.
+
+    The same answer ``decide()`` gives with an accepted break-glass; asked on
+    its own when the authorisation is made and when a withholding ends, so
+    the family is told exactly when the policy says.
+    """
     withheld_until = _valid_withholding(actor, context)
     if withheld_until is not None:
-        result.append(Obligation(_O.WITHHOLD_NOTIFICATION_UNTIL, withheld_until))
-        codes.append(ReasonCode.NOTIFICATION_WITHHELD)
-    else:
-        result.append(Obligation(_O.NOTIFY_SUBJECT))
-        if context.withholding is not None:
-            codes.append(ReasonCode.WITHHOLDING_NOT_VALID)
-    return Decision(True, tuple(codes), tuple(result))
+        return Obligation(_O.WITHHOLD_NOTIFICATION_UNTIL, withheld_until)
+    return Obligation(_O.NOTIFY_SUBJECT)
 
 
 def _valid_withholding(actor: Actor, context: Context) -> date | None:

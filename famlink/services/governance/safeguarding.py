@@ -48,18 +48,13 @@ def _log(staff: StaffActor, subject: Person, action: AuditEvent, reason: str, ju
     )
 
 
-def authorise_break_glass(
-    subject: Person,
-    practitioner: StaffActor,
-    authoriser: StaffActor,
-    justification: str,
-    *,
-    at: datetime | None = None,
-    review_due: date | None = None,
-    lasts: timedelta = BREAK_GLASS_LASTS,
-) -> BreakGlassAuthorisation:
-    """Record a two-person child-protection override, or refuse it and write nothing."""
-    at = at or timezone.now()
+def check_break_glass(practitioner: StaffActor, authoriser: StaffActor, justification: str, at: datetime) -> str:
+    """The justification, trimmed, if these two people may make this break-glass at ``at``; else ``InvalidInput``.
+
+    Asked when a practitioner asks for break-glass and again when the
+    authoriser approves it, so a request that could never be approved is
+    refused at once, by the same checks.
+    """
     text = (justification or "").strip()
     if not text:
         raise InvalidInput("break-glass needs a written justification", where="justification")
@@ -82,6 +77,24 @@ def authorise_break_glass(
             f"{authoriser.authoriser_until.isoformat()}",
             where="authoriser",
         )
+    return text
+
+
+def authorise_break_glass(
+    subject: Person,
+    practitioner: StaffActor,
+    authoriser: StaffActor,
+    justification: str,
+    *,
+    at: datetime | None = None,
+    review_due: date | None = None,
+    lasts: timedelta = BREAK_GLASS_LASTS,
+) -> BreakGlassAuthorisation:
+    """Record a two-person child-protection override, or refuse it and write nothing."""
+    at = at or timezone.now()
+    text = check_break_glass(practitioner, authoriser, justification, at)
+    authority = authoriser.authoriser_until
+    assert authority is not None  # checked just above
     latest = timezone.localdate(at) + timedelta(days=INDEPENDENT_REVIEW_DAYS)
     if review_due is not None and not timezone.localdate(at) <= review_due <= latest:
         raise InvalidInput(f"the independent review must be due within {INDEPENDENT_REVIEW_DAYS} days", where="review_due")
@@ -90,7 +103,7 @@ def authorise_break_glass(
     with transaction.atomic():
         row = BreakGlassAuthorisation.objects.create(
             subject=subject, practitioner=practitioner, authoriser=authoriser, justification=text,
-            authoriser_valid_until=authoriser.authoriser_until, granted_at=at, expires_at=at + lasts,
+            authoriser_valid_until=authority, granted_at=at, expires_at=at + lasts,
             review_due=review_due or latest,
         )
         _log(practitioner, subject, AuditEvent.BREAK_GLASS_USED, f"authorised_by:{authoriser.user.get_username()}", text, at)

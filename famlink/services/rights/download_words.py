@@ -56,6 +56,7 @@ ACTION_WORDS: dict[AuditEvent, str] = {
     AuditEvent.RECTIFICATION_DECIDED: "Decided on a request to correct a record",
     AuditEvent.BREAK_GLASS_USED: "Looked in an emergency (child protection)",
     AuditEvent.FAMILY_OPENED: "Opened the family's records for a stated purpose and case",
+    AuditEvent.SHARING_DECIDED: "Decided whether to share information", AuditEvent.NOTIFICATION_SENT: "Told the family",
 }
 
 

@@ -21,6 +21,7 @@ from famlink.core.policy import (
     Relation,
     Role,
     Subject,
+    break_glass_notice,
     decide,
 )
 from famlink.core.taxonomy import DataCategory, Purpose, Sector
@@ -912,6 +913,17 @@ def test_break_glass_obligations_carry_dates() -> None:
     )
     assert decision.due(ObligationKind.WITHHOLD_NOTIFICATION_UNTIL) == held.until.date()
     assert not decision.has(ObligationKind.NOTIFY_SUBJECT)
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if R.BREAK_GLASS_ACCEPTED in
+                                  decide(c.actor, c.purpose, c.subject, c.categories, c.ctx).codes],
+                         ids=lambda c: c.id)
+def test_telling_the_family_after_a_break_glass_is_what_decide_obliges(case: Case) -> None:
+    """``break_glass_notice`` (asked when an authorisation is made, and when a withholding ends) agrees with decide()."""
+    decision = decide(case.actor, case.purpose, case.subject, case.categories, case.ctx)
+    notice = break_glass_notice(case.actor, case.ctx)
+    assert notice in decision.obligations
+    assert (notice.kind is ObligationKind.NOTIFY_SUBJECT) is decision.has(ObligationKind.NOTIFY_SUBJECT)
 
 
 def test_denials_list_every_reason_not_just_the_first() -> None:
