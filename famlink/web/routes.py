@@ -3,6 +3,7 @@
 from django.urls import path
 
 from famlink.web import (
+    caseload,
     converters,  # noqa: F401  (registers <number:...> and <name:...>)
     corrections,
     family_data,
@@ -41,6 +42,10 @@ urlpatterns = [
     path("team/requests/<name:reference>/", team.request_detail, name="team-request"),
     path("team/metrics/", team.metrics, name="team-metrics"),
     path("language/<name:code>/", language.choose_language, name="language"),
+    # the practitioner's caseload and alerts (public ids and summaries only: names behind the door)
+    path("workspace/caseload/", caseload.caseload, name="workspace-caseload"),
+    path("workspace/alerts/", caseload.alerts, name="workspace-alerts"),
+    path("workspace/alerts/<number:alert>/acknowledge/", caseload.acknowledge, name="workspace-alert-acknowledge"),
 ]
 # Consent and download pages are added below by their modules' owners.
 

@@ -19,7 +19,8 @@ from famlink.adapters.storage.family.models import Person
 from famlink.adapters.storage.governance.actors import actor_for
 from famlink.core.roles import Role
 
-STAFF_ROLES: tuple[Role, ...] = (Role.PRACTITIONER, Role.SAFEGUARDING_LEAD, Role.DATA_TEAM, Role.DPO, Role.AUDITOR)
+STAFF_ROLES: tuple[Role, ...] = (Role.PRACTITIONER, Role.SAFEGUARDING_LEAD, Role.DATA_TEAM, Role.DPO, Role.AUDITOR,
+                                 Role.INDEPENDENT_REVIEWER)
 
 
 def account_of(user: User | AnonymousUser | None) -> Account | None:
