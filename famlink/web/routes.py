@@ -20,6 +20,8 @@ urlpatterns = [
     path("sign-in/set-up-security-code/", sign_in.set_up_second_factor, name="set-up-second-factor"),
     path("sign-in/one-login/", one_login.OneLoginStart.as_view(), name="one-login-start"),
     path("sign-in/one-login/callback/", one_login.OneLoginCallback.as_view(), name="one-login-callback"),
+    path("sign-in/council/", one_login.CouncilStart.as_view(), name="council-start"),
+    path("sign-in/council/callback/", one_login.CouncilCallback.as_view(), name="council-callback"),
     path("sign-out/", sign_in.sign_out, name="sign-out"),
     # the parent portal: every page below reads through the policy door
     path("portal/", portal.start, name="portal"),

@@ -9,17 +9,17 @@ import pytest
 from django.utils import timezone
 
 from famlink.adapters.storage.accounts.models import Account, ExternalIdentity
-from famlink.adapters.storage.governance.models import StaffActor
 from famlink.adapters.storage.family.models import Person, Relationship
+from famlink.adapters.storage.governance.models import StaffActor
 from famlink.core.errors import Conflict, InvalidInput, NotFound
 from famlink.core.roles import Role, StaffJob
 from famlink.services.accounts.provisioning import (
     create_parent,
     create_staff,
     demo_accounts,
-    link_identity,
     demo_parent_candidates,
     demo_refuge_parents,
+    link_identity,
 )
 from tests.common import builders
 from tests.common.refuge import refuge_family

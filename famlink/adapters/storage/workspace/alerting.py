@@ -61,9 +61,9 @@ def watchers(person_ids: Iterable[int]) -> dict[int, set[int]]:
     ties = _family_ties(wanted)
     near = wanted | {other for p in wanted for other in ties.get(p, ())}
     allocated: dict[int, set[int]] = defaultdict(set)
-    for staff, person in (CaseAllocation.objects.filter(to_date__isnull=True, person_id__in=near)
-                          .values_list("staff_id", "person_id")):
-        allocated[person].add(staff)
+    for staff_id, allocated_id in (CaseAllocation.objects.filter(to_date__isnull=True, person_id__in=near)
+                                   .values_list("staff_id", "person_id")):
+        allocated[allocated_id].add(staff_id)
     out: dict[int, set[int]] = {}
     for person in wanted:
         staff = set(allocated.get(person, ()))
