@@ -61,6 +61,9 @@ def allocate(username: str, person_id: str, *, lead: bool = False, contact: str 
         raise InvalidInput(f"{username} is {staff.role}: only practitioners and safeguarding leads hold a caseload.",
                            where="--username")
     contact, case_reference = contact.strip(), case_reference.strip()
+    if "\x00" in contact + case_reference:  # PostgreSQL refuses it in any text
+        raise InvalidInput("The contact or case reference has a character that cannot be kept; type it again.",
+                           where="--contact")
     if len(contact) > 200 or len(case_reference) > 60:
         raise InvalidInput("Keep the contact under 200 characters and the case reference under 60.",
                            where="--contact" if len(contact) > 200 else "--case-reference")

@@ -74,10 +74,15 @@ def watchers(person_ids: Iterable[int]) -> dict[int, set[int]]:
     return out
 
 
-def raise_alerts(happenings: Iterable[Happening], *, except_staff: int | None = None) -> int:
-    """An alert for each member of staff watching each happening's person (one insert); how many were raised."""
+def raise_alerts(happenings: Iterable[Happening], *, except_staff: int | None = None,
+                 told: dict[int, set[int]] | None = None) -> int:
+    """An alert for each member of staff watching each happening's person (one insert); how many were raised.
+
+    ``told`` is who watches whom, if the caller has worked it out already.
+    """
     items = list(happenings)
-    told = watchers({h.person_id for h in items})
+    if told is None:
+        told = watchers({h.person_id for h in items})
     now = timezone.now()
     alerts = [Alert(staff_id=staff, person_id=h.person_id, kind=h.kind, summary=h.summary[:300], record_id=h.record_id,
                     created_at=now)
@@ -86,13 +91,20 @@ def raise_alerts(happenings: Iterable[Happening], *, except_staff: int | None = 
     return len(alerts)
 
 
-def _watched_people() -> set[int]:
-    """Everyone someone has an open allocation to, and their family members."""
-    allocated = set(CaseAllocation.objects.filter(to_date__isnull=True).values_list("person_id", flat=True))
+def _all_watchers() -> dict[int, set[int]]:
+    """Every person someone has an open allocation to, or to a family member of, and who (two queries)."""
+    allocated: dict[int, set[int]] = defaultdict(set)
+    for staff_id, person_id in CaseAllocation.objects.filter(to_date__isnull=True).values_list("staff_id", "person_id"):
+        allocated[person_id].add(staff_id)
     if not allocated:
-        return set()
-    ties = _family_ties(allocated)
-    return allocated | {other for p in allocated for other in ties.get(p, ())}
+        return {}
+    told: dict[int, set[int]] = defaultdict(set)
+    for person_id, staff in allocated.items():
+        told[person_id] |= staff
+    for person_id, others in _family_ties(set(allocated)).items():
+        for other in others:
+            told[person_id] |= allocated.get(other, set())
+    return {p: staff for p, staff in told.items() if staff}
 
 
 def alerts_for_extract(extract_id: int) -> int:
@@ -104,8 +116,9 @@ def alerts_for_extract(extract_id: int) -> int:
     are read once, by its own key, for those references and for new versions
     (which ingest has already given their old version's person).
     """
-    watched = _watched_people()
-    run = latest_run()
+    told = _all_watchers()
+    watched = set(told)
+    run = latest_run() if watched else None
     if not watched or run is None:
         return 0
     extract = Extract.objects.select_related("source__organisation").get(pk=extract_id)
@@ -132,4 +145,4 @@ def alerts_for_extract(extract_id: int) -> int:
         only = next(iter(records)) if len(records) == 1 else None
         happenings.append(Happening(person, Alert.Kind.NEW_RECORD, f"{' and '.join(said).capitalize()} from {where}",
                                     only))
-    return raise_alerts(happenings)
+    return raise_alerts(happenings, told=told)
