@@ -149,10 +149,12 @@ FAMLINK_API_CALLS_PER_MINUTE = config.whole_number("FAMLINK_API_CALLS_PER_MINUTE
 FAMLINK_API_TOKEN_DAYS = config.whole_number("FAMLINK_API_TOKEN_DAYS", minimum=1)
 
 # Accounts (famlink/adapters/storage/accounts, docs/identity.md): local
-# passwords, and GOV.UK One Login over OpenID Connect when FAMLINK_OIDC_ISSUER is set.
+# passwords, GOV.UK One Login over OpenID Connect when FAMLINK_OIDC_ISSUER is set, and
+# the council's own OpenID Connect provider for staff when FAMLINK_STAFF_OIDC_ISSUER is.
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "famlink.adapters.identity.one_login.OneLoginBackend",
+    "famlink.adapters.identity.one_login.CouncilBackend",
 ]
 FAMLINK_OIDC = {
     "ISSUER": config.get("FAMLINK_OIDC_ISSUER") or "",
@@ -160,6 +162,13 @@ FAMLINK_OIDC = {
     "PRIVATE_KEY_FILE": config.get("FAMLINK_OIDC_PRIVATE_KEY_FILE") or "",
     "KEY_ID": config.get("FAMLINK_OIDC_KEY_ID") or "",
     "VTR": config.get("FAMLINK_OIDC_VTR") or '["Cl.Cm"]',
+}
+FAMLINK_STAFF_OIDC = {
+    "ISSUER": config.get("FAMLINK_STAFF_OIDC_ISSUER") or "",
+    "CLIENT_ID": config.get("FAMLINK_STAFF_OIDC_CLIENT_ID") or "",
+    "PRIVATE_KEY_FILE": config.get("FAMLINK_STAFF_OIDC_PRIVATE_KEY_FILE") or "",
+    "KEY_ID": config.get("FAMLINK_STAFF_OIDC_KEY_ID") or "",
+    "MFA_AMR": config.get("FAMLINK_STAFF_OIDC_MFA_AMR") or "mfa",
 }
 OIDC_RP_SCOPES = "openid email"
 OIDC_USE_PKCE = True

@@ -41,18 +41,43 @@ def create_parent(person_id: str, username: str, as_json: bool) -> None:
 
 
 @accounts.command("create-staff")
-@click.option("--role", required=True, help="practitioner, safeguarding_lead, data_team, dpo or auditor.")
+@click.option("--job", default=None,
+              help="What they do: early_help_worker, social_worker, health_visitor, school_safeguarding_lead, "
+                   "designated_safeguarding_lead, data_team, dpo, independent_reviewer or auditor. Their role follows.")
+@click.option("--role", default=None, help="Instead of --job: practitioner, safeguarding_lead, data_team, dpo, auditor "
+                                           "or independent_reviewer.")
 @click.option("--username", required=True)
-@click.option("--organisation", default=None, help="Their organisation, as named in a registered source.")
+@click.option("--organisation", default=None, help="Their organisation, as named in a registered source (practitioners: required).")
+@click.option("--service", default=None, help="The service they work in, e.g. health or childrens_social_care (practitioners: required).")
 @click.option("--purpose", "purposes", multiple=True,
               help="A purpose they are authorised for (repeat for more). Default: every purpose the policy lets the role use.")
+@click.option("--issuer", default=None, help="With --subject: the council sign-in (OpenID Connect issuer) that signs in as them.")
+@click.option("--subject", default=None, help="Their subject at that issuer.")
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
-def create_staff(role: str, username: str, organisation: str | None, purposes: tuple[str, ...], as_json: bool) -> None:
+def create_staff(job: str | None, role: str | None, username: str, organisation: str | None, service: str | None,
+                 purposes: tuple[str, ...], issuer: str | None, subject: str | None, as_json: bool) -> None:
     """Make a staff sign-in and what the policy door knows of them; they set up security codes at first sign-in."""
+    if bool(issuer) != bool(subject):
+        raise click.UsageError("Give --issuer and --subject together.")
     setup_django()
     from famlink.services.accounts.provisioning import create_staff as make
 
-    _show(make(username, role, organisation=organisation, purposes=list(purposes) or None).as_dict(), as_json)
+    made = make(username, role, job=job, organisation=organisation, service=service, purposes=list(purposes) or None,
+                identity=(issuer, subject) if issuer and subject else None)
+    _show(made.as_dict(), as_json)
+
+
+@accounts.command("link-identity")
+@click.option("--username", required=True, help="The member of staff's famlink username.")
+@click.option("--issuer", required=True, help="The council sign-in's OpenID Connect issuer (FAMLINK_STAFF_OIDC_ISSUER).")
+@click.option("--subject", required=True, help="Their subject (sub) at that issuer.")
+def link_identity(username: str, issuer: str, subject: str) -> None:
+    """Let a member of staff sign in through the council's sign-in; nobody reaches a staff account otherwise."""
+    setup_django()
+    from famlink.services.accounts.provisioning import link_identity as link
+
+    found = link(username, issuer, subject)
+    click.echo(f"{username} can sign in through {found.issuer} as {found.subject}")
 
 
 @accounts.command("issue-code")

@@ -19,7 +19,8 @@ from famlink import config
 from famlink.core.errors import FamlinkError
 from famlink.core.private_files import private_file
 
-COMMAND_MODULES = ("famlink.cli.data", "famlink.cli.serve", "famlink.cli.linkage", "famlink.cli.audit", "famlink.cli.governance", "famlink.cli.accounts", "famlink.cli.registers", "famlink.cli.backup")
+COMMAND_MODULES = ("famlink.cli.data", "famlink.cli.serve", "famlink.cli.linkage", "famlink.cli.audit", "famlink.cli.governance", "famlink.cli.accounts", "famlink.cli.registers", "famlink.cli.backup",
+                   "famlink.cli.workspace")
 
 
 def setup_django(*, migrate: bool = True) -> None:

@@ -32,8 +32,10 @@ from famlink.core.people import adult_born_by
 from famlink.core.private_files import private_folder, write_private
 from famlink.core.registers.algorithms import find_algorithm
 from famlink.core.rights.requests import Outcome, RequestKind
+from famlink.core.roles import Role, StaffJob
 from famlink.core.taxonomy import RecordStatus
 from famlink.services.accounts.provisioning import (
+    DEMO_STAFF,
     demo_accounts,
     demo_parent_candidates,
     demo_refuge_parents,
@@ -51,6 +53,7 @@ from famlink.services.registers.early_help import run_early_help
 from famlink.services.registers.record_linkage import LINKAGE_MODEL_ID, assess_record_linkage
 from famlink.services.rights import requests
 from famlink.services.sources.ingest import ingest_extract
+from famlink.services.workspace.caseload import allocate_once
 from famlink.synth import generate
 
 DEMO_SEED = 2026
@@ -76,6 +79,7 @@ class DemoSummary:
     linkage_quality: str = ""
     correction: str = ""
     answers: dict[str, int] = field(default_factory=dict)
+    caseload: int = 0
 
     def lines(self) -> list[str]:
         out = [f"Demo data in {self.data_dir}"]
@@ -88,9 +92,12 @@ class DemoSummary:
         out.append(f"Early-help model: {self.early_help}")
         if self.correction:
             out.append(f"Correction: {self.correction}")
+        if self.caseload:
+            out.append(f"Caseload: {self.caseload} children of parent1 and parent2 allocated to each practitioner "
+                       f"({', '.join(PRACTITIONERS)}; {LEAD} leads)")
         if self.accounts:
             out.append("Demo sign-ins (also in " + str(self.accounts_file) + "):")
-            out += [f"  {a['role']:<10} {a['username']:<10} password {a['password']}"
+            out += [f"  {a['role']:<28} {a['username']:<13} password {a['password']}"
                     + (f"  ({WHO[str(a['username'])]})" if a["username"] in WHO else "") for a in self.accounts]
         return out
 
@@ -118,6 +125,7 @@ def prepare_demo(out_dir: Path, *, families: int, progress: Callable[[int, int],
     summary.early_help = _early_help(out_dir)
     parents = _demo_parents(out_dir)
     summary.accounts = demo_accounts([person for _, person in parents], [name for name, _ in parents])
+    summary.caseload = _demo_caseload([person for name, person in parents if name in DEMO_PARENTS])
     summary.correction = _demo_correction((*DEMO_PARENTS[1:], *REFUGE_PARENTS, DEMO_PARENTS[0]))  # parent1 last: the README walk-through
     summary.accounts_file = out_dir.parent / "demo-accounts.json"
     write_private(summary.accounts_file, json.dumps(summary.accounts, indent=2).encode(), replace=True)
@@ -142,6 +150,26 @@ def _early_help(out_dir: Path) -> str:
         return f"not assessed: {error.text}"
     verdict = "passed" if result["assessment_passed"] else "failed, so it is suspended"
     return f"assessment {verdict} (AUROC {result['auroc']:.3f}); scoring run: {result['run']}"
+
+
+#: The demo's practitioners, who hold parent1's and parent2's children on their caseload; the social worker leads.
+PRACTITIONERS = tuple(m.username for m in DEMO_STAFF if m.job.role is Role.PRACTITIONER)
+LEAD = next(m.username for m in DEMO_STAFF if m.job is StaffJob.SOCIAL_WORKER)
+LEAD_CONTACT = "Riverside children's services duty desk, 01632 960000 (fictional)"
+
+
+def _demo_caseload(parents: list[Person]) -> int:
+    """Each practitioner works with the demo parents' children, so the workspace has families and alerts. Once."""
+    children = list(Person.objects.filter(relationships_to__from_person__in=parents,
+                                          relationships_to__kind=Relationship.Kind.PARENT_OF,
+                                          relationships_to__parental_responsibility=True)
+                    .distinct().order_by("public_id"))
+    for child in children:
+        for username in PRACTITIONERS:
+            lead = username == LEAD
+            allocate_once(username, child.public_id, lead=lead, contact=LEAD_CONTACT if lead else "",
+                          case_reference=f"DEMO-{child.public_id}")
+    return len(children)
 
 
 #: what the demo parent says, and what the data team finds: the research's cancelled appointment

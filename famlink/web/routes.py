@@ -3,6 +3,7 @@
 from django.urls import path
 
 from famlink.web import (
+    caseload,
     converters,  # noqa: F401  (registers <number:...> and <name:...>)
     corrections,
     family_data,
@@ -20,6 +21,8 @@ urlpatterns = [
     path("sign-in/set-up-security-code/", sign_in.set_up_second_factor, name="set-up-second-factor"),
     path("sign-in/one-login/", one_login.OneLoginStart.as_view(), name="one-login-start"),
     path("sign-in/one-login/callback/", one_login.OneLoginCallback.as_view(), name="one-login-callback"),
+    path("sign-in/council/", one_login.CouncilStart.as_view(), name="council-start"),
+    path("sign-in/council/callback/", one_login.CouncilCallback.as_view(), name="council-callback"),
     path("sign-out/", sign_in.sign_out, name="sign-out"),
     # the parent portal: every page below reads through the policy door
     path("portal/", portal.start, name="portal"),
@@ -50,6 +53,10 @@ urlpatterns = [
     path("workspace/families/<name:person_id>/chronology/", workspace.chronology, name="workspace-chronology"),
     path("workspace/families/<name:person_id>/chronology.pdf", workspace.chronology_pdf,
          name="workspace-chronology-pdf"),
+    # the practitioner's caseload and alerts (public ids and summaries only: names behind the door)
+    path("workspace/caseload/", caseload.caseload, name="workspace-caseload"),
+    path("workspace/alerts/", caseload.alerts, name="workspace-alerts"),
+    path("workspace/alerts/<number:alert>/acknowledge/", caseload.acknowledge, name="workspace-alert-acknowledge"),
 ]
 # Consent and download pages are added below by their modules' owners.
 

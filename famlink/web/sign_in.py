@@ -12,7 +12,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from famlink.adapters.identity.provider import configured as one_login_configured
+from famlink.adapters.identity.provider import Audience
+from famlink.adapters.identity.provider import configured as provider_configured
 from famlink.adapters.storage.accounts import second_factor, signin
 from famlink.adapters.storage.accounts.errors import SignInRefused
 from famlink.web.forms import SecondFactorForm, SignInForm
@@ -47,8 +48,10 @@ def sign_in(request: HttpRequest) -> HttpResponse:
                 return redirect(safe_next(request, "/portal/"))
             request.session[NEXT_KEY] = safe_next(request, "/team/")
             return redirect(STEPS[step])
-    context = {"form": form, "next": safe_next(request, ""), "one_login": one_login_configured(),
-               "signed_out": "signed-out" in request.GET, "one_login_failed": request.GET.get("failed") == "one-login"}
+    context = {"form": form, "next": safe_next(request, ""), "one_login": provider_configured(Audience.PARENT),
+               "council": provider_configured(Audience.STAFF), "signed_out": "signed-out" in request.GET,
+               "one_login_failed": request.GET.get("failed") == "one-login",
+               "council_failed": request.GET.get("failed") == "council"}
     return render(request, "web/sign_in/sign_in.html", context, status=_status(form, refused))
 
 

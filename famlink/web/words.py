@@ -31,6 +31,7 @@ from famlink.core.audit.runs import KeptApartBecause
 from famlink.core.consent import ConsentState
 from famlink.core.policy import PURPOSE_RULES, ConsentModel, Role
 from famlink.core.rights import Clock, RequestKind, RequestStatus
+from famlink.core.roles import StaffJob
 from famlink.core.taxonomy import Purpose, RecordCategory, RecordStatus
 
 if TYPE_CHECKING:
@@ -88,8 +89,21 @@ ROLE: Mapping[Role, Promise] = {
     Role.DATA_TEAM: _("data team"),
     Role.DPO: _("dpo"),
     Role.AUDITOR: _("auditor"),
+    Role.INDEPENDENT_REVIEWER: _("independent reviewer"),
     Role.PUBLIC: _("public"),
     Role.SYSTEM: _("system"),
+}
+#: What a member of staff does, as the staff pages' header says it.
+STAFF_JOB: Mapping[StaffJob, Promise] = {
+    StaffJob.EARLY_HELP_WORKER: _("Early help worker"),
+    StaffJob.SOCIAL_WORKER: _("Social worker"),
+    StaffJob.HEALTH_VISITOR: _("Health visitor"),
+    StaffJob.SCHOOL_SAFEGUARDING_LEAD: _("School safeguarding lead"),
+    StaffJob.DESIGNATED_SAFEGUARDING_LEAD: _("Designated safeguarding lead"),
+    StaffJob.DATA_TEAM: _("Data team"),
+    StaffJob.DPO: _("Data protection officer"),
+    StaffJob.INDEPENDENT_REVIEWER: _("Independent reviewer"),
+    StaffJob.AUDITOR: _("Auditor"),
 }
 #: What someone did, in the access log (shown when the entry has no purpose to say why).
 AUDIT_EVENT: Mapping[AuditEvent, Promise] = {
@@ -182,7 +196,7 @@ def consent_model_words(purpose: Purpose) -> str:
 VOCABULARIES: Mapping[type, Mapping[Any, Promise]] = {
     RecordCategory: RECORD_CATEGORY, RecordStatus: RECORD_STATUS, Purpose: PURPOSE, ConsentState: CONSENT_STATE,
     Role: ROLE, AuditEvent: AUDIT_EVENT, ConsentModel: CONSENT_MODEL, RequestKind: REQUEST_KIND, RequestStatus: REQUEST_STATUS, Clock: CLOCK,
-    FlagNotice.Status: FLAG_STATUS,
+    FlagNotice.Status: FLAG_STATUS, StaffJob: STAFF_JOB,
 }
 _BY_NAME = {kind.__name__: kind for kind in VOCABULARIES}
 

@@ -73,3 +73,35 @@ def test_create_service_prints_a_token_once_that_the_api_takes_until_it_is_revok
     assert Client().get(url, **builders.bearer(token)).status_code == 401
     refused = runner.invoke(cli, ["accounts", "create-service", "--name", "x", "--role", "practitioner", "--scope", "all"])
     assert refused.exit_code == 2 and "not a scope" in refused.output
+
+
+def test_create_staff_by_job_and_link_their_council_sign_in() -> None:
+    import json
+
+    import famlink.cli.accounts  # noqa: F401  (registers the commands)
+    from famlink.adapters.storage.accounts.models import ExternalIdentity
+    from famlink.adapters.storage.governance.models import StaffActor
+    from famlink.adapters.storage.sources.models import Organisation
+    from famlink.cli.main import cli
+
+    Organisation.objects.create(name="Riverside Community Health", sector="health", organisation_type="public")
+    runner = CliRunner()
+    result = runner.invoke(cli, ["accounts", "create-staff", "--job", "health_visitor", "--username", "hv.amy",
+                                 "--organisation", "Riverside Community Health", "--service", "health",
+                                 "--issuer", "https://login.council.example", "--subject", "amy-1", "--json"])
+    assert result.exit_code == 0, result.output
+    shown = json.loads(result.output)
+    assert (shown["role"], shown["job"], shown["service"]) == ("practitioner", "health_visitor", "health")
+    assert StaffActor.objects.get(user__username="hv.amy").job == "health_visitor"
+    assert ExternalIdentity.objects.get().subject == "amy-1"
+    missing = runner.invoke(cli, ["accounts", "create-staff", "--job", "social_worker", "--username", "sw.x"])
+    assert missing.exit_code == 2 and "needs --organisation and --service" in missing.output
+    half = runner.invoke(cli, ["accounts", "create-staff", "--job", "dpo", "--username", "d.x", "--issuer", "https://x"])
+    assert half.exit_code == 2 and "--issuer and --subject together" in half.output
+    runner.invoke(cli, ["accounts", "create-staff", "--job", "auditor", "--username", "aud"])
+    linked = runner.invoke(cli, ["accounts", "link-identity", "--username", "aud", "--issuer",
+                                 "https://login.council.example", "--subject", "aud-7"])
+    assert linked.exit_code == 0 and "aud can sign in through https://login.council.example as aud-7" in linked.output
+    taken = runner.invoke(cli, ["accounts", "link-identity", "--username", "aud", "--issuer",
+                                "https://login.council.example", "--subject", "amy-1"])
+    assert taken.exit_code == 2 and "already linked to hv.amy" in taken.output

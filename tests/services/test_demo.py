@@ -6,6 +6,7 @@ import json
 import re
 from pathlib import Path
 
+import pyotp
 import pytest
 from django.test import Client
 
@@ -15,8 +16,17 @@ from famlink.adapters.storage.rights.models import RightsRequest
 from famlink.adapters.storage.sources.models import Source
 from famlink.core.audit import signing_key
 from famlink.core.audit.runs import check_run_proof
+from famlink.core.roles import StaffJob
 from famlink.core.taxonomy import DataCategory, Purpose
-from famlink.services.demo import DEMO_PARENTS, REFUGE_PARENTS, DemoSummary, prepare_demo
+from famlink.services.accounts.provisioning import DEMO_STAFF
+from famlink.services.demo import (
+    DEMO_PARENTS,
+    LEAD,
+    PRACTITIONERS,
+    REFUGE_PARENTS,
+    DemoSummary,
+    prepare_demo,
+)
 from famlink.services.linkage.run import latest_run
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
@@ -30,7 +40,8 @@ def test_the_demo_signs_in_a_refuge_mother_and_the_father_she_left(
     monkeypatch.setenv("FAMLINK_DATA_DIR", str(tmp_path))
     monkeypatch.delenv("FAMLINK_CONSENT_MODELS", raising=False)  # the default: matching across services needs a yes
     summary = prepare_demo(tmp_path / "demo", families=100)
-    assert [a["username"] for a in summary.accounts] == ["parent1", "parent2", *REFUGE_PARENTS, "datateam"]
+    assert [a["username"] for a in summary.accounts] == [
+        "parent1", "parent2", *REFUGE_PARENTS, *(m.username for m in DEMO_STAFF)]
     mum, dad = (Account.objects.get(user__username=name) for name in REFUGE_PARENTS)
     refuge = SensitiveAddress.objects.filter(protects=mum.person).first()
     assert refuge is not None and not refuge.protects.filter(pk=dad.person.pk).exists()
@@ -48,8 +59,49 @@ def test_the_demo_signs_in_a_refuge_mother_and_the_father_she_left(
     _the_corrected_appointment_shows_everywhere_as_its_new_version(summary)
     _every_demo_parent_sees_the_matching_run_with_a_proof_that_verifies(tmp_path)
     _a_parent_who_did_not_say_yes_sees_their_records_from_different_services_unmatched(tmp_path, summary)
+    _the_accounts_file_signs_each_member_of_staff_in_with_a_code(tmp_path)
+    _the_practitioners_hold_the_demo_families_and_are_alerted(summary)
     again = prepare_demo(tmp_path / "demo", families=100)
     assert again.accounts == summary.accounts and not again.correction  # run again: no change, no second request
+    assert json.loads((tmp_path / "demo-accounts.json").read_text()) == summary.accounts
+
+
+def _the_accounts_file_signs_each_member_of_staff_in_with_a_code(tmp_path: Path) -> None:
+    """demo-accounts.json: one of each job and the parents; a code made from a staff secret passes the real forms."""
+    entries = json.loads((tmp_path / "demo-accounts.json").read_text())
+    assert all(set(e) == {"role", "username", "password", "person_id", "totp_secret"} for e in entries)
+    staff = [e for e in entries if e["role"] != "parent"]
+    assert sorted(e["role"] for e in staff) == sorted(job.value for job in StaffJob)
+    assert all(e["totp_secret"] is None and e["person_id"] for e in entries if e["role"] == "parent")
+    for entry in staff:
+        client = Client()
+        held = client.post("/sign-in/", {"username": entry["username"], "password": entry["password"]})
+        assert held["Location"] == "/sign-in/security-code/", entry["username"]
+        done = client.post("/sign-in/security-code/", {"code": pyotp.TOTP(entry["totp_secret"]).now()})
+        assert done["Location"] == "/team/", entry["username"]
+        assert client.get("/team/").status_code == 200
+
+
+def _the_practitioners_hold_the_demo_families_and_are_alerted(summary: DemoSummary) -> None:
+    """Each practitioner holds parent1's and parent2's children, the social worker leads; the demo's
+    correction, when it is about one of those families, leaves them an alert to acknowledge."""
+    from famlink.adapters.storage.workspace.models import Alert, CaseAllocation
+
+    parents = [Account.objects.get(user__username=name).person for name in DEMO_PARENTS]
+    children = set(Relationship.objects.filter(from_person__in=parents, kind="parent_of", parental_responsibility=True)
+                   .values_list("to_person_id", flat=True))
+    assert summary.caseload == len(children) > 0
+    for username in PRACTITIONERS:
+        held = CaseAllocation.objects.filter(staff__user__username=username, to_date__isnull=True)
+        assert set(held.values_list("person_id", flat=True)) == children, username
+        assert all((a.part == "lead") is (username == LEAD) for a in held)
+    assert all(a.contact for a in CaseAllocation.objects.filter(staff__user__username=LEAD))
+    corrected = summary.correction.split(" ")[0]
+    if corrected in DEMO_PARENTS:
+        for username in PRACTITIONERS:
+            kinds = set(Alert.objects.filter(staff__user__username=username, acknowledged_at__isnull=True)
+                        .values_list("kind", flat=True))
+            assert {"dispute", "record_corrected"} <= kinds, username
 
 
 def _the_corrected_appointment_shows_everywhere_as_its_new_version(summary: DemoSummary) -> None:

@@ -1,4 +1,4 @@
-"""A tiny OpenID Connect provider on 127.0.0.1, shaped like GOV.UK One Login, for tests only.
+"""A tiny OpenID Connect provider on 127.0.0.1, shaped like GOV.UK One Login (or a council's), for tests only.
 
 Serves discovery, JWKS, authorize, token and userinfo from a thread in the
 test process (loopback only). The token endpoint insists on
@@ -14,12 +14,16 @@ import json
 import secrets
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlparse
 
 import jwt
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 
@@ -35,6 +39,7 @@ class FakeProvider:
     token_requests: list[dict[str, str]] = field(default_factory=list)
     tamper: str = ""  # "nonce" or "audience": sign a bad ID token on purpose
     issuer: str = ""
+    amr: list[str] | None = None  # how the user authenticated (RFC 8176), as a council's provider says
 
     def jwks(self) -> dict[str, Any]:
         jwk = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(self.signing_key.public_key()))
@@ -76,6 +81,8 @@ class FakeProvider:
         now = int(time.time())
         id_claims = {"iss": self.issuer, "aud": self.client_id, "sub": self.subject, "iat": now, "exp": now + 120,
                      "nonce": request["nonce"], "vot": "Cl.Cm"}
+        if self.amr is not None:
+            id_claims["amr"] = self.amr
         if self.tamper == "nonce":
             id_claims["nonce"] = "someone-else"
         if self.tamper == "audience":
@@ -133,3 +140,40 @@ def serve(provider: FakeProvider) -> ThreadingHTTPServer:
     provider.issuer = f"http://127.0.0.1:{server.server_address[1]}"
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
+
+
+@contextmanager
+def running_provider(tmp_path: Path, settings: Any, setting_name: str, **conf: str) -> Iterator[FakeProvider]:
+    """A fake provider serving on 127.0.0.1, and famlink configured to trust it under ``setting_name``.
+
+    ``FAMLINK_OIDC`` is GOV.UK One Login for parents, ``FAMLINK_STAFF_OIDC`` the council's provider for staff.
+    """
+    from famlink.adapters.identity import provider as oidc
+
+    client_key = ec.generate_private_key(ec.SECP256R1())
+    key_file = tmp_path / f"{setting_name}.pem"
+    key_file.write_bytes(client_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                  serialization.NoEncryption()))
+    fake = FakeProvider(client_id="famlink-test", client_public_key=client_key.public_key())
+    server = serve(fake)
+    setattr(settings, setting_name, {"ISSUER": fake.issuer, "CLIENT_ID": "famlink-test",
+                                     "PRIVATE_KEY_FILE": str(key_file), "KEY_ID": "client-1", **conf})
+    oidc._discover.cache_clear()
+    oidc._jwks_client.cache_clear()
+    try:
+        yield fake
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def round_trip(client: Any, start: str = "/sign-in/one-login/") -> Any:
+    """Start at famlink, go to the provider, come back to the callback; the callback's response."""
+    import requests
+
+    begun = client.get(start)
+    assert begun.status_code == 302
+    at_provider = requests.get(begun["Location"], allow_redirects=False, timeout=5)
+    assert at_provider.status_code == 302
+    back = urlparse(at_provider.headers["Location"])
+    return client.get(back.path + "?" + back.query)

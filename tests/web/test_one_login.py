@@ -8,42 +8,18 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 import requests
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
 
-from famlink.adapters.identity import provider as oidc
 from famlink.adapters.storage.accounts.models import Account, ExternalIdentity
 from tests.web.checking_client import CheckingClient
-from tests.web.fake_oidc import FakeProvider, serve
+from tests.web.fake_oidc import FakeProvider, round_trip, running_provider
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def one_login(tmp_path: Path, settings) -> Iterator[FakeProvider]:
-    client_key = ec.generate_private_key(ec.SECP256R1())
-    key_file = tmp_path / "client.pem"
-    key_file.write_bytes(client_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                                  serialization.NoEncryption()))
-    fake = FakeProvider(client_id="famlink-test", client_public_key=client_key.public_key())
-    server = serve(fake)
-    settings.FAMLINK_OIDC = {"ISSUER": fake.issuer, "CLIENT_ID": "famlink-test", "PRIVATE_KEY_FILE": str(key_file),
-                             "KEY_ID": "client-1", "VTR": '["Cl.Cm"]'}
-    oidc._discover.cache_clear()
-    oidc._jwks_client.cache_clear()
-    yield fake
-    server.shutdown()
-    server.server_close()
-
-
-def round_trip(client: CheckingClient):
-    """Start at famlink, go to the provider, come back to the callback; the callback's response."""
-    start = client.get("/sign-in/one-login/")
-    assert start.status_code == 302
-    at_provider = requests.get(start["Location"], allow_redirects=False, timeout=5)
-    assert at_provider.status_code == 302
-    back = urlparse(at_provider.headers["Location"])
-    return client.get(back.path + "?" + back.query)
+    with running_provider(tmp_path, settings, "FAMLINK_OIDC", VTR='["Cl.Cm"]') as fake:
+        yield fake
 
 
 def test_the_sign_in_page_offers_one_login_when_configured(client: CheckingClient, one_login: FakeProvider) -> None:

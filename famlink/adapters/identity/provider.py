@@ -1,4 +1,8 @@
-"""The OpenID Connect provider famlink trusts: found by discovery, talked to with a signed key.
+"""The OpenID Connect providers famlink trusts: found by discovery, talked to with a signed key.
+
+Two may be configured: GOV.UK One Login for parents (``FAMLINK_OIDC_*``) and
+the council's own provider for staff (``FAMLINK_STAFF_OIDC_*``). Each is a
+``Provider`` of its ``Audience``; everything below is the same for both.
 
 GOV.UK One Login does not use client secrets: the client proves itself with
 ``private_key_jwt`` (RFC 7523), a short JWT signed with a private key whose
@@ -11,7 +15,8 @@ from __future__ import annotations
 
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -39,6 +44,19 @@ class UntrustedAnswer(FamlinkError):
     status = 400
 
 
+class Audience(StrEnum):
+    """Who signs in through a provider: each has its own settings and its own words."""
+
+    PARENT = "parent"
+    STAFF = "staff"
+
+
+SETTINGS_NAME = {Audience.PARENT: "FAMLINK_OIDC", Audience.STAFF: "FAMLINK_STAFF_OIDC"}
+PROVIDER_NAME = {Audience.PARENT: "GOV.UK One Login", Audience.STAFF: "your council account"}
+#: ``amr`` values (RFC 8176) that say the provider itself asked for more than one factor.
+DEFAULT_MFA_METHODS = "mfa"
+
+
 @dataclass(frozen=True)
 class Provider:
     issuer: str
@@ -50,36 +68,46 @@ class Provider:
     private_key_pem: bytes
     key_id: str
     vtr: str
+    audience: Audience = Audience.PARENT
+    mfa_methods: frozenset[str] = field(default_factory=frozenset)
+
+    def second_factor_done(self, claims: dict[str, Any]) -> bool:
+        """Did the provider itself ask for a second factor? Only if the ID token's ``amr`` says so."""
+        amr = claims.get("amr")
+        methods = {amr} if isinstance(amr, str) else set(amr) if isinstance(amr, list) else set()
+        return bool({m for m in methods if isinstance(m, str)} & self.mfa_methods)
 
 
-def configured() -> bool:
-    return bool(_settings().get("ISSUER"))
+def configured(audience: Audience = Audience.PARENT) -> bool:
+    return bool(_settings(audience).get("ISSUER"))
 
 
-def _settings() -> dict[str, str]:
-    return dict(getattr(settings, "FAMLINK_OIDC", {}))
+def _settings(audience: Audience) -> dict[str, str]:
+    return dict(getattr(settings, SETTINGS_NAME[audience], {}))
 
 
 @lru_cache(maxsize=8)
-def _discover(issuer: str) -> dict[str, Any]:
+def _discover(issuer: str, audience: Audience = Audience.PARENT) -> dict[str, Any]:
     url = issuer.rstrip("/") + "/.well-known/openid-configuration"
     try:
         response = requests.get(url, timeout=TIMEOUT)
         response.raise_for_status()
         document: dict[str, Any] = response.json()
     except (requests.RequestException, ValueError) as error:
-        raise ProviderUnavailable("Signing in with GOV.UK One Login is not working at the moment. Try again later.") from error
+        raise ProviderUnavailable(f"Signing in with {PROVIDER_NAME[audience]} is not working at the moment. "
+                                  "Try again later.") from error
     if document.get("issuer", "").rstrip("/") != issuer.rstrip("/"):
         raise ProviderUnavailable("The sign-in provider did not identify itself correctly.")
     return document
 
 
-def provider() -> Provider:
+def provider(audience: Audience = Audience.PARENT) -> Provider:
     """The configured provider, or ``ProviderUnavailable`` (a 503 page) if there is none."""
-    conf = _settings()
+    conf = _settings(audience)
     if not conf.get("ISSUER"):
-        raise ProviderUnavailable("Signing in with GOV.UK One Login is not set up here. Use your council username.")
-    document = _discover(conf["ISSUER"])
+        raise ProviderUnavailable(f"Signing in with {PROVIDER_NAME[audience]} is not set up here. "
+                                  "Use your username and password.")
+    document = _discover(conf["ISSUER"], audience)
     key_pem = Path(conf["PRIVATE_KEY_FILE"]).read_bytes()
     return Provider(
         issuer=document["issuer"],
@@ -91,6 +119,8 @@ def provider() -> Provider:
         private_key_pem=key_pem,
         key_id=conf.get("KEY_ID", ""),
         vtr=conf.get("VTR", '["Cl.Cm"]'),
+        audience=audience,
+        mfa_methods=frozenset((conf.get("MFA_AMR") or DEFAULT_MFA_METHODS).split()),
     )
 
 

@@ -8,11 +8,13 @@ it here after checking who the parent is.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import secrets
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -21,19 +23,20 @@ from django.contrib.auth.models import User
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce, Now
 from django.utils import timezone
 
 from famlink.adapters.storage.accounts.access import STAFF_ROLES
-from famlink.adapters.storage.accounts.models import Account
+from famlink.adapters.storage.accounts.models import Account, ExternalIdentity
 from famlink.adapters.storage.family.models import Person, Relationship, SensitiveAddress
 from famlink.adapters.storage.governance.models import StaffActor
 from famlink.adapters.storage.sources.models import Organisation
 from famlink.core.errors import Conflict, InvalidInput, NotFound
 from famlink.core.people import adult_born_by
 from famlink.core.policy import PURPOSE_RULES
-from famlink.core.roles import Role
-from famlink.core.taxonomy import Purpose
+from famlink.core.roles import JOB_ROLES, Role, StaffJob
+from famlink.core.taxonomy import Purpose, Sector
 from famlink.services.accounts.verification import link_person
 
 
@@ -54,6 +57,8 @@ class StaffCredentials(Credentials):
 
     organisation: str | None = None
     purposes: str = ""
+    job: str | None = None
+    service: str | None = None
 
 
 def new_password() -> str:
@@ -97,7 +102,8 @@ def purposes_for(role: Role | str) -> list[Purpose]:
 
 
 def authorise_staff(
-    user: Any, role: Role | str, *, organisation: str | None = None, purposes: Sequence[str] | None = None
+    user: Any, role: Role | str, *, organisation: str | None = None, purposes: Sequence[str] | None = None,
+    job: StaffJob | None = None, service: Sector | None = None,
 ) -> StaffActor:
     """Make or update the ``StaffActor`` the policy door reads: role, organisation, authorised purposes.
 
@@ -131,32 +137,100 @@ def authorise_staff(
         user=user,
         defaults={
             "role": role.value,
+            "job": job.value if job else "",
             "organisation": org,
-            "sector": org.sector if org else "",
+            "sector": service.value if service else (org.sector if org else ""),
             "purposes": [p.value for p in chosen],
         },
     )
     return staff
 
 
+def job_and_role(job: str | None, role: str | None) -> tuple[StaffJob | None, Role]:
+    """The job and the policy role it acts in: from ``--job`` (the role follows), or ``--role`` alone as before."""
+    if job:
+        try:
+            found = StaffJob(job)
+        except ValueError:
+            raise InvalidInput(f"{job} is not a staff job; use one of {', '.join(StaffJob)}.", where="--job") from None
+        if role and role != JOB_ROLES[found].value:
+            raise InvalidInput(f"A {found.value} acts as a {JOB_ROLES[found].value}, not a {role}; leave out --role.",
+                               where="--role")
+        return found, JOB_ROLES[found]
+    if not role:
+        raise InvalidInput(f"Say what they do with --job ({', '.join(StaffJob)}).", where="--job")
+    if role not in {r.value for r in STAFF_ROLES}:
+        raise InvalidInput(f"{role} is not a staff role; use one of {', '.join(STAFF_ROLES)}.", where="--role")
+    return None, Role(role)
+
+
+def _service(job: StaffJob | None, organisation: str | None, service: str | None) -> Sector | None:
+    """A practitioner works for an organisation, in a service: both are needed for the policy's "within one service"."""
+    chosen = None
+    if service:
+        try:
+            chosen = Sector(service)
+        except ValueError:
+            raise InvalidInput(f"{service} is not a service; use one of {', '.join(Sector)}.", where="--service") from None
+    if job is not None and JOB_ROLES[job] is Role.PRACTITIONER and not (organisation and chosen):
+        raise InvalidInput(f"A {job.value} needs --organisation and --service (the service they work in).",
+                           where="--organisation" if not organisation else "--service")
+    return chosen
+
+
 @transaction.atomic
 def create_staff(
     username: str,
-    role: str,
+    role: str | None = None,
     *,
+    job: str | None = None,
     password: str | None = None,
     organisation: str | None = None,
+    service: str | None = None,
     purposes: Sequence[str] | None = None,
+    identity: tuple[str, str] | None = None,
 ) -> StaffCredentials:
-    """A member of staff's account and their ``StaffActor``; they set up their second factor when they first sign in."""
-    if role not in {r.value for r in STAFF_ROLES}:
-        raise InvalidInput(f"{role} is not a staff role; use one of {', '.join(STAFF_ROLES)}.", where="--role")
+    """A member of staff's account and their ``StaffActor``; they set up their second factor when they first sign in.
+
+    ``job`` says what they do and gives the role; ``role`` alone still works.
+    ``identity`` (issuer, subject) links their council sign-in at once.
+    """
+    found_job, found_role = job_and_role(job, role)
+    sector = _service(found_job, organisation, service)
     password = password or new_password()
     user = _make_user(username, password)
-    Account.objects.create(user=user, kind=Account.Kind.STAFF)
-    staff = authorise_staff(user, role, organisation=organisation, purposes=purposes)
-    return StaffCredentials(role, username, password, None, organisation=staff.organisation.name if staff.organisation else None,
-                            purposes=" ".join(staff.purposes))
+    account = Account.objects.create(user=user, kind=Account.Kind.STAFF)
+    staff = authorise_staff(user, found_role, organisation=organisation, purposes=purposes, job=found_job, service=sector)
+    if identity is not None:
+        _link(account, *identity)
+    return StaffCredentials(found_role.value, username, password, None,
+                            organisation=staff.organisation.name if staff.organisation else None,
+                            purposes=" ".join(staff.purposes), job=staff.job or None, service=staff.sector or None)
+
+
+def _link(account: Account, issuer: str, subject: str) -> ExternalIdentity:
+    issuer, subject = issuer.strip(), subject.strip()
+    if not issuer or not subject:
+        raise InvalidInput("Give the council sign-in's issuer and subject.", where="--issuer")
+    held = ExternalIdentity.objects.filter(issuer=issuer, subject=subject).select_related("account__user").first()
+    if held is not None:
+        if held.account_id == account.pk:
+            return held
+        raise Conflict(f"That sign-in is already linked to {held.account.user.username}.", where="--subject")
+    return ExternalIdentity.objects.create(account=account, issuer=issuer, subject=subject)
+
+
+@transaction.atomic
+def link_identity(username: str, issuer: str, subject: str) -> ExternalIdentity:
+    """Let a member of staff sign in through the council's provider as (issuer, subject): the data team's decision.
+
+    A council sign-in reaches no account by itself (never by e-mail, never
+    made on the fly): only through a link made here.
+    """
+    account = Account.objects.filter(user__username=username, kind=Account.Kind.STAFF).first()
+    if account is None:
+        raise NotFound(f"No staff account called {username}.", where="--username")
+    return _link(account, issuer, subject)
 
 
 def _children_of(person: Person) -> set[int]:
@@ -225,45 +299,98 @@ def _demo_password(username: str) -> str:
     return f"demo-{digest[:16]}"
 
 
+def _demo_totp_secret(username: str) -> str:
+    """A demo member of staff's authenticator secret: stable like the password, so a browser test can make codes."""
+    digest = hmac.new(settings.SECRET_KEY.encode(), f"demo-totp:{username}".encode(), hashlib.sha256).digest()
+    return base64.b32encode(digest[:20]).decode()
+
+
+@dataclass(frozen=True)
+class DemoStaff:
+    username: str
+    job: StaffJob
+    service: Sector | None = None  # practitioners: the service they work in, and an organisation of it
+
+
+#: One member of staff for each job, in services the demo's sources come from.
+DEMO_STAFF = (
+    DemoStaff("earlyhelp", StaffJob.EARLY_HELP_WORKER, Sector.CHILDRENS_SOCIAL_CARE),
+    DemoStaff("socialworker", StaffJob.SOCIAL_WORKER, Sector.CHILDRENS_SOCIAL_CARE),
+    DemoStaff("healthvisitor", StaffJob.HEALTH_VISITOR, Sector.HEALTH),
+    DemoStaff("schoollead", StaffJob.SCHOOL_SAFEGUARDING_LEAD, Sector.EDUCATION),
+    DemoStaff("dsl", StaffJob.DESIGNATED_SAFEGUARDING_LEAD, Sector.CHILDRENS_SOCIAL_CARE),
+    DemoStaff("datateam", StaffJob.DATA_TEAM),
+    DemoStaff("dpo", StaffJob.DPO),
+    DemoStaff("reviewer", StaffJob.INDEPENDENT_REVIEWER),
+    DemoStaff("auditor", StaffJob.AUDITOR),
+)
+#: How long the demo's designated safeguarding lead may approve child-protection access.
+AUTHORISER_FOR = timedelta(days=365)
+
+
+def _demo_organisation(service: Sector | None) -> str | None:
+    """An organisation of this service among the registered sources' (the demo's own), or any if none is."""
+    if service is None:
+        return None
+    orgs = Organisation.objects.order_by("name")
+    found = orgs.filter(sector=service.value).first() or orgs.first()
+    if found is None:
+        raise InvalidInput("The demo's staff work for the organisations of its sources: ingest an extract first.")
+    return found.name
+
+
 @transaction.atomic
 def demo_accounts(parents: Sequence[Person], usernames: Sequence[str] = ()) -> list[dict[str, str | None]]:
-    """Demo sign-ins: one parent account per Person given, and one data-team member. Idempotent.
+    """Demo sign-ins: one parent account per Person given, and one member of staff of each job. Idempotent.
 
     Parents are signed in as ``usernames`` (by default parent1, parent2, ...).
-
-    The data-team member is a records officer: role ``data_team``, authorised
-    for the purposes the policy gives that role (subject access, linkage,
-    planning and research), so they can answer a parent's request through the door.
+    Staff get a confirmed authenticator secret (``totp_secret``), stable like
+    their password, so the demo (and a browser test) can sign in with a code.
+    Each is authorised for the purposes the policy gives their role; the
+    designated safeguarding lead may also approve child-protection access for a year.
     """
     users = get_user_model()
     names = list(usernames) or [f"parent{i}" for i in range(1, len(parents) + 1)]
     if len(names) != len(parents):
         raise InvalidInput("give one username for each demo parent", where="usernames")
-    wanted: list[tuple[str, Role, Person | None]] = [
-        (name, Role.PARENT, person) for name, person in zip(names, parents, strict=True)
-    ]
-    wanted.append(("datateam", Role.DATA_TEAM, None))
     out: list[dict[str, str | None]] = []
-    for username, role, person in wanted:
+    for username, person in zip(names, parents, strict=True):
         password = _demo_password(username)
         user = users.objects.filter(username=username).first()
         if user is None:
-            if role == Role.PARENT:
-                create_parent(username, person, password=password)
-            else:
-                create_staff(username, role, password=password)
+            create_parent(username, person, password=password)
         else:
-            _renew_demo_account(user, password, role, person)
-        out.append(Credentials(role, username, password, person.public_id if person else None).as_dict())
+            _renew_demo_account(user, password, person)
+        out.append({**Credentials(Role.PARENT, username, password, person.public_id).as_dict(), "totp_secret": None})
+    for member in DEMO_STAFF:
+        password, secret = _demo_password(member.username), _demo_totp_secret(member.username)
+        organisation = _demo_organisation(member.service)
+        user = users.objects.filter(username=member.username).first()
+        if user is None:
+            create_staff(member.username, job=member.job.value, password=password, organisation=organisation,
+                         service=member.service.value if member.service else None)
+            user = users.objects.get(username=member.username)
+        else:
+            _renew_demo_account(user, password, None)
+            authorise_staff(user, member.job.role, organisation=organisation, job=member.job, service=member.service)
+        _demo_staff_extras(user, member, secret)
+        out.append({**Credentials(member.job.value, member.username, password, None).as_dict(), "totp_secret": secret})
     return out
 
 
-def _renew_demo_account(user: User, password: str, role: Role, person: Person | None) -> None:
-    """A demo account made before: its password again, and its staff authority mended if it predates it."""
+def _demo_staff_extras(user: User, member: DemoStaff, secret: str) -> None:
+    """The authenticator already set up, and the designated safeguarding lead's standing to approve."""
+    Account.objects.filter(user=user).update(totp_secret=secret,
+                                             totp_confirmed_at=Coalesce(F("totp_confirmed_at"), Now()))
+    if member.job is StaffJob.DESIGNATED_SAFEGUARDING_LEAD:
+        StaffActor.objects.filter(user=user).update(designated_safeguarding_lead=True,
+                                                    authoriser_until=timezone.now() + AUTHORISER_FOR)
+
+
+def _renew_demo_account(user: User, password: str, person: Person | None) -> None:
+    """A demo account made before: its password again, and never someone else's person."""
     user.set_password(password)
     user.save(update_fields=["password"])
     account = Account.objects.get(user=user)
     if person is not None and account.person_id != person.pk:
         raise Conflict(f"The demo account {user.username} is linked to someone else; reset the demo data.")
-    if role != Role.PARENT:
-        authorise_staff(user, role)  # also mends a demo made before staff were authorised here

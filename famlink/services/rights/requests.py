@@ -27,6 +27,8 @@ from famlink.adapters.storage.linkage.store import carry_assignments, reject_lin
 from famlink.adapters.storage.registers.models import FlagNotice
 from famlink.adapters.storage.rights.models import Message, RightsRequest
 from famlink.adapters.storage.sources.models import SourceRecord
+from famlink.adapters.storage.workspace.alerting import Happening, raise_alerts
+from famlink.adapters.storage.workspace.models import Alert
 from famlink.core.audit import AuditEvent
 from famlink.core.digits import ascii_number
 from famlink.core.errors import AccessDenied, Conflict, InvalidInput, NotFound
@@ -129,8 +131,21 @@ def report(actor: Actor, user: Any, person: Person | str, record_id: int | str, 
     action = AuditEvent.CONTEXT_ADDED if kind is RequestKind.CONTEXT else AuditEvent.RECORD_DISPUTED
     with door.open(actor, Purpose.SUBJECT_ACCESS, person, _categories(record), action=action,
                    sources=[record.source], now=at):
-        return _create(kind=kind, subject=person, requested_by=user, record=record, statement=statement,
+        made = _create(kind=kind, subject=person, requested_by=user, record=record, statement=statement,
                        received_at=at, due_on=statutory_due(timezone.localdate(at)))
+        raise_alerts([_said_by_family(made, record)])
+        return made
+
+
+def _said_by_family(request: RightsRequest, record: SourceRecord) -> Happening:
+    """The alert for the family's professionals: what the family did, about a record from where (not what it says)."""
+    where = record.source.organisation.name
+    if request.kind == RequestKind.CONTEXT:
+        return Happening(request.subject_id, Alert.Kind.STATEMENT, f"The family added their side to a record from {where}",
+                         record.pk)
+    said = "said a record from {where} is not about them" if request.kind == RequestKind.NOT_ME else (
+        "reported a mistake in a record from {where}")
+    return Happening(request.subject_id, Alert.Kind.DISPUTE, "The family " + said.format(where=where), record.pk)
 
 
 def _create(**fields: Any) -> RightsRequest:
@@ -313,13 +328,20 @@ def decide(actor: Actor, user: Any, reference: str, outcome: Outcome | str, reas
         locked = RightsRequest.objects.select_for_update().get(pk=request.pk)
         if locked.status in CLOSED:
             raise Conflict("This request is already closed.")
+        where = record.source.organisation.name
         if outcome is Outcome.CORRECT:
             locked.corrected_record = _supersede(record, changes, actor.id, reason or locked.statement, at)
             _withdraw_flags(request.subject, at)
+            raise_alerts([Happening(request.subject_id, Alert.Kind.RECORD_CORRECTED,
+                                    f"The data team corrected a record from {where} that the family reported",
+                                    locked.corrected_record.pk)])
         elif outcome is Outcome.UNLINK:
             reject_link(record.pk, person_public_id=request.subject.public_id, rejected_by=actor.id,
                         reason=f"{locked.reference}: {reason or locked.statement}")
             _withdraw_flags(request.subject, at)
+            raise_alerts([Happening(request.subject_id, Alert.Kind.RECORD_CORRECTED,
+                                    f"The data team took a record from {where} off the family's records: "
+                                    "the family said it was not about them", record.pk)])
         locked.status, locked.outcome = outcome.status, outcome
         locked.outcome_reason, locked.decided_at, locked.decided_by = reason, at, actor.id
         locked.save()

@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
+import pyotp
 import pytest
+from django.utils import timezone
 
-from famlink.adapters.storage.accounts.models import Account
+from famlink.adapters.storage.accounts.models import Account, ExternalIdentity
 from famlink.adapters.storage.family.models import Person, Relationship
+from famlink.adapters.storage.governance.models import StaffActor
 from famlink.core.errors import Conflict, InvalidInput, NotFound
+from famlink.core.roles import Role, StaffJob
 from famlink.services.accounts.provisioning import (
     create_parent,
     create_staff,
     demo_accounts,
     demo_parent_candidates,
     demo_refuge_parents,
+    link_identity,
 )
+from tests.common import builders
 from tests.common.refuge import refuge_family
 
 pytestmark = pytest.mark.django_db
@@ -60,14 +66,76 @@ def test_making_accounts() -> None:
         create_parent("short", None, password="abc")
 
 
+def demo_sources() -> None:
+    """The services the demo's practitioners work in, as its sources register them."""
+    for sector in ("health", "education", "childrens_social_care"):
+        builders.source(sector)
+
+
 def test_demo_accounts_are_stable_and_idempotent() -> None:
+    demo_sources()
     a, b = Person.objects.create(display_name="A"), Person.objects.create(display_name="B")
     first = demo_accounts([a, b])
     again = demo_accounts([a, b])
     assert first == again
-    assert [x["role"] for x in first] == ["parent", "parent", "data_team"]
-    assert [x["person_id"] for x in first] == [a.public_id, b.public_id, None]
-    assert set(first[0]) == {"role", "username", "password", "person_id"}
+    assert [x["role"] for x in first] == ["parent", "parent", *(job.value for job in StaffJob)]
+    assert [x["person_id"] for x in first] == [a.public_id, b.public_id, *([None] * len(StaffJob))]
+    assert all(set(x) == {"role", "username", "password", "person_id", "totp_secret"} for x in first)
+    assert [x["totp_secret"] for x in first[:2]] == [None, None]
+
+
+def test_demo_staff_can_make_codes_and_hold_the_jobs_they_are_named_for() -> None:
+    demo_sources()
+    made = demo_accounts([Person.objects.create(display_name="A")])
+    for entry in made[1:]:
+        account = Account.objects.select_related("user__staff_actor").get(user__username=entry["username"])
+        staff = account.user.staff_actor
+        assert account.kind == Account.Kind.STAFF and account.totp_confirmed_at is not None
+        assert account.totp_secret == entry["totp_secret"] and pyotp.TOTP(entry["totp_secret"]).now().isdigit()
+        assert staff.job == entry["role"] and staff.role == StaffJob(staff.job).role.value
+        if staff.role == Role.PRACTITIONER:
+            assert staff.organisation is not None and staff.sector  # every practitioner: an organisation and a service
+    dsl = StaffActor.objects.get(job=StaffJob.DESIGNATED_SAFEGUARDING_LEAD)
+    assert dsl.designated_safeguarding_lead and dsl.authoriser_until > timezone.now() + timedelta(days=300)
+    assert StaffActor.objects.get(job=StaffJob.HEALTH_VISITOR).sector == "health"
+
+
+def test_the_demo_needs_its_sources_for_its_practitioners() -> None:
+    with pytest.raises(InvalidInput, match="ingest an extract first"):
+        demo_accounts([])
+
+
+def test_a_job_gives_the_role_and_a_practitioner_needs_an_organisation_and_a_service() -> None:
+    src = builders.source("health")
+    made = create_staff("hv", job="health_visitor", organisation=src.organisation.name, service="health")
+    staff = StaffActor.objects.get(user__username="hv")
+    assert made.role == "practitioner" and staff.job == "health_visitor" and staff.sector == "health"
+    assert create_staff("rev", job="independent_reviewer").role == "independent_reviewer"
+    assert create_staff("old", "auditor").job is None  # --role alone still works
+    with pytest.raises(InvalidInput, match="needs --organisation and --service"):
+        create_staff("sw", job="social_worker", organisation=src.organisation.name)
+    with pytest.raises(InvalidInput, match="not a staff job"):
+        create_staff("x1", job="headteacher")
+    with pytest.raises(InvalidInput, match="acts as a practitioner"):
+        create_staff("x2", "dpo", job="early_help_worker", organisation=src.organisation.name, service="health")
+    with pytest.raises(InvalidInput, match="not a service"):
+        create_staff("x3", job="early_help_worker", organisation=src.organisation.name, service="space")
+    assert not Account.objects.filter(user__username__in=["sw", "x1", "x2", "x3"]).exists()
+
+
+def test_a_council_sign_in_reaches_a_staff_account_only_once_the_data_team_links_it() -> None:
+    create_staff("dana", job="data_team", identity=("https://login.council.example", "abc"))
+    create_staff("evan", job="dpo")
+    assert link_identity("evan", "https://login.council.example", " evan-1 ").subject == "evan-1"
+    assert link_identity("evan", "https://login.council.example", "evan-1").subject == "evan-1"  # again: no change
+    with pytest.raises(Conflict, match="already linked to dana"):
+        link_identity("evan", "https://login.council.example", "abc")
+    create_parent("pat", None)
+    with pytest.raises(NotFound, match="No staff account called pat"):
+        link_identity("pat", "https://login.council.example", "p")
+    with pytest.raises(InvalidInput):
+        link_identity("evan", " ", "p")
+    assert ExternalIdentity.objects.count() == 2
 
 
 def test_a_staff_account_can_read_through_the_policy_door() -> None:
@@ -101,9 +169,9 @@ def test_a_staff_account_can_read_through_the_policy_door() -> None:
 
 
 def test_the_demo_data_team_member_is_a_records_officer_the_door_knows() -> None:
-    from famlink.adapters.storage.governance.models import StaffActor
     from famlink.core.taxonomy import Purpose
 
+    demo_sources()
     a = Person.objects.create(display_name="A")
     demo_accounts([a])
     StaffActor.objects.filter(user__username="datateam").delete()  # a demo made before staff were authorised
