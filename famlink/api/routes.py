@@ -15,7 +15,7 @@ from django.urls import URLPattern, URLResolver
 from ninja import NinjaAPI
 from ninja.errors import HttpError, ValidationError
 
-from famlink.api import records
+from famlink.api import alerts, families, people, records
 from famlink.core.errors import FamlinkError, InvalidInput, NotFound
 from famlink.web.errors import PROBLEM_JSON, error_response
 
@@ -70,7 +70,8 @@ def _operations(bound: Any) -> list[Any]:
 
 api = FamlinkAPI(title="famlink", version="1", description=DESCRIPTION, urls_namespace="api",
                  docs_url=None, openapi_url=None)
-api.add_router("", records.router)
+for router in (people.router, families.router, records.router, alerts.router):
+    api.add_router("", router)
 
 
 @api.exception_handler(FamlinkError)

@@ -61,7 +61,8 @@ def personal_data(*, action: AuditEvent, subject_kwarg: str = "public_id") -> Ca
             # a redirect shows nothing (a search with no terms, a family not yet opened): only a page
             # or a download that carries content must have asked the door
             answered = getattr(response, "status_code", 200)  # an API operation returns its data, not a response
-            if not tally and answered < 300:
+            nobody = isinstance(response, list) and not response  # an API search that found no one shows nothing
+            if not tally and answered < 300 and not nobody:
                 raise ImproperlyConfigured(
                     f"{view.__module__}.{view.__name__} returned personal data without asking the policy door"
                 )

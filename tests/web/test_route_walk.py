@@ -44,7 +44,8 @@ def walk_setup(tag: str) -> tuple[dict[str, Client], dict[str, str]]:
            "entry": str(entry.index), "run": str(run.pk), "person": fam.child.public_id,
            "person_id": fam.child.public_id,
            "?/workspace/search/": urlencode({"purpose": Purpose.DIRECT_SERVICE_DELIVERY.value,
-                                             "name": fam.child.display_name})}
+                                             "name": fam.child.display_name}),
+           "?/api/people": urlencode({"name": fam.child.display_name})}
     return {"/": practitioner, "/portal/": mum, "/team/": team, "/workspace/": workspace_with_family_open(tag, fam)}, ids
 
 
