@@ -12,7 +12,7 @@ from ninja import Router
 
 from famlink.adapters.storage.governance.actors import actor_for
 from famlink.api import answers
-from famlink.api.callers import BearerToken, scoped
+from famlink.api.callers import WORKSPACE_ROLES, BearerToken, scoped
 from famlink.api.problems import REFUSALS
 from famlink.services.accounts.tokens import Scope
 from famlink.services.workspace.alerts import alerts_for
@@ -21,8 +21,8 @@ from famlink.web.marks import public
 router = Router(tags=["alerts"])
 
 
-@router.get("/alerts", response={200: list[answers.Alert], **REFUSALS}, auth=BearerToken(Scope.ALERTS_READ),
-            openapi_extra=scoped(Scope.ALERTS_READ), url_name="api-alerts")
+@router.get("/alerts", response={200: list[answers.Alert], **REFUSALS}, auth=BearerToken(Scope.ALERTS_READ, WORKSPACE_ROLES),
+            openapi_extra=scoped(Scope.ALERTS_READ, WORKSPACE_ROLES), url_name="api-alerts")
 @public
 def alerts(request: HttpRequest) -> Any:
     """The caller's alerts: not yet acknowledged first, newest first within each."""

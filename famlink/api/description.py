@@ -54,7 +54,7 @@ def _operations(schema: dict[str, Any]) -> list[dict[str, Any]]:
             out.append({
                 "method": method.upper(), "path": path, "summary": operation.get("summary", ""),
                 "description": operation.get("description", ""), "id": operation.get("operationId", ""),
-                "scope": operation.get("x-famlink-scope", ""),
+                "scope": operation.get("x-famlink-scope", ""), "roles": operation.get("x-famlink-roles", []),
                 "parameters": [{"name": p["name"], "where": p["in"], "required": p.get("required", False),
                                 "description": p.get("description", "") or p.get("schema", {}).get("description", "")}
                                for p in operation.get("parameters", [])],

@@ -14,7 +14,7 @@ from ninja import Field, Query, Router, Schema
 
 from famlink.adapters.storage.governance.actors import actor_for
 from famlink.api import answers
-from famlink.api.callers import BearerToken, scoped
+from famlink.api.callers import WORKSPACE_ROLES, BearerToken, scoped
 from famlink.api.problems import REFUSALS
 from famlink.api.reading import Reading, Text, Word, refused_unless_shown
 from famlink.core.audit import AuditEvent
@@ -37,8 +37,8 @@ def _family(request: HttpRequest, person_id: str, reading: Reading) -> dict[str,
     return view
 
 
-@router.get(PATH, response={200: answers.Family, **REFUSALS}, auth=BearerToken(Scope.FAMILIES_READ),
-            openapi_extra=scoped(Scope.FAMILIES_READ), url_name="api-family")
+@router.get(PATH, response={200: answers.Family, **REFUSALS}, auth=BearerToken(Scope.FAMILIES_READ, WORKSPACE_ROLES),
+            openapi_extra=scoped(Scope.FAMILIES_READ, WORKSPACE_ROLES), url_name="api-family")
 @personal_data(action=AuditEvent.RECORD_VIEWED, subject_kwarg="person_id")
 def family(request: HttpRequest, person_id: str, reading: Annotated[Reading, Query()]) -> Any:
     """The family of a person: members, relationships, the professional network, agencies, flags, as the purpose allows."""
@@ -53,7 +53,7 @@ class ChronologyQuery(Reading):
 
 
 @router.get(f"{PATH}/chronology", response={200: answers.Chronology, **REFUSALS},
-            auth=BearerToken(Scope.CHRONOLOGY_READ), openapi_extra=scoped(Scope.CHRONOLOGY_READ),
+            auth=BearerToken(Scope.CHRONOLOGY_READ, WORKSPACE_ROLES), openapi_extra=scoped(Scope.CHRONOLOGY_READ, WORKSPACE_ROLES),
             url_name="api-chronology")
 @personal_data(action=AuditEvent.RECORD_VIEWED, subject_kwarg="person_id")
 def chronology(request: HttpRequest, person_id: str, query: Annotated[ChronologyQuery, Query()]) -> Any:
@@ -67,8 +67,8 @@ def chronology(request: HttpRequest, person_id: str, query: Annotated[Chronology
     return answer
 
 
-@router.get(f"{PATH}/flags", response={200: answers.Flags, **REFUSALS}, auth=BearerToken(Scope.FLAGS_READ),
-            openapi_extra=scoped(Scope.FLAGS_READ), url_name="api-flags")
+@router.get(f"{PATH}/flags", response={200: answers.Flags, **REFUSALS}, auth=BearerToken(Scope.FLAGS_READ, WORKSPACE_ROLES),
+            openapi_extra=scoped(Scope.FLAGS_READ, WORKSPACE_ROLES), url_name="api-flags")
 @personal_data(action=AuditEvent.RECORD_VIEWED, subject_kwarg="person_id")
 def flags(request: HttpRequest, person_id: str, reading: Annotated[Reading, Query()]) -> Any:
     """The family's flags, each explained: the inputs with the dated, sourced records behind them and the model's
@@ -101,7 +101,7 @@ class SharingQuery(Schema):
 
 
 @router.post(f"{PATH}/sharing-decisions", response={201: answers.SharingDecision, **REFUSALS},
-             auth=BearerToken(Scope.SHARING_WRITE), openapi_extra=scoped(Scope.SHARING_WRITE),
+             auth=BearerToken(Scope.SHARING_WRITE, WORKSPACE_ROLES), openapi_extra=scoped(Scope.SHARING_WRITE, WORKSPACE_ROLES),
              url_name="api-sharing-decisions")
 @personal_data(action=AuditEvent.SHARING_DECIDED, subject_kwarg="person_id")
 def record_sharing_decision(request: HttpRequest, person_id: str, query: Annotated[SharingQuery, Query()],

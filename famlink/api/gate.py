@@ -23,6 +23,7 @@ from django.http.response import HttpResponseBase
 from famlink.adapters.storage.accounts import lockout
 from famlink.adapters.storage.accounts.errors import NotAllowed, NotSignedIn, TooManyCalls
 from famlink.api.callers import ATTRIBUTE
+from famlink.core.errors import FamlinkError
 from famlink.services.accounts.tokens import Caller, Scope, caller_for
 from famlink.web.errors import error_response
 
@@ -33,6 +34,10 @@ BAD_TOKEN = "This bearer token is not valid: it is wrong, has expired or was rev
 READS_ONLY = "A signed-in session can only read through the API; a change needs a service account's bearer token."
 CHALLENGE = 'Bearer realm="famlink"'
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class MethodNotAllowed(FamlinkError):
+    status = 405
 
 
 class ApiGate:
@@ -63,4 +68,8 @@ class ApiGate:
             lockout.count_call(f"account:{found.user.pk}", settings.FAMLINK_API_CALLS_PER_MINUTE)
         except TooManyCalls as error:
             return error_response(request, error, {"Retry-After": str(error.retry_after)})
-        return self.get_response(request)
+        response = self.get_response(request)
+        if response.status_code == 405 and "Allow" in response:  # ninja's own answer, as problem details like any other
+            return error_response(request, MethodNotAllowed(f"This address answers {response['Allow']} only."),
+                                  {"Allow": response["Allow"]})
+        return response

@@ -12,7 +12,7 @@ from ninja import Field, Query, Router, Schema
 
 from famlink.adapters.storage.governance.actors import actor_for
 from famlink.api import answers
-from famlink.api.callers import BearerToken, scoped
+from famlink.api.callers import WORKSPACE_ROLES, BearerToken, scoped
 from famlink.api.problems import REFUSALS
 from famlink.api.reading import Word
 from famlink.core.audit import AuditEvent
@@ -33,8 +33,8 @@ class Search(Schema):
     upn: Word = Field("", description="A 13-character unique pupil number.")
 
 
-@router.get("/people", response={200: list[answers.PersonMatch], **REFUSALS}, auth=BearerToken(Scope.PEOPLE_SEARCH),
-            openapi_extra=scoped(Scope.PEOPLE_SEARCH), url_name="api-people")
+@router.get("/people", response={200: list[answers.PersonMatch], **REFUSALS}, auth=BearerToken(Scope.PEOPLE_SEARCH, WORKSPACE_ROLES),
+            openapi_extra=scoped(Scope.PEOPLE_SEARCH, WORKSPACE_ROLES), url_name="api-people")
 @personal_data(action=AuditEvent.RECORD_VIEWED, subject_kwarg="")
 def people(request: HttpRequest, search: Annotated[Search, Query()]) -> Any:
     """People matching a name, date of birth, postcode, NHS number or UPN (at least one), as the purpose allows."""

@@ -56,7 +56,9 @@ class FamlinkAPI(NinjaAPI):
             for operation in item.values():
                 if "x-famlink-scope" in operation:
                     operation["description"] = (operation.get("description", "") +
-                                                f"\n\nNeeds a token with the scope `{operation['x-famlink-scope']}`.").strip()
+                                                f"\n\nNeeds a token with the scope `{operation['x-famlink-scope']}`." +
+                                                (f" For {' and '.join(operation['x-famlink-roles'])} accounts."
+                                                 if "x-famlink-roles" in operation else "")).strip()
                 for status, answer in operation.get("responses", {}).items():
                     if str(status).startswith(("4", "5")) and "application/json" in answer.get("content", {}):
                         answer["content"] = {PROBLEM_JSON: answer["content"]["application/json"]}
