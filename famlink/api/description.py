@@ -14,7 +14,9 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from famlink.adapters.storage.accounts.errors import NotAllowed, NotSignedIn, TooManyCalls
+from famlink.adapters.storage.governance.audit.writer import AuditUnavailable
 from famlink.api.callers import ScopeMissing
+from famlink.api.gate import MethodNotAllowed
 from famlink.api.routes import api
 from famlink.core.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from famlink.core.taxonomy import PURPOSE_LABELS
@@ -31,7 +33,9 @@ PROBLEMS = (
     (InvalidInput, "A parameter is missing or wrong; parameter names it."),
     (NotFound, "No such person, or no such operation."),
     (Conflict, "The change conflicts with what is already recorded."),
+    (MethodNotAllowed, "The address does not answer this method; Allow says which it does."),
     (TooManyCalls, "Over FAMLINK_API_CALLS_PER_MINUTE; Retry-After says how many seconds to wait."),
+    (AuditUnavailable, "The audit log did not confirm the read, so nothing was shown; try again."),
 )
 
 
