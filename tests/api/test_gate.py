@@ -137,3 +137,12 @@ def test_a_service_account_has_the_same_limit_counted_per_account() -> None:
     assert statuses == [403, 403, 429]  # refused by the policy (no consent) twice, then by the limit
     refused = Client().get(url, **builders.bearer(token))
     assert refused["Content-Type"] == "application/problem+json" and 1 <= int(refused["Retry-After"]) <= 60
+
+
+def test_a_method_an_address_does_not_answer_is_405_problem_details() -> None:
+    fam = builders.family("method")
+    token = builders.service_token("cms")
+    answer = Client().delete(f"/api/families/{fam.child.public_id}?purpose=service.direct_delivery",
+                             **builders.bearer(token))
+    assert answer.status_code == 405 and answer["Content-Type"] == "application/problem+json"
+    assert answer["Allow"] == "GET" and json.loads(answer.content)["type"] == "/api/docs#problem-method-not-allowed"
