@@ -7,6 +7,7 @@ script and nothing from a CDN, so it works under famlink's Content Security
 Policy (ninja's Swagger UI would need both).
 """
 
+import functools
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -39,7 +40,9 @@ PROBLEMS = (
 )
 
 
+@functools.cache
 def description() -> dict[str, Any]:
+    """Made once per process: the operations do not change while famlink runs (it took 30 ms a call)."""
     schema: dict[str, Any] = api.get_openapi_schema()
     return schema
 

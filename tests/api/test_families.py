@@ -152,3 +152,18 @@ def test_a_sharing_decision_is_refused_without_the_scope_the_rules_or_the_policy
     refused = signed_in.post(f"/api/families/{fam.child.public_id}/sharing-decisions?purpose=service.direct_delivery",
                              json.dumps(decision()), content_type="application/json")
     assert refused.status_code == 403  # a browser session cannot write through the API (no CSRF token)
+
+
+def test_no_role_records_a_sharing_decision_about_another_family_for_any_purpose() -> None:
+    """The write's row of the access matrix: every staff role's token x every purpose x another family's people."""
+    theirs = builders.family("Matrix")
+    statuses = set()
+    for role in (Role.PRACTITIONER, Role.SAFEGUARDING_LEAD, Role.DATA_TEAM, Role.DPO, Role.AUDITOR):
+        token = builders.service_token(f"svc-{role.value}", role=role, scopes=["sharing:write"])
+        for purpose in Purpose:
+            for person in (theirs.mother, theirs.father, theirs.child):
+                status, body = post(token, person.public_id, decision(), purpose.value)
+                statuses.add(status)
+                assert status == 403, (role, purpose, status, body)
+                assert not [s for s in theirs.secrets if s in json.dumps(body) and s != person.public_id]
+    assert not SharingDecision.objects.exists() and statuses == {403}
