@@ -15,6 +15,7 @@ holds across every worker. The API's description (``/api/openapi.json``,
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -22,6 +23,8 @@ from django.http.response import HttpResponseBase
 
 from famlink.adapters.storage.accounts import lockout
 from famlink.adapters.storage.accounts.errors import NotAllowed, NotSignedIn, TooManyCalls
+from famlink.adapters.storage.accounts.models import Account
+from famlink.adapters.storage.accounts.signin import SECOND_FACTOR_KEY
 from famlink.api.callers import ATTRIBUTE
 from famlink.core.errors import FamlinkError
 from famlink.services.accounts.tokens import Caller, Scope, caller_for
@@ -32,8 +35,16 @@ DESCRIPTION = frozenset({"/api/openapi.json", "/api/docs"})
 SIGN_IN_FIRST = "Send a bearer token (Authorization: Bearer <token>) or sign in first."
 BAD_TOKEN = "This bearer token is not valid: it is wrong, has expired or was revoked. Ask the data team for a new one."
 READS_ONLY = "A signed-in session can only read through the API; a change needs a service account's bearer token."
+SECURITY_CODE_FIRST = "Finish signing in with your security code first: staff read the API as they read its pages."
 CHALLENGE = 'Bearer realm="famlink"'
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def half_signed_in(request: HttpRequest) -> bool:
+    """A staff account that gave its password but not yet its security code (the pages refuse it too)."""
+    signed_in: Any = request.user.pk  # signed in: a number (mypy cannot see the is_authenticated check)
+    kind = Account.objects.filter(user_id=signed_in).values_list("kind", flat=True).first()
+    return kind == Account.Kind.STAFF and not request.session.get(SECOND_FACTOR_KEY)
 
 
 class MethodNotAllowed(FamlinkError):
@@ -58,6 +69,8 @@ class ApiGate:
                                       {"WWW-Authenticate": f'{CHALLENGE}, error="invalid_token"'})
             request.user = found.user
         elif request.user.is_authenticated:
+            if half_signed_in(request):
+                return error_response(request, NotSignedIn(SECURITY_CODE_FIRST), {"WWW-Authenticate": CHALLENGE})
             if request.method not in SAFE_METHODS:
                 return error_response(request, NotAllowed(READS_ONLY))
             found = Caller(user=request.user, scopes=frozenset(Scope), token_id=None)

@@ -146,3 +146,20 @@ def test_a_method_an_address_does_not_answer_is_405_problem_details() -> None:
                              **builders.bearer(token))
     assert answer.status_code == 405 and answer["Content-Type"] == "application/problem+json"
     assert answer["Allow"] == "GET" and json.loads(answer.content)["type"] == "/api/docs#problem-method-not-allowed"
+
+
+def test_a_member_of_staff_reads_with_a_session_only_after_their_security_code() -> None:
+    from famlink.adapters.storage.accounts.signin import SECOND_FACTOR_KEY
+
+    fam = builders.family("half")
+    give_consent(fam.child, ConsentLevel.ACROSS_SERVICES, Purpose.DIRECT_SERVICE_DELIVERY)
+    account = builders.practitioner_account("half-signed-in")
+    client = Client()
+    client.force_login(account.user)  # the password, not yet the code
+    url = f"/api/persons/{fam.child.public_id}/records?purpose=service.direct_delivery"
+    refused = client.get(url)
+    assert refused.status_code == 401 and "security code" in json.loads(refused.content)["detail"]
+    session = client.session
+    session[SECOND_FACTOR_KEY] = True
+    session.save()
+    assert client.get(url).status_code == 200
