@@ -33,7 +33,8 @@ NAV: tuple[tuple[str, str], ...] = ()
 
 
 def _opening(request: HttpRequest) -> Opening:
-    opening: Opening = request.famlink_opening  # type: ignore[attr-defined]  (set by @opened_family)
+    """The opening ``@opened_family`` handed over (the view reads its purpose here, never from the URL)."""
+    opening: Opening = request.famlink_opening  # type: ignore[attr-defined]
     return opening
 
 
@@ -106,7 +107,7 @@ def _filters(request: HttpRequest) -> tuple[ChronologyFilterForm, chronologies.C
     form = ChronologyFilterForm(request.GET)
     if not form.is_valid():
         field, errors = next(iter(form.errors.items()))
-        raise InvalidInput(" ".join(errors), where=field)
+        raise InvalidInput(" ".join(str(e) for e in errors), where=field)
     data = form.cleaned_data
     return form, chronologies.ChronologyFilter(person=data["person"], agency=data["agency"],
                                                date_from=data["date_from"], date_to=data["date_to"])
