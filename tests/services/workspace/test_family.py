@@ -113,3 +113,25 @@ def test_a_flag_is_explained_by_the_records_behind_it_never_a_bare_score() -> No
     assert counted.records[0].organisation == src.organisation.name and counted.records[0].event_date == missed.event_date
     assert flag.inputs[1].records == () and flag.inputs[1].note
     assert "0.87" not in str(flag.as_dict()) and "score" not in flag.as_dict()  # no bare score, anywhere
+
+
+def test_an_authorised_break_glass_opens_the_child_it_names_and_no_one_else() -> None:
+    from famlink.services.governance.safeguarding import authorise_break_glass
+    from famlink.services.workspace.opening import open_family
+
+    fam = builders.family("Emergency")  # nobody consented
+    practitioner = builders.staff()
+    glass = authorise_break_glass(fam.child, practitioner, builders.authoriser(),
+                                  "Section 47 enquiry opened; records needed to identify the child.")
+    actor = actors.actor_for(practitioner.user)
+    opening = open_family(actor, fam.child.public_id, Purpose.SAFEGUARDING_CHILD_PROTECTION, "CP-2026-7",
+                          break_glass=glass.pk)
+    assert opening.break_glass == glass.pk
+    view = family_view(actor, fam.child.public_id, Purpose.SAFEGUARDING_CHILD_PROTECTION, break_glass=glass.pk)
+    shown = {m.person_id for m in view.members if m.shown}
+    assert shown == {fam.child.public_id}
+    mother = next(m for m in view.members if m.person_id == fam.mother.public_id)
+    assert mother.held_back[0].route == ROUTE_BREAK_GLASS
+    someone_else = actors.actor_for(builders.staff().user)  # the break-glass is not theirs
+    other = family_view(someone_else, fam.child.public_id, Purpose.SAFEGUARDING_CHILD_PROTECTION, break_glass=glass.pk)
+    assert not any(m.shown for m in other.members)
