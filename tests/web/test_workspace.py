@@ -46,6 +46,7 @@ def opened(account: Account, person_id: str, purpose: Purpose = DIRECT) -> None:
 
 def test_search_then_state_a_purpose_then_the_family(fam: builders.Family, worker: tuple) -> None:  # type: ignore[type-arg]
     client, _ = worker
+    assert 'href="/workspace/"' in client.get("/team/").content.decode()  # where staff land after signing in
     assert client.get("/workspace/").page.find(".//h1").text.strip() == "Find a person"
     results = client.get("/workspace/search/", {"purpose": DIRECT.value, "name": "Child Page"})
     assert results.status_code == 200 and "Child Page" in results.content.decode()
