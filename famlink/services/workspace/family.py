@@ -29,7 +29,7 @@ from famlink.adapters.storage.registers.models import FlagNotice
 from famlink.adapters.storage.workspace.models import CaseAllocation
 from famlink.core.errors import InvalidInput
 from famlink.core.policy import Actor
-from famlink.core.targeting.features import EXTRA, FEATURES
+from famlink.core.targeting.inputs import EXTRA, FEATURES
 from famlink.core.taxonomy import Purpose
 from famlink.services.governance import consent as consents
 from famlink.services.rights import requests
