@@ -41,7 +41,7 @@ def _opening(request: HttpRequest) -> Opening:
 def _typed(data: QueryDict) -> dict[str, str]:
     """A query or form as a person could have typed it: control characters (which no keyboard sends, and
     which would break the page they are shown back on) are dropped."""
-    return {key: "".join(c for c in value if c.isprintable() or c == " ") for key, value in data.items()}
+    return {key: "".join(c for c in str(value) if c.isprintable() or c == " ") for key, value in data.items()}
 
 
 def _context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
