@@ -5,6 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from famlink.services.workspace.words import PURPOSE_WORDS
+from famlink.services.workspace.words import WORKSPACE_PURPOSES as WORKSPACE_PURPOSE_LIST
 from famlink.web.words import RECORD_STATUS
 
 
@@ -52,13 +54,8 @@ class DecisionForm(forms.Form):
 
 # -- the practitioner workspace (English: staff pages) ------------------------------------------
 
-#: The purposes a practitioner can state, as the door knows them (the door still decides).
-WORKSPACE_PURPOSES = [
-    ("service.direct_delivery", "Giving a service the family uses (direct delivery)"),
-    ("service.early_help_identification", "Early help"),
-    ("safeguarding.child_protection", "Child protection"),
-    ("fraud.debt_recovery", "Checking for fraud or collecting debts"),
-]
+#: The purposes a practitioner can state (the door still decides).
+WORKSPACE_PURPOSES = [(p.value, PURPOSE_WORDS[p]) for p in WORKSPACE_PURPOSE_LIST]
 _DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d %m %Y"]
 
 

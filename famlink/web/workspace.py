@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
@@ -33,8 +33,15 @@ NAV: tuple[tuple[str, str], ...] = ()
 
 
 def _opening(request: HttpRequest) -> Opening:
-    opening: Opening = request.famlink_opening  # type: ignore[attr-defined]  (set by @opened_family)
+    """The opening ``@opened_family`` handed over (the view reads its purpose here, never from the URL)."""
+    opening: Opening = request.famlink_opening  # type: ignore[attr-defined]
     return opening
+
+
+def _typed(data: QueryDict) -> dict[str, str]:
+    """A query or form as a person could have typed it: control characters (which no keyboard sends, and
+    which would break the page they are shown back on) are dropped."""
+    return {key: "".join(c for c in str(value) if c.isprintable() or c == " ") for key, value in data.items()}
 
 
 def _context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
@@ -53,7 +60,7 @@ def start(request: HttpRequest) -> HttpResponse:
 @staff_page(*WORKSPACE_ROLES)
 @personal_data(action=AuditEvent.RECORD_VIEWED, subject_kwarg="")
 def search(request: HttpRequest) -> HttpResponseBase:
-    form = SearchForm(request.GET)
+    form = SearchForm(_typed(request.GET))
     if not form.has_terms():
         return redirect("workspace")
     matches = None
@@ -76,7 +83,7 @@ def search(request: HttpRequest) -> HttpResponseBase:
 @staff_page(*WORKSPACE_ROLES)
 def open_page(request: HttpRequest, person_id: str) -> HttpResponseBase:
     """State a purpose and a case reference. The form shows no one's data; opening asks the door (and logs it)."""
-    form = OpenFamilyForm(request.POST or None, initial={"purpose": request.GET.get("purpose", "")})
+    form = OpenFamilyForm(_typed(request.POST) if request.method == "POST" else None, initial={"purpose": request.GET.get("purpose", "")})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -103,10 +110,10 @@ def family(request: HttpRequest, person_id: str) -> HttpResponse:
 
 
 def _filters(request: HttpRequest) -> tuple[ChronologyFilterForm, chronologies.ChronologyFilter]:
-    form = ChronologyFilterForm(request.GET)
+    form = ChronologyFilterForm(_typed(request.GET))
     if not form.is_valid():
         field, errors = next(iter(form.errors.items()))
-        raise InvalidInput(" ".join(errors), where=field)
+        raise InvalidInput(" ".join(str(e) for e in errors), where=field)
     data = form.cleaned_data
     return form, chronologies.ChronologyFilter(person=data["person"], agency=data["agency"],
                                                date_from=data["date_from"], date_to=data["date_to"])

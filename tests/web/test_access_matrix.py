@@ -350,3 +350,39 @@ def test_break_glass_pages_show_a_request_to_nobody_else_and_only_the_named_auth
     for who in ("another practitioner", "another family's lead"):
         assert outsiders[who].get(f"/workspace/reviews/{glass.pk}/").status_code == 403  # not a reviewer
     assert BreakGlassAuthorisation.objects.get(pk=glass.pk).outcome == BreakGlassOutcome.PENDING
+
+
+# --- the practitioner workspace: an opening of one family opens no other ----------------------------
+
+def _workspace_client(name: str, role: Role, opens: Person) -> Client:
+    """A member of staff signed in with their second factor, who opened ``opens``'s family for direct delivery."""
+    from famlink.adapters.storage.accounts.signin import SECOND_FACTOR_KEY
+    from famlink.services.workspace.opening import open_family
+
+    account = builders.practitioner_account(name, role=role)
+    open_family(actors.actor_for(account.user), opens.public_id, Purpose.DIRECT_SERVICE_DELIVERY, "MATRIX-1")
+    client = client_for(account.user)
+    session = client.session
+    session[SECOND_FACTOR_KEY] = True
+    session.save()
+    return client
+
+
+def test_the_workspace_shows_no_family_but_the_one_opened(world: dict) -> None:  # type: ignore[type-arg]
+    a, b = world["a"], world["b"]
+    family_routes = [r for r in personal_routes() if r.path.startswith("/workspace/families/")]
+    assert family_routes, "the workspace's family pages must be walked"
+    for role in (Role.PRACTITIONER, Role.SAFEGUARDING_LEAD):
+        client = _workspace_client(f"ws-{role.value}", role, a.child)
+        for route in family_routes:
+            own = client.get(fill(route, {"public_id": a.child.public_id, "person_id": a.child.public_id}))
+            assert own.status_code == 200, f"{role} {route.path}: the opened family"  # not vacuous
+            for person in (b.mother, b.father, b.child):
+                for purpose in Purpose:
+                    url = fill(route, {"public_id": person.public_id, "person_id": person.public_id})
+                    response = client.get(url, {"purpose": purpose.value, "person": person.public_id})
+                    assert response.status_code == 302 and response["Location"].endswith("/open/"), url
+            chrono = client.get(f"/workspace/families/{a.child.public_id}/chronology/", {"person": b.child.public_id})
+            assert chrono.status_code == 400
+            body = chrono.content.decode()
+            assert not [s for s in b.secrets if s in body and s != b.child.public_id]

@@ -46,6 +46,7 @@ def opened(account: Account, person_id: str, purpose: Purpose = DIRECT) -> None:
 
 def test_search_then_state_a_purpose_then_the_family(fam: builders.Family, worker: tuple) -> None:  # type: ignore[type-arg]
     client, _ = worker
+    assert 'href="/workspace/"' in client.get("/team/").content.decode()  # where staff land after signing in
     assert client.get("/workspace/").page.find(".//h1").text.strip() == "Find a person"
     results = client.get("/workspace/search/", {"purpose": DIRECT.value, "name": "Child Page"})
     assert results.status_code == 200 and "Child Page" in results.content.decode()
@@ -152,3 +153,33 @@ def test_child_protection_without_break_glass_is_refused_with_the_route(fam: bui
                                                 "name": "Child Refused"})
     shown = results.content.decode().split("</form>", 1)[1]  # the results, not the search box's own words
     assert "Someone matched" in shown and "break-glass" in shown and "Child Refused" not in shown
+
+
+def test_any_query_to_the_search_and_the_chronology_is_a_page_or_a_clear_error(
+        fam: builders.Family, worker: tuple) -> None:  # type: ignore[type-arg]
+    """Bad input gets a clear error, never a traceback (Hypothesis over every parameter)."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    client, account = worker
+    opened(account, fam.child.public_id)
+    text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=30)
+
+    @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(st.dictionaries(st.sampled_from(["purpose", "name", "date_of_birth", "postcode", "nhs_number", "upn",
+                                            "person", "agency", "date_from", "date_to"]), text))
+    def check(params: dict[str, str]) -> None:
+        for url in ("/workspace/search/", f"/workspace/families/{fam.child.public_id}/chronology/"):
+            response = client.get(url, params)
+            assert response.status_code in (200, 302, 400, 404), (url, params, response.status_code)
+
+    check()
+
+    @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(text, text, text)
+    def check_opening(purpose: str, reference: str, glass: str) -> None:
+        response = client.post(f"/workspace/families/{fam.child.public_id}/open/",
+                               {"purpose": purpose, "case_reference": reference, "break_glass": glass})
+        assert response.status_code in (302, 400, 403), (purpose, reference, glass, response.status_code)
+
+    check_opening()

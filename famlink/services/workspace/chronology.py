@@ -28,7 +28,13 @@ from famlink.services.rights import requests
 from famlink.services.workspace.family import family_members
 from famlink.services.workspace.opening import purpose_of
 from famlink.services.workspace.reading import HeldBack, authorisation, person_by_id, read_person
-from famlink.services.workspace.words import NO_DATE, EventLine, date_words, event_line
+from famlink.services.workspace.words import (
+    NO_DATE,
+    PURPOSE_WORDS,
+    EventLine,
+    date_words,
+    event_line,
+)
 
 #: The most lines one chronology shows (newest first); the page says when more were left off.
 MAX_LINES = 2000
@@ -72,6 +78,10 @@ class Chronology:
     held_back: tuple[tuple[str, HeldBack], ...]  # (whose, what) the door did not show
     left_off: int = 0
     generated_at: datetime = field(default_factory=timezone.now)
+
+    @property
+    def purpose_words(self) -> str:
+        return PURPOSE_WORDS[self.purpose]
 
     def as_dict(self) -> dict[str, Any]:
         return {"person_id": self.person_id, "purpose": self.purpose.value, "filters": self.filters.as_dict(),
@@ -154,7 +164,7 @@ def chronology_pdf(actor: Actor, person_id: str, purpose: Purpose, filters: Chro
     chrono = chronology(actor, person_id, purpose, filters, break_glass=break_glass, case_reference=case_reference,
                         action=AuditEvent.RECORD_EXPORTED)
     return pdf.render(render_to_string("workspace/chronology.html", {
-        "chronology": chrono, "purpose_label": chrono.purpose.label, "case_reference": case_reference,
+        "chronology": chrono, "purpose_label": chrono.purpose_words, "case_reference": case_reference,
         "printed_by": actor.id, "no_date": NO_DATE}))
 
 

@@ -29,7 +29,7 @@ from famlink.adapters.storage.registers.models import FlagNotice
 from famlink.adapters.storage.workspace.models import CaseAllocation
 from famlink.core.errors import InvalidInput
 from famlink.core.policy import Actor
-from famlink.core.targeting.features import EXTRA, FEATURES
+from famlink.core.targeting.inputs import EXTRA, FEATURES
 from famlink.core.taxonomy import Purpose
 from famlink.services.governance import consent as consents
 from famlink.services.rights import requests
@@ -41,13 +41,12 @@ from famlink.services.workspace.reading import (
     person_by_id,
     read_person,
 )
-from famlink.services.workspace.words import EventLine, event_line
+from famlink.services.workspace.words import PURPOSE_WORDS, EventLine, event_line
 
 #: The most people one family view reads (a larger "family" is a linkage fault to report, not to page through).
 MAX_MEMBERS = 30
-SENSITIVE_BANNER = ("Do not disclose this address. It is a safeguarding-sensitive address (for example a refuge): "
-                    "it is shown to you only because this purpose allows it. Never give it to another family "
-                    "member, or to anyone who asks for it.")
+SENSITIVE_BANNER = ("A safeguarding-sensitive address (for example a refuge) is shown below, only because this "
+                    "purpose allows it. Never give it to another family member, or to anyone who asks for it.")
 
 
 @dataclass(frozen=True)
@@ -193,6 +192,10 @@ class FamilyView:
     flags: tuple[Flag, ...]
     generated_at: datetime
 
+    @property
+    def purpose_words(self) -> str:
+        return PURPOSE_WORDS[self.purpose]
+
     def as_dict(self) -> dict[str, Any]:
         return {"person_id": self.person_id, "purpose": self.purpose.value,
                 "members": [m.as_dict() for m in self.members], "relationships": [t.as_dict() for t in self.ties],
@@ -242,7 +245,7 @@ def read_family(actor: Actor, person_id: str, purpose: Purpose, break_glass: int
 
 
 def _consents(person: Person) -> tuple[ConsentLine, ...]:
-    return tuple(ConsentLine(c.purpose.label, c.organisation or "every service", c.level.value.replace("_", " "),
+    return tuple(ConsentLine(PURPOSE_WORDS[c.purpose], c.organisation or "every service", c.level.value.replace("_", " "),
                              c.state.value.replace("_", " "), c.expires_at) for c in consents.consent_summary(person))
 
 

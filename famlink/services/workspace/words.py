@@ -21,9 +21,24 @@ from django.utils import timezone
 
 from famlink.adapters.storage.sources.models import SourceRecord
 from famlink.core.sources.retention import retention_end
-from famlink.core.taxonomy import RecordCategory, RecordStatus
+from famlink.core.taxonomy import Purpose, RecordCategory, RecordStatus
 from famlink.services.rights.requests import RecordMark
 
+#: The purposes as practitioners state them (the parent's pages word them for parents).
+PURPOSE_WORDS: dict[Purpose, str] = {
+    Purpose.DIRECT_SERVICE_DELIVERY: "Giving a service the family uses (direct delivery)",
+    Purpose.EARLY_HELP_IDENTIFICATION: "Early help",
+    Purpose.SAFEGUARDING_CHILD_PROTECTION: "Child protection",
+    Purpose.FRAUD_DEBT: "Checking for fraud or collecting debts",
+    Purpose.SERVICE_PLANNING: "Planning services (totals only)",
+    Purpose.RESEARCH_STATISTICS: "Research and statistics (names removed)",
+    Purpose.SUBJECT_ACCESS: "A subject access request",
+    Purpose.RECORD_LINKAGE: "Record linkage",
+}
+#: The purposes a practitioner can open a family for (the door still decides each time).
+WORKSPACE_PURPOSES = (Purpose.DIRECT_SERVICE_DELIVERY, Purpose.EARLY_HELP_IDENTIFICATION,
+                      Purpose.SAFEGUARDING_CHILD_PROTECTION, Purpose.FRAUD_DEBT)
+SENSITIVE_RECORD = "safeguarding-sensitive: never share it with another family member"
 EVENT_WORDS: dict[RecordCategory, str] = {
     RecordCategory.HEALTH_REGISTRATION: "Registered with a GP practice",
     RecordCategory.HEALTH_APPOINTMENT: "Hospital appointment",
@@ -131,6 +146,8 @@ def statuses_of(record: SourceRecord, marks: Iterable[RecordMark], today: date) 
         out.append(DISPUTED)
     if record.supersedes_id:
         out.append(CORRECTED)
+    if record.sensitive:
+        out.append(SENSITIVE_RECORD)
     ends = retention_end(record.event_date, timezone.localdate(record.received_at), record.source.retention_years)
     if ends <= today:
         out.append(EXPIRED)
@@ -162,5 +179,6 @@ def event_line(record: SourceRecord, person_name: str, marks: Iterable[RecordMar
         before_correction=tuple(before))
 
 
-__all__ = ["CORRECTED", "DISPUTED", "EVENT_WORDS", "EXPIRED", "NO_DATE", "OUTCOME_WORDS", "EventLine", "Statement",
+__all__ = ["CORRECTED", "DISPUTED", "EVENT_WORDS", "EXPIRED", "NO_DATE", "OUTCOME_WORDS", "PURPOSE_WORDS",
+           "SENSITIVE_RECORD", "WORKSPACE_PURPOSES", "EventLine", "Statement",
            "date_words", "event_line", "statuses_of"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.utils import timezone
@@ -86,3 +86,52 @@ def test_a_practitioner_not_authorised_for_the_purpose_is_told_so() -> None:
     view = family_view(actor, fam.child.public_id, DIRECT)
     assert all(not m.shown for m in view.members)
     assert "authorise you" in view.members[0].held_back[0].route
+
+
+def test_a_flag_is_explained_by_the_records_behind_it_never_a_bare_score() -> None:
+    from famlink.adapters.storage.registers.models import FlagNotice, ScoringRun
+
+    fam = consenting_family("Flagged")
+    src = builders.source("health")
+    now = timezone.now()
+    missed = builders.record(src, fam.child, status="did_not_attend", event_date=timezone.localdate() - timedelta(days=30),
+                             note="missed one")
+    builders.record(src, fam.child, status="did_not_attend", event_date=timezone.localdate() - timedelta(days=900),
+                    note="too old to count")
+    run = ScoringRun.objects.create(model_id="early-help-v1", ran_at=now, allowed=True, state="passed")
+    FlagNotice.objects.create(
+        run=run, model_id="early-help-v1", household_ref=fam.household.public_id, person_ref=fam.child.public_id,
+        score=0.8731, inputs=[{"input": "dna_1y", "label": "Hospital appointments recorded as missed, last year",
+                               "value": 1.0, "push": 0.2}, {"input": "age", "label": "Age at the scoring date",
+                                                            "value": 9.1, "push": 0.1}],
+        title="Might want early help", message="m", how_to_object="o", created_at=now)
+    view = family_view(actors.actor_for(builders.staff().user), fam.child.public_id, DIRECT)
+    flag = view.flags[0]
+    assert flag.register_url.startswith("/registers/algorithms#") and flag.person_name == "Child Flagged"
+    counted = flag.inputs[0]
+    assert [line.note for line in counted.records] == ["missed one"]
+    assert counted.records[0].organisation == src.organisation.name and counted.records[0].event_date == missed.event_date
+    assert flag.inputs[1].records == () and flag.inputs[1].note
+    assert "0.87" not in str(flag.as_dict()) and "score" not in flag.as_dict()  # no bare score, anywhere
+
+
+def test_an_authorised_break_glass_opens_the_child_it_names_and_no_one_else() -> None:
+    from famlink.services.governance.safeguarding import authorise_break_glass
+    from famlink.services.workspace.opening import open_family
+
+    fam = builders.family("Emergency")  # nobody consented
+    practitioner = builders.staff()
+    glass = authorise_break_glass(fam.child, practitioner, builders.authoriser(),
+                                  "Section 47 enquiry opened; records needed to identify the child.")
+    actor = actors.actor_for(practitioner.user)
+    opening = open_family(actor, fam.child.public_id, Purpose.SAFEGUARDING_CHILD_PROTECTION, "CP-2026-7",
+                          break_glass=glass.pk)
+    assert opening.break_glass == glass.pk
+    view = family_view(actor, fam.child.public_id, Purpose.SAFEGUARDING_CHILD_PROTECTION, break_glass=glass.pk)
+    shown = {m.person_id for m in view.members if m.shown}
+    assert shown == {fam.child.public_id}
+    mother = next(m for m in view.members if m.person_id == fam.mother.public_id)
+    assert mother.held_back[0].route == ROUTE_BREAK_GLASS
+    someone_else = actors.actor_for(builders.staff().user)  # the break-glass is not theirs
+    other = family_view(someone_else, fam.child.public_id, Purpose.SAFEGUARDING_CHILD_PROTECTION, break_glass=glass.pk)
+    assert not any(m.shown for m in other.members)
