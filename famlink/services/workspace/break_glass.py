@@ -194,7 +194,7 @@ def request_for(user: Any, number: int) -> RequestView:
 # --- deciding -----------------------------------------------------------------------------------
 
 def _pending_for_authoriser(user: Any, number: int) -> BreakGlassRequest:
-    row = (BreakGlassRequest.objects.select_for_update().filter(pk=number, authoriser__user=user).first())
+    row = BreakGlassRequest.objects.select_for_update(of=("self",)).filter(pk=number, authoriser__user=user).first()
     if row is None:
         raise NotFound("no such request")
     if row.state != State.PENDING:
@@ -297,7 +297,7 @@ def tell_family(authorisation: BreakGlassAuthorisation, *, at: datetime | None =
     an account yet (then the next ``notify_due`` tries again, so a parent who signs up later is told)."""
     at = at or timezone.now()
     with transaction.atomic():
-        row = (BreakGlassAuthorisation.objects.select_for_update()
+        row = (BreakGlassAuthorisation.objects.select_for_update(of=("self",))
                .select_related("subject", "practitioner__user", "practitioner__organisation",
                                "authoriser__user", "authoriser__organisation").get(pk=authorisation.pk))
         if row.parent_told_at is not None:
