@@ -194,7 +194,7 @@ def request_for(user: Any, number: int) -> RequestView:
 # --- deciding -----------------------------------------------------------------------------------
 
 def _pending_for_authoriser(user: Any, number: int) -> BreakGlassRequest:
-    row = (BreakGlassRequest.objects.select_for_update().filter(pk=number, authoriser__user=user).first())
+    row = BreakGlassRequest.objects.select_for_update(of=("self",)).filter(pk=number, authoriser__user=user).first()
     if row is None:
         raise NotFound("no such request")
     if row.state != State.PENDING:
@@ -258,7 +258,7 @@ def _who(staff: StaffActor) -> str:
     name = staff.user.get_full_name() or staff.user.get_username()
     job = StaffJob(staff.job).value.replace("_", " ") if staff.job else ""
     where = staff.organisation.name if staff.organisation is not None else "the council"
-    return f"{name}, {'a ' + job + ' ' if job else ''}from {where}"
+    return f"{name} ({'a ' + job + ', ' if job else ''}{where})"
 
 
 def notice_words(authorisation: BreakGlassAuthorisation, account: Account) -> tuple[str, str]:
@@ -270,12 +270,14 @@ def notice_words(authorisation: BreakGlassAuthorisation, account: Account) -> tu
         "Someone looked at your child's records to keep them safe"
     body = (
         f"{_who(authorisation.practitioner)} was allowed to look at {whose} on {when}.\n\n"
-        "They did this to keep a child safe. The law lets them do this without asking you first. "
-        f"A senior colleague had to agree first: {_who(authorisation.authoriser)} agreed.\n\n"
-        f"Why they looked, in their own words: \"{authorisation.justification}\"\n\n"
-        "Someone who was not involved will check that it was right to look. "
-        "You can see each time someone looks at your family's records on the \"Who has looked\" page.\n\n"
-        "If you are not happy about this, you can tell us: reply through your family portal. "
+        "They asked because they were worried about a child's safety. "
+        "The law allows this without asking you first. "
+        f"A senior colleague, {_who(authorisation.authoriser)}, agreed to it.\n\n"
+        f"Why they asked, in their own words: \"{authorisation.justification}\"\n\n"
+        "Someone who was not involved will check that it was right. "
+        "You can see each time someone looks at your family's records "
+        "on the page \"Who has looked at your records\".\n\n"
+        "Not happy about this? Tell us through your family portal. "
         "You can also complain to the Information Commissioner's Office (ICO): "
         "ico.org.uk/make-a-complaint or 0303 123 1113."
     )
@@ -295,7 +297,7 @@ def tell_family(authorisation: BreakGlassAuthorisation, *, at: datetime | None =
     an account yet (then the next ``notify_due`` tries again, so a parent who signs up later is told)."""
     at = at or timezone.now()
     with transaction.atomic():
-        row = (BreakGlassAuthorisation.objects.select_for_update()
+        row = (BreakGlassAuthorisation.objects.select_for_update(of=("self",))
                .select_related("subject", "practitioner__user", "practitioner__organisation",
                                "authoriser__user", "authoriser__organisation").get(pk=authorisation.pk))
         if row.parent_told_at is not None:
