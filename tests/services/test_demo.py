@@ -16,10 +16,17 @@ from famlink.adapters.storage.rights.models import RightsRequest
 from famlink.adapters.storage.sources.models import Source
 from famlink.core.audit import signing_key
 from famlink.core.audit.runs import check_run_proof
-from famlink.core.taxonomy import DataCategory
 from famlink.core.roles import StaffJob
+from famlink.core.taxonomy import DataCategory
 from famlink.services.accounts.provisioning import DEMO_STAFF
-from famlink.services.demo import DEMO_PARENTS, LEAD, PRACTITIONERS, REFUGE_PARENTS, DemoSummary, prepare_demo
+from famlink.services.demo import (
+    DEMO_PARENTS,
+    LEAD,
+    PRACTITIONERS,
+    REFUGE_PARENTS,
+    DemoSummary,
+    prepare_demo,
+)
 from famlink.services.linkage.run import latest_run
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]

@@ -45,7 +45,7 @@ def test_the_caseload_lists_families_by_public_id_with_their_new_alerts(client: 
 
 
 def test_a_practitioner_acknowledges_their_own_alert_and_no_one_elses(client: CheckingClient, caseload) -> None:
-    fam, account = caseload
+    _, account = caseload
     alert = Alert.objects.get()
     other = practitioner("sw.sam", "social_worker")
     assert sign_in_as(CheckingClient(), other).post(f"/workspace/alerts/{alert.pk}/acknowledge/",
