@@ -109,7 +109,7 @@ def caseload_of(actor: Actor) -> list[CaseRow]:
     Public ids only: a name is shown when the practitioner opens the family for a purpose, through the door.
     """
     allocations = list(CaseAllocation.objects.filter(staff__user__username=actor.id, to_date__isnull=True)
-                       .select_related("person").order_by("part", "from_date", "pk"))
+                       .select_related("person").order_by("-part", "from_date", "pk"))  # "lead" sorts after "involved"
     unread = Counter(Alert.objects.filter(staff__user__username=actor.id, acknowledged_at__isnull=True)
                      .values_list("person_id", flat=True))
     ties = family_of({a.person_id for a in allocations}, set(unread))
