@@ -99,6 +99,8 @@ class DemoSummary:
             out.append("Demo sign-ins (also in " + str(self.accounts_file) + "):")
             out += [f"  {a['role']:<28} {a['username']:<13} password {a['password']}"
                     + (f"  ({WHO[str(a['username'])]})" if a["username"] in WHO else "") for a in self.accounts]
+            out.append("  Staff also enter a security code: set up an authenticator app with their totp_secret from "
+                       "that file (already confirmed).")
         return out
 
 

@@ -71,7 +71,7 @@ class CouncilCallback(OIDCAuthenticationCallbackView):
 
     def login_success(self) -> HttpResponse:
         account = self.user.famlink_account
-        target = self.request.session.get("oidc_login_next") or "/team/"
+        target = self.request.session.pop("oidc_login_next", None) or "/team/"
         if getattr(self.request, SECOND_FACTOR_DONE, False):
             signin.finish(self.request, account)
             return HttpResponseRedirect(target)

@@ -30,12 +30,23 @@ SECTIONS = (
             gettext_lazy("Open requests, overdue requests and the time taken to answer.")),
 )
 REQUEST_ROLES = (Role.DATA_TEAM, Role.DPO)
+#: What practitioners and safeguarding leads start from: their families and what is new about them.
+CASELOAD_SECTIONS = (
+    Section(gettext_lazy("Your caseload"), "/workspace/caseload/",
+            gettext_lazy("The families you work with, and how many new alerts each has.")),
+    Section(gettext_lazy("Alerts"), "/workspace/alerts/",
+            gettext_lazy("Something new about a family on your caseload: acknowledge each one.")),
+)
 
 
 @public
 @staff_page()
 def start(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/team/start.html", {"sections": SECTIONS, "role": staff_role(request)})
+    """Each member of staff sees the sections their role opens."""
+    role = staff_role(request)
+    sections = CASELOAD_SECTIONS if role in (Role.PRACTITIONER, Role.SAFEGUARDING_LEAD) else (
+        SECTIONS if role in REQUEST_ROLES else ())
+    return render(request, "web/team/start.html", {"sections": sections, "role": role})
 
 
 @public

@@ -78,3 +78,14 @@ def test_the_acknowledge_form_needs_its_csrf_token(csrf_client: CheckingClient, 
     assert response.status_code == 403
     alert.refresh_from_db()
     assert alert.acknowledged_at is None
+
+
+def test_a_practitioners_team_page_leads_to_their_caseload_and_alerts(client: CheckingClient, caseload,
+                                                                      staff: Account) -> None:
+    _, account = caseload
+    page = sign_in_as(client, account).get("/team/").page
+    links = {a.get("href") for a in page.iter("a")}
+    assert {"/workspace/caseload/", "/workspace/alerts/"} <= links and "/team/requests/" not in links
+    team = sign_in_as(CheckingClient(), staff).get("/team/").page
+    team_links = {a.get("href") for a in team.iter("a")}
+    assert "/team/requests/" in team_links and "/workspace/caseload/" not in team_links

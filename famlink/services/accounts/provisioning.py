@@ -210,7 +210,7 @@ def create_staff(
 
 def _link(account: Account, issuer: str, subject: str) -> ExternalIdentity:
     issuer, subject = issuer.strip(), subject.strip()
-    if not issuer or not subject:
+    if not issuer or not subject or "\x00" in issuer + subject:
         raise InvalidInput("Give the council sign-in's issuer and subject.", where="--issuer")
     held = ExternalIdentity.objects.filter(issuer=issuer, subject=subject).select_related("account__user").first()
     if held is not None:
@@ -227,7 +227,7 @@ def link_identity(username: str, issuer: str, subject: str) -> ExternalIdentity:
     A council sign-in reaches no account by itself (never by e-mail, never
     made on the fly): only through a link made here.
     """
-    account = Account.objects.filter(user__username=username, kind=Account.Kind.STAFF).first()
+    account = Account.objects.filter(user__username=username, kind=Account.Kind.STAFF).first() if "\x00" not in username else None
     if account is None:
         raise NotFound(f"No staff account called {username}.", where="--username")
     return _link(account, issuer, subject)

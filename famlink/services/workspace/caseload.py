@@ -40,14 +40,15 @@ class CaseRow:
 
 
 def _staff(username: str) -> StaffActor:
-    staff = StaffActor.objects.select_related("user").filter(user__username=username).first()
+    staff = (StaffActor.objects.select_related("user").filter(user__username=username).first()
+             if "\x00" not in username else None)  # PostgreSQL refuses a NUL in any text
     if staff is None:
         raise NotFound(f"No member of staff called {username}.", where="--username")
     return staff
 
 
 def _person(public_id: str) -> Person:
-    person = Person.objects.filter(public_id=str(public_id)[:20]).first()
+    person = Person.objects.filter(public_id=str(public_id)[:20]).first() if "\x00" not in public_id else None
     if person is None:
         raise NotFound(f"No person with id {public_id}.", where="--person")
     return person
@@ -87,7 +88,7 @@ def allocate_once(username: str, person_id: str, *, lead: bool = False, contact:
                   case_reference: str = "") -> CaseAllocation:
     """As ``allocate``, but an allocation already open is kept as it is (the demo runs again)."""
     held = CaseAllocation.objects.filter(staff__user__username=username, person__public_id=person_id,
-                                         to_date__isnull=True).first()
+                                         to_date__isnull=True).first() if "\x00" not in username + person_id else None
     return held or allocate(username, person_id, lead=lead, contact=contact, case_reference=case_reference)
 
 
@@ -108,7 +109,7 @@ def caseload_of(actor: Actor) -> list[CaseRow]:
     Public ids only: a name is shown when the practitioner opens the family for a purpose, through the door.
     """
     allocations = list(CaseAllocation.objects.filter(staff__user__username=actor.id, to_date__isnull=True)
-                       .select_related("person").order_by("part", "from_date", "pk"))
+                       .select_related("person").order_by("-part", "from_date", "pk"))  # "lead" sorts after "involved"
     unread = Counter(Alert.objects.filter(staff__user__username=actor.id, acknowledged_at__isnull=True)
                      .values_list("person_id", flat=True))
     ties = family_of({a.person_id for a in allocations}, set(unread))

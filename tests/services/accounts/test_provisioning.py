@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import date, timedelta
 
 import pyotp
 import pytest
 from django.utils import timezone
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from famlink.adapters.storage.accounts.models import Account, ExternalIdentity
 from famlink.adapters.storage.family.models import Person, Relationship
@@ -179,3 +182,14 @@ def test_the_demo_data_team_member_is_a_records_officer_the_door_knows() -> None
     staff = StaffActor.objects.get(user__username="datateam")
     assert staff.role == "data_team"
     assert Purpose.SUBJECT_ACCESS.value in staff.purposes and Purpose.RECORD_LINKAGE.value in staff.purposes
+
+
+@settings(max_examples=30, deadline=None)
+@given(username=st.text(max_size=20), subject=st.text(max_size=20))
+def test_any_text_to_link_a_council_sign_in_is_linked_or_a_clear_error(username: str, subject: str) -> None:
+    if not Account.objects.filter(user__username="hyp.staff").exists():
+        create_staff("hyp.staff", job="auditor")
+    for name in (username, "hyp.staff"):
+        with contextlib.suppress(InvalidInput, NotFound, Conflict):  # refused in words: fine
+            link_identity(name, "https://login.council.example", subject)
+    assert all(i.subject and "\x00" not in i.subject for i in ExternalIdentity.objects.all())

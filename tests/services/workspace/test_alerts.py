@@ -147,6 +147,8 @@ def test_an_ingest_alerts_the_caseload_of_families_it_brings_something_new_about
         (child.public_id, "A new record and a new version of a record from Riverside Clinic")]
     again = ingest_extract(definition, tmp_path / "two.csv")
     assert again.already_ingested and len(alerts_for(actor_for(jo.user))) == 1  # the same file: nothing new
+    resent = ingest_extract(definition, write(tmp_path / "three.csv", ["A2,P-7,Sam,ATT"]))
+    assert resent.repeated == 1 and len(alerts_for(actor_for(jo.user))) == 1  # a record sent again is not news
     with CaptureQueriesContext(connection) as queries:
         alerts_for_extract(second.extract_id)
     assert len(queries) <= 8  # a handful per extract, whatever its size: never one per row

@@ -23,11 +23,12 @@ def test_a_practitioner_sees_the_families_allocated_to_them_and_no_others() -> N
     fam, other = builders.family("Case"), builders.family("Other")
     jo = builders.staff(name="jo")
     builders.staff(name="kim")
+    allocate("jo", fam.mother.public_id)
     allocate("jo", fam.child.public_id, lead=True, contact="01632 960001", case_reference="CS-1")
     allocate("kim", other.child.public_id)
     rows = caseload_of(actor_for(jo.user))
     assert [(r.person_id, r.part, r.contact, r.case_reference) for r in rows] == [
-        (fam.child.public_id, "lead practitioner", "01632 960001", "CS-1")]
+        (fam.child.public_id, "lead practitioner", "01632 960001", "CS-1"), (fam.mother.public_id, "involved", "", "")]
     assert rows[0].unacknowledged == 0
 
 
