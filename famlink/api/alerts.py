@@ -22,7 +22,7 @@ router = Router(tags=["alerts"])
 
 
 @router.get("/alerts", response={200: list[answers.Alert], **REFUSALS}, auth=BearerToken(Scope.ALERTS_READ, WORKSPACE_ROLES),
-            openapi_extra=scoped(Scope.ALERTS_READ, WORKSPACE_ROLES), url_name="api-alerts")
+            openapi_extra=scoped(Scope.ALERTS_READ, WORKSPACE_ROLES), url_name="api-alerts", summary="Your alerts")
 @public
 def alerts(request: HttpRequest) -> Any:
     """The caller's alerts: not yet acknowledged first, newest first within each."""

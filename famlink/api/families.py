@@ -38,7 +38,7 @@ def _family(request: HttpRequest, person_id: str, reading: Reading) -> dict[str,
 
 
 @router.get(PATH, response={200: answers.Family, **REFUSALS}, auth=BearerToken(Scope.FAMILIES_READ, WORKSPACE_ROLES),
-            openapi_extra=scoped(Scope.FAMILIES_READ, WORKSPACE_ROLES), url_name="api-family")
+            openapi_extra=scoped(Scope.FAMILIES_READ, WORKSPACE_ROLES), url_name="api-family", summary="The family")
 @personal_data(action=AuditEvent.RECORD_VIEWED, subject_kwarg="person_id")
 def family(request: HttpRequest, person_id: str, reading: Annotated[Reading, Query()]) -> Any:
     """The family of a person: members, relationships, the professional network, agencies, flags, as the purpose allows."""
@@ -54,7 +54,7 @@ class ChronologyQuery(Reading):
 
 @router.get(f"{PATH}/chronology", response={200: answers.Chronology, **REFUSALS},
             auth=BearerToken(Scope.CHRONOLOGY_READ, WORKSPACE_ROLES), openapi_extra=scoped(Scope.CHRONOLOGY_READ, WORKSPACE_ROLES),
-            url_name="api-chronology")
+            url_name="api-chronology", summary="The multi-agency chronology")
 @personal_data(action=AuditEvent.RECORD_VIEWED, subject_kwarg="person_id")
 def chronology(request: HttpRequest, person_id: str, query: Annotated[ChronologyQuery, Query()]) -> Any:
     """The multi-agency chronology: newest first, a source organisation on every line, statuses in words, the
@@ -68,7 +68,7 @@ def chronology(request: HttpRequest, person_id: str, query: Annotated[Chronology
 
 
 @router.get(f"{PATH}/flags", response={200: answers.Flags, **REFUSALS}, auth=BearerToken(Scope.FLAGS_READ, WORKSPACE_ROLES),
-            openapi_extra=scoped(Scope.FLAGS_READ, WORKSPACE_ROLES), url_name="api-flags")
+            openapi_extra=scoped(Scope.FLAGS_READ, WORKSPACE_ROLES), url_name="api-flags", summary="The family's flags, explained")
 @personal_data(action=AuditEvent.RECORD_VIEWED, subject_kwarg="person_id")
 def flags(request: HttpRequest, person_id: str, reading: Annotated[Reading, Query()]) -> Any:
     """The family's flags, each explained: the inputs with the dated, sourced records behind them and the model's
@@ -102,7 +102,7 @@ class SharingQuery(Schema):
 
 @router.post(f"{PATH}/sharing-decisions", response={201: answers.SharingDecision, **REFUSALS},
              auth=BearerToken(Scope.SHARING_WRITE, WORKSPACE_ROLES), openapi_extra=scoped(Scope.SHARING_WRITE, WORKSPACE_ROLES),
-             url_name="api-sharing-decisions")
+             url_name="api-sharing-decisions", summary="Record an information-sharing decision")
 @personal_data(action=AuditEvent.SHARING_DECIDED, subject_kwarg="person_id")
 def record_sharing_decision(request: HttpRequest, person_id: str, query: Annotated[SharingQuery, Query()],
                             decision: SharingDecisionIn) -> Any:

@@ -34,7 +34,7 @@ class Search(Schema):
 
 
 @router.get("/people", response={200: list[answers.PersonMatch], **REFUSALS}, auth=BearerToken(Scope.PEOPLE_SEARCH, WORKSPACE_ROLES),
-            openapi_extra=scoped(Scope.PEOPLE_SEARCH, WORKSPACE_ROLES), url_name="api-people")
+            openapi_extra=scoped(Scope.PEOPLE_SEARCH, WORKSPACE_ROLES), url_name="api-people", summary="Find a person")
 @personal_data(action=AuditEvent.RECORD_VIEWED, subject_kwarg="")
 def people(request: HttpRequest, search: Annotated[Search, Query()]) -> Any:
     """People matching a name, date of birth, postcode, NHS number or UPN (at least one), as the purpose allows."""

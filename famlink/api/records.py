@@ -103,7 +103,7 @@ def _break_glass(raw: str | None) -> int | None:
 
 @router.get("/persons/{name:public_id}/records", response={200: PersonRecords, **REFUSALS},
             auth=BearerToken(Scope.RECORDS_READ), openapi_extra=scoped(Scope.RECORDS_READ),
-            url_name="api-person-records", exclude_unset=True)
+            url_name="api-person-records", summary="One person's records", exclude_unset=True)
 @personal_data(action=AuditEvent.RECORD_VIEWED)
 def person_records(request: HttpRequest, public_id: str, query: Annotated[RecordsQuery, Query()]) -> Any:
     """One person's records in the categories asked for, as the policy allows, with the family's statements beside them."""
