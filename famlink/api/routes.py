@@ -29,6 +29,10 @@ scopes name. Errors are `application/problem+json` (RFC 9457).
 """
 
 
+PURPOSE = ("Why you are reading (required): the policy decides for this purpose, and the family's access log "
+           "records it. One of famlink's purposes (docs/api.md).")
+
+
 class FamlinkAPI(NinjaAPI):
     """ninja's API, describing errors as problem details and each operation's scope.
 
@@ -59,6 +63,9 @@ class FamlinkAPI(NinjaAPI):
                                                 f"\n\nNeeds a token with the scope `{operation['x-famlink-scope']}`." +
                                                 (f" For {' and '.join(operation['x-famlink-roles'])} accounts."
                                                  if "x-famlink-roles" in operation else "")).strip()
+                for parameter in operation.get("parameters", []):
+                    if parameter["name"] == "purpose":  # not the enum's docstring: what the caller states
+                        parameter["description"] = parameter["schema"]["description"] = PURPOSE
                 for status, answer in operation.get("responses", {}).items():
                     if str(status).startswith(("4", "5")) and "application/json" in answer.get("content", {}):
                         answer["content"] = {PROBLEM_JSON: answer["content"]["application/json"]}
