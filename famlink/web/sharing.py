@@ -1,8 +1,9 @@
 """Information-sharing decisions about one person: the list, and recording a new one.
 
-Both pages read through the policy door for the purpose in ``?purpose=``
-(the family view's purpose); recording a decision opens the door again, in
-the decision's own transaction, and its entry says ``sharing:decided``.
+Both pages are family pages (``@opened_family``): they read through the
+policy door for the purpose the practitioner stated when they opened the
+family, never one from the URL; recording a decision opens the door again,
+in the decision's own transaction, and its entry says ``sharing:decided``.
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ from famlink.core.audit import AuditEvent
 from famlink.core.digits import whole_number
 from famlink.core.errors import InvalidInput
 from famlink.core.policy import Role
-from famlink.core.taxonomy import DataCategory, LawfulBasis, Purpose
+from famlink.core.taxonomy import DataCategory, LawfulBasis
 from famlink.services.workspace import sharing
-from famlink.web.access import signed_in_staff, staff_page
+from famlink.services.workspace.opening import Opening
+from famlink.web.access import opened_family, signed_in_staff, staff_page
 from famlink.web.marks import personal_data
 
 DECIDERS = (Role.PRACTITIONER, Role.SAFEGUARDING_LEAD)
@@ -54,13 +56,19 @@ class SharingForm(forms.Form):
     break_glass = forms.CharField(max_length=20, required=False)
 
 
+def _opening(request: HttpRequest) -> Opening:
+    opening: Opening = request.famlink_opening  # type: ignore[attr-defined]
+    return opening
+
+
 def _purpose(request: HttpRequest) -> str:
-    return request.GET.get("purpose", Purpose.DIRECT_SERVICE_DELIVERY.value)
+    return _opening(request).purpose.value
 
 
 @require_GET
 @staff_page(*DECIDERS)
 @personal_data(action=AuditEvent.RECORD_VIEWED, subject_kwarg="person_id")
+@opened_family
 def decisions(request: HttpRequest, person_id: str) -> HttpResponse:
     found = sharing.decisions_for(signed_in_staff(request), person_id, _purpose(request))
     return render(request, "web/workspace/sharing/list.html", {"found": found, "rules": sharing.GOLDEN_RULES})
@@ -69,9 +77,12 @@ def decisions(request: HttpRequest, person_id: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @staff_page(*DECIDERS)
 @personal_data(action=AuditEvent.RECORD_VIEWED, subject_kwarg="person_id")
+@opened_family
 def new(request: HttpRequest, person_id: str) -> HttpResponse:
     actor = signed_in_staff(request)
-    form = SharingForm(request.POST or None)
+    opening = _opening(request)
+    form = SharingForm(request.POST or None, initial={
+        "case_reference": opening.case_reference, "break_glass": opening.break_glass or ""})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -87,7 +98,7 @@ def new(request: HttpRequest, person_id: str) -> HttpResponse:
             form.add_error(error.where if error.where in form.fields else None, error.message)
         else:
             messages.success(request, "The decision is recorded.")
-            return redirect(f"/workspace/families/{person_id}/sharing/?purpose={_purpose(request)}")
+            return redirect("sharing", person_id=person_id)
     found = sharing.decisions_for(actor, person_id, _purpose(request))
     return render(request, "web/workspace/sharing/new.html",
                   {"found": found, "form": form, "organisations": sharing.organisations()},

@@ -29,7 +29,12 @@ from famlink.web.marks import personal_data, public
 
 WORKSPACE_ROLES = (Role.PRACTITIONER, Role.SAFEGUARDING_LEAD)
 #: Other workspace pages (alerts, caseload, break-glass): linked here when they exist.
-NAV: tuple[tuple[str, str], ...] = ()
+NAV: tuple[tuple[str, str], ...] = (
+    ("Your caseload", "/workspace/caseload/"),
+    ("Alerts", "/workspace/alerts/"),
+    ("Child-protection access", "/workspace/break-glass/"),
+    ("Requests for you to decide", "/workspace/break-glass/to-decide/"),
+)
 
 
 def _opening(request: HttpRequest) -> Opening:
@@ -83,7 +88,9 @@ def search(request: HttpRequest) -> HttpResponseBase:
 @staff_page(*WORKSPACE_ROLES)
 def open_page(request: HttpRequest, person_id: str) -> HttpResponseBase:
     """State a purpose and a case reference. The form shows no one's data; opening asks the door (and logs it)."""
-    form = OpenFamilyForm(_typed(request.POST) if request.method == "POST" else None, initial={"purpose": request.GET.get("purpose", "")})
+    form = OpenFamilyForm(_typed(request.POST) if request.method == "POST" else None, initial={
+        "purpose": request.GET.get("purpose", ""), "case_reference": request.GET.get("case_reference", ""),
+        "break_glass": request.GET.get("break_glass", "")})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

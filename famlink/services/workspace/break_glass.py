@@ -38,6 +38,7 @@ from famlink.adapters.storage.governance.models import (
     StaffActor,
 )
 from famlink.adapters.storage.rights.models import Message
+from famlink.adapters.storage.workspace.models import Alert
 from famlink.core.audit import AuditEvent, AuditFacts, Verdict
 from famlink.core.errors import Conflict, InvalidInput, NotFound
 from famlink.core.people import is_adult
@@ -52,6 +53,7 @@ from famlink.services.governance.safeguarding import (
     review_break_glass,
     withhold_notification,
 )
+from famlink.services.workspace.alerts import raise_alert
 
 #: Who the audit log says told the family: the system, acting on the policy's obligation.
 NOTICES = "famlink-notices"
@@ -60,12 +62,6 @@ PUBLIC_ID = re.compile(r"[A-Za-z0-9._~-]{1,100}")
 State = BreakGlassRequest.State
 
 
-def _tell_caseload(person: Person, kind: str, summary: str) -> None:
-    """Where the caseload hears of a break-glass step (``workspace.Alert.Kind.BREAK_GLASS``).
-
-    A hook: the alerts service (``famlink.services.workspace.alerts.raise_alert``)
-    is wired in here when it exists; until then nobody else is told.
-    """
 
 
 def _staff(user: Any) -> StaffActor:
@@ -139,7 +135,8 @@ def ask(user: Any, person_id: str, authoriser_id: str, justification: str, case_
                                                justification=text, case_reference=reference, requested_at=at)
         _log(practitioner, subject, AuditEvent.BREAK_GLASS_REQUESTED,
              (f"request:{row.pk}", f"authoriser:{chosen.user.get_username()}"), text, at)
-    _tell_caseload(subject, "break_glass", f"Child-protection access asked for ({reference})")
+    raise_alert(subject, Alert.Kind.BREAK_GLASS, f"Child-protection access asked for ({reference})",
+                by=staff_actor(practitioner))
     return row
 
 
@@ -211,7 +208,8 @@ def approve(user: Any, number: int, note: str = "", *, at: datetime | None = Non
         row.state, row.decided_at, row.decision_note, row.authorisation = State.APPROVED, at, note.strip(), authorisation
         row.save()
     tell_family(authorisation, at=at)
-    _tell_caseload(row.subject, "break_glass", f"Child-protection access approved ({row.case_reference})")
+    raise_alert(row.subject, Alert.Kind.BREAK_GLASS, f"Child-protection access approved ({row.case_reference})",
+                by=staff_actor(row.authoriser))
     return authorisation
 
 

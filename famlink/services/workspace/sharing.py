@@ -26,12 +26,13 @@ from famlink.adapters.storage.family.models import Person
 from famlink.adapters.storage.governance import holdings
 from famlink.adapters.storage.governance.models import BreakGlassAuthorisation, StaffActor
 from famlink.adapters.storage.sources.models import Organisation, Source
-from famlink.adapters.storage.workspace.models import SharingDecision
+from famlink.adapters.storage.workspace.models import Alert, SharingDecision
 from famlink.core.audit import AuditEvent
 from famlink.core.errors import InvalidInput, NotFound
 from famlink.core.policy import Actor
 from famlink.core.taxonomy import DataCategory, LawfulBasis, Purpose, RecordCategory
 from famlink.services.governance import door
+from famlink.services.workspace.alerts import raise_alert
 
 #: The seven golden rules, in the guidance's order, with what the practitioner confirms.
 GOLDEN_RULES: dict[str, str] = {
@@ -77,12 +78,6 @@ class SharingRecord:
     decisions: tuple[SharingDecision, ...] = field(default_factory=tuple)
 
 
-def _tell_caseload(person: Person, kind: str, summary: str) -> None:
-    """Where the caseload hears of a sharing decision (``workspace.Alert.Kind.SHARING_DECISION``).
-
-    A hook: the alerts service (``famlink.services.workspace.alerts.raise_alert``)
-    is wired in here when it exists; until then nobody else is told.
-    """
 
 
 def _person(public_id: str) -> Person:
@@ -166,7 +161,7 @@ def record_sharing_decision(actor: Actor, person_id: str, decision: SharingDecis
             recipient=recipient, recipient_organisation=organisation, purpose=purpose, lawful_basis=basis,
             information=information, reasons=reasons, parent_told=decision.parent_told, not_told_because=not_told,
             case_reference=reference, decided_at=at)
-    _tell_caseload(person, "sharing_decision", f"Information-sharing decision recorded: {verdict.label}")
+    raise_alert(person, Alert.Kind.SHARING_DECISION, f"Information-sharing decision recorded: {verdict.label}", by=actor)
     return made
 
 
