@@ -47,6 +47,7 @@ from famlink.services.demo_answers import (
     simulate_answers,
     spans_services,
 )
+from famlink.services.demo_workspace import act_out
 from famlink.services.governance.audit.publication import publish
 from famlink.services.linkage.run import latest_run, link_records
 from famlink.services.registers.early_help import run_early_help
@@ -80,6 +81,7 @@ class DemoSummary:
     correction: str = ""
     answers: dict[str, int] = field(default_factory=dict)
     caseload: int = 0
+    workspace: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         out = [f"Demo data in {self.data_dir}"]
@@ -92,6 +94,7 @@ class DemoSummary:
         out.append(f"Early-help model: {self.early_help}")
         if self.correction:
             out.append(f"Correction: {self.correction}")
+        out += self.workspace
         if self.caseload:
             out.append(f"Caseload: {self.caseload} children of parent1 and parent2 allocated to each practitioner "
                        f"({', '.join(PRACTITIONERS)}; {LEAD} leads)")
@@ -129,6 +132,9 @@ def prepare_demo(out_dir: Path, *, families: int, progress: Callable[[int, int],
     summary.accounts = demo_accounts([person for _, person in parents], [name for name, _ in parents])
     summary.caseload = _demo_caseload([person for name, person in parents if name in DEMO_PARENTS])
     summary.correction = _demo_correction((*DEMO_PARENTS[1:], *REFUGE_PARENTS, DEMO_PARENTS[0]))  # parent1 last: the README walk-through
+    ordinary = dict(parents)
+    if all(name in ordinary for name in DEMO_PARENTS):
+        summary.workspace = act_out(ordinary[DEMO_PARENTS[0]], ordinary[DEMO_PARENTS[1]]).lines()
     summary.accounts_file = out_dir.parent / "demo-accounts.json"
     write_private(summary.accounts_file, json.dumps(summary.accounts, indent=2).encode(), replace=True)
     summary.totals = holdings()
