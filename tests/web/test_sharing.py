@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from famlink.adapters.storage.governance import actors
 from famlink.adapters.storage.governance.models import AuditLogEntry
 from famlink.adapters.storage.workspace.models import SharingDecision
 from famlink.core.consent import ConsentLevel
 from famlink.core.taxonomy import Purpose
+from famlink.services.workspace.opening import open_family
 from famlink.services.workspace.sharing import GOLDEN_RULES
 from tests.common import builders
 from tests.web.checking_client import CheckingClient
@@ -23,7 +25,9 @@ def scene() -> dict:  # type: ignore[type-arg]
     fam = builders.family("SharePage")
     builders.give_consent(fam.child, ConsentLevel.ACROSS_SERVICES, Purpose.DIRECT_SERVICE_DELIVERY)
     cast = builders.break_glass_cast("w")
-    return {"fam": fam, "cast": cast, "page": builders.signed_in_staff(CheckingClient(), cast.practitioner)}
+    page = builders.signed_in_staff(CheckingClient(), cast.practitioner)
+    open_family(actors.actor_for(cast.practitioner.user), fam.child.public_id, Purpose.DIRECT_SERVICE_DELIVERY, "EH-12")
+    return {"fam": fam, "cast": cast, "page": page}
 
 
 def test_a_practitioner_records_a_decision_and_sees_it_listed(scene: dict) -> None:  # type: ignore[type-arg]
@@ -49,9 +53,15 @@ def test_a_share_without_the_golden_rules_is_sent_back_with_the_reason(scene: di
     assert hostile.status_code == 400 and not SharingDecision.objects.exists()
 
 
-def test_without_consent_the_door_refuses_and_says_why(scene: dict) -> None:  # type: ignore[type-arg]
+def test_without_an_opening_the_pages_send_you_to_state_a_purpose_and_without_consent_it_is_refused(
+        scene: dict) -> None:  # type: ignore[type-arg]
+    """The purpose is the one stated when the family was opened, never one from the URL."""
     mother = scene["fam"].mother
-    refused = scene["page"].get(f"/workspace/families/{mother.public_id}/sharing/")
-    assert refused.status_code == 403 and mother.display_name not in refused.content.decode()
+    unopened = scene["page"].get(f"/workspace/families/{mother.public_id}/sharing/?purpose=service.direct_delivery")
+    assert unopened.status_code == 302 and unopened["Location"].endswith(f"/families/{mother.public_id}/open/")
+    refused = scene["page"].post(f"/workspace/families/{mother.public_id}/open/",
+                                 {"purpose": Purpose.DIRECT_SERVICE_DELIVERY.value, "case_reference": "EH-12"})
+    assert refused.status_code in (400, 403) and mother.display_name not in refused.content.decode()
+    assert "consent" in refused.content.decode()
     reviewer = builders.signed_in_staff(CheckingClient(), scene["cast"].reviewer)
     assert reviewer.get(f"/workspace/families/{scene['fam'].child.public_id}/sharing/").status_code == 403
