@@ -13,7 +13,6 @@ obligation says so: at once, or when a safeguarding lead's withholding ends.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -54,11 +53,11 @@ from famlink.services.governance.safeguarding import (
     withhold_notification,
 )
 from famlink.services.workspace.alerts import raise_alert
+from famlink.services.workspace.reading import person_by_id
 
 #: Who the audit log says told the family: the system, acting on the policy's obligation.
 NOTICES = "famlink-notices"
 CASE_REFERENCE_CHARS = 60
-PUBLIC_ID = re.compile(r"[A-Za-z0-9._~-]{1,100}")
 State = BreakGlassRequest.State
 
 
@@ -92,14 +91,6 @@ def authorisers(user: Any, at: datetime | None = None) -> list[StaffActor]:
                 .select_related("user", "organisation").order_by("user__username"))
 
 
-def person_named(public_id: str) -> Person:
-    """The person a request is about: only that they exist (no record is read)."""
-    if not PUBLIC_ID.fullmatch(public_id or ""):
-        raise NotFound("no such person")  # a NUL byte or any other stray text: PostgreSQL refuses it in a query
-    found = Person.objects.filter(public_id=public_id).first()
-    if found is None:
-        raise NotFound("no such person")
-    return found
 
 
 @dataclass(frozen=True)
@@ -111,7 +102,7 @@ class Asking:
 
 
 def asking(user: Any, person_id: str, at: datetime | None = None) -> Asking:
-    return Asking(person_named(person_id).public_id, tuple(authorisers(user, at)))
+    return Asking(person_by_id(person_id).public_id, tuple(authorisers(user, at)))
 
 
 def ask(user: Any, person_id: str, authoriser_id: str, justification: str, case_reference: str,
@@ -119,7 +110,7 @@ def ask(user: Any, person_id: str, authoriser_id: str, justification: str, case_
     """A practitioner asks a named authoriser for child-protection access to one person."""
     at = at or timezone.now()
     practitioner = _staff(user)
-    subject = person_named(person_id)
+    subject = person_by_id(person_id)
     chosen = next((s for s in authorisers(user, at) if str(s.pk) == str(authoriser_id).strip()), None)
     if chosen is None:
         raise InvalidInput("choose an authoriser from the list", where="authoriser")

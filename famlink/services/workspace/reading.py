@@ -18,6 +18,7 @@ comes with the lawful route that exists, if any (``lawful_route``).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -107,9 +108,17 @@ class PersonRead:
     allowed_because: tuple[str, ...] = ()
 
 
+#: What a person's public id can look like; anything else (a NUL byte, which PostgreSQL refuses in a query) is not held.
+PUBLIC_ID = re.compile(r"[A-Za-z0-9._~-]{1,40}")
+
+
 def person_by_id(public_id: str) -> Person:
-    """A person named in a URL or a request: any id not held is 'not found', never a hint of whose it is."""
-    person = Person.objects.filter(public_id=str(public_id)[:20]).first()
+    """A person named in a URL or a request: any id not held is 'not found', never a hint of whose it is.
+
+    The one lookup every workspace service uses, so a hostile id is refused alike everywhere.
+    """
+    text = str(public_id or "")
+    person = Person.objects.filter(public_id=text).first() if PUBLIC_ID.fullmatch(text) else None
     if person is None:
         raise NotFound("There is no such person.")
     return person

@@ -9,21 +9,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from famlink.adapters.storage.family.models import Person
 from famlink.adapters.storage.governance import holdings
-from famlink.adapters.storage.governance.models import BreakGlassAuthorisation
 from famlink.adapters.storage.sources.models import Source, SourceRecord
-from famlink.core.errors import NotFound
 from famlink.core.policy import Actor
 from famlink.core.taxonomy import DataCategory, Purpose, RecordCategory
 from famlink.services.governance import door, sensitive
 from famlink.services.rights.disclosure import history_of
 from famlink.services.rights.requests import RecordMark, marks_for
+from famlink.services.workspace.reading import authorisation, person_by_id
 
 
 def categories_held(public_id: str) -> set[DataCategory]:
     """The data categories of the records linked to a person (no record content, so no door)."""
-    person = _person(public_id)
+    person = person_by_id(public_id)
     kinds = holdings.linked_records(person).values_list("category", flat=True).distinct()
     return {DataCategory.for_record_category(RecordCategory(c)) for c in kinds}
 
@@ -31,11 +29,11 @@ def categories_held(public_id: str) -> set[DataCategory]:
 def person_records(actor: Actor, public_id: str, purpose: Purpose, categories: set[DataCategory],
                    break_glass: int | None = None) -> dict[str, Any]:
     """One person's records in the categories asked for, as the door allows, with the family's statements beside them."""
-    person = _person(public_id)
+    person = person_by_id(public_id)
     wanted = [c for c in RecordCategory if DataCategory.for_record_category(c) in categories]
     records = holdings.linked_records(person).select_related("source").filter(category__in=wanted)
     sources = Source.objects.filter(pk__in=records.values("source")).select_related("organisation")
-    with door.open(actor, purpose, person, categories, sources=sources, break_glass=_authorisation(break_glass)) as grant:
+    with door.open(actor, purpose, person, categories, sources=sources, break_glass=authorisation(break_glass)) as grant:
         body: dict[str, Any] = {"person": person.public_id, "purpose": purpose.value,
                                 "obligations": [str(o) for o in grant.decision.obligations]}
         if DataCategory.IDENTITY in categories:
@@ -50,17 +48,6 @@ def person_records(actor: Actor, public_id: str, purpose: Purpose, categories: s
     return body
 
 
-def _person(public_id: str) -> Person:
-    person = Person.objects.filter(public_id=public_id).first()
-    if person is None:
-        raise NotFound("no such person")
-    return person
-
-
-def _authorisation(number: int | None) -> BreakGlassAuthorisation | None:
-    if number is None:
-        return None
-    return BreakGlassAuthorisation.objects.select_related("practitioner__user", "authoriser__user").filter(pk=number).first()
 
 
 def _record(record: SourceRecord, marks: list[RecordMark]) -> dict[str, Any]:

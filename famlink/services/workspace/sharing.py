@@ -24,15 +24,16 @@ from django.utils import timezone
 
 from famlink.adapters.storage.family.models import Person
 from famlink.adapters.storage.governance import holdings
-from famlink.adapters.storage.governance.models import BreakGlassAuthorisation, StaffActor
+from famlink.adapters.storage.governance.models import StaffActor
 from famlink.adapters.storage.sources.models import Organisation, Source
 from famlink.adapters.storage.workspace.models import Alert, SharingDecision
 from famlink.core.audit import AuditEvent
-from famlink.core.errors import InvalidInput, NotFound
+from famlink.core.errors import InvalidInput
 from famlink.core.policy import Actor
 from famlink.core.taxonomy import DataCategory, LawfulBasis, Purpose, RecordCategory
 from famlink.services.governance import door
 from famlink.services.workspace.alerts import raise_alert
+from famlink.services.workspace.reading import authorisation, person_by_id
 
 #: The seven golden rules, in the guidance's order, with what the practitioner confirms.
 GOLDEN_RULES: dict[str, str] = {
@@ -80,12 +81,6 @@ class SharingRecord:
 
 
 
-def _person(public_id: str) -> Person:
-    found = Person.objects.filter(public_id=public_id).first()
-    if found is None:
-        raise NotFound("no such person")
-    return found
-
 
 def _choice(enum: type[E], raw: str, where: str, what: str) -> E:
     try:
@@ -109,12 +104,6 @@ def _sources(person: Person, categories: Iterable[DataCategory]) -> list[Source]
     records = holdings.linked_records(person).filter(category__in=wanted)
     return list(Source.objects.filter(pk__in=records.values("source")).select_related("organisation"))
 
-
-def _authorisation(number: int | None) -> BreakGlassAuthorisation | None:
-    if number is None:
-        return None
-    return (BreakGlassAuthorisation.objects.select_related("practitioner__user", "authoriser__user")
-            .filter(pk=number).first())
 
 
 def organisations() -> list[str]:
@@ -153,9 +142,9 @@ def record_sharing_decision(actor: Actor, person_id: str, decision: SharingDecis
         organisation = Organisation.objects.filter(name=decision.recipient_organisation.strip()).first()
         if organisation is None:
             raise InvalidInput("choose the recipient's organisation from the list", where="recipient_organisation")
-    person = _person(person_id)
+    person = person_by_id(person_id)
     with door.open(actor, purpose, person, categories, action=AuditEvent.SHARING_DECIDED,
-                   sources=_sources(person, categories), break_glass=_authorisation(decision.break_glass), now=at):
+                   sources=_sources(person, categories), break_glass=authorisation(decision.break_glass), now=at):
         made = SharingDecision.objects.create(
             subject=person, decided_by=StaffActor.objects.get(user__username=actor.id), verdict=verdict,
             recipient=recipient, recipient_organisation=organisation, purpose=purpose, lawful_basis=basis,
@@ -168,7 +157,7 @@ def record_sharing_decision(actor: Actor, person_id: str, decision: SharingDecis
 def decisions_for(actor: Actor, person_id: str, purpose: Purpose | str) -> SharingRecord:
     """A person's sharing decisions, newest first, read through the door for ``purpose``."""
     purpose = _choice(Purpose, str(purpose), "purpose", "a purpose")
-    person = _person(person_id)
+    person = person_by_id(person_id)
     kinds = holdings.linked_records(person).values_list("category", flat=True).distinct()
     categories = {DataCategory.IDENTITY, *(DataCategory.for_record_category(RecordCategory(c)) for c in kinds)}
     with door.open(actor, purpose, person, categories, sources=_sources(person, categories)):
