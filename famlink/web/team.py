@@ -36,6 +36,24 @@ CASELOAD_SECTIONS = (
             gettext_lazy("The families you work with, and how many new alerts each has.")),
     Section(gettext_lazy("Alerts"), "/workspace/alerts/",
             gettext_lazy("Something new about a family on your caseload: acknowledge each one.")),
+    Section(gettext_lazy("Child-protection access"), "/workspace/break-glass/",
+            gettext_lazy("Ask a named authoriser for access to protect a child, and see what you asked for.")),
+    Section(gettext_lazy("Requests for you to decide"), "/workspace/break-glass/to-decide/",
+            gettext_lazy("Child-protection access others asked you to approve or refuse.")),
+)
+#: The independent reviewer's work: each child-protection override, judged after the event.
+REVIEW_SECTIONS = (
+    Section(gettext_lazy("Reviews due"), "/workspace/reviews/",
+            gettext_lazy("Child-protection overrides waiting for your independent review, soonest due first.")),
+)
+#: What an auditor checks: the audit log as published, and the public registers.
+AUDIT_SECTIONS = (
+    Section(gettext_lazy("The audit log"), "/transparency/audit-log",
+            gettext_lazy("The signed tree heads, to check that no entry was changed or removed.")),
+    Section(gettext_lazy("Algorithm register"), "/registers/algorithms",
+            gettext_lazy("Every model, what it uses, and its independent assessments.")),
+    Section(gettext_lazy("Contractor register"), "/registers/contractors",
+            gettext_lazy("Who processes families' data for the council, and under what terms.")),
 )
 
 
@@ -44,8 +62,9 @@ CASELOAD_SECTIONS = (
 def start(request: HttpRequest) -> HttpResponse:
     """Each member of staff sees the sections their role opens."""
     role = staff_role(request)
-    sections = CASELOAD_SECTIONS if role in (Role.PRACTITIONER, Role.SAFEGUARDING_LEAD) else (
-        SECTIONS if role in REQUEST_ROLES else ())
+    sections = {Role.PRACTITIONER: CASELOAD_SECTIONS, Role.SAFEGUARDING_LEAD: CASELOAD_SECTIONS,
+                Role.DATA_TEAM: SECTIONS, Role.DPO: SECTIONS, Role.INDEPENDENT_REVIEWER: REVIEW_SECTIONS,
+                Role.AUDITOR: AUDIT_SECTIONS}.get(role, ()) if role else ()
     return render(request, "web/team/start.html", {"sections": sections, "role": role})
 
 
