@@ -3,7 +3,8 @@
 Run once, after the caseload is in place, through the same services the pages use:
 
 - ``parent1`` agrees that the services working with the family may use its
-  records to help it (``service.direct_delivery``, across services), and adds
+  records to help it (``service.direct_delivery``, across services; a child
+  of 16 or 17 agrees for themselves), and adds
   their side to one of their child's records: a practitioner opening that
   family sees a chronology with the parent's words beside the record;
 - the health visitor records a decision to share with the child's school,
@@ -29,7 +30,8 @@ from famlink.adapters.storage.linkage.models import RecordAssignment, latest_run
 from famlink.adapters.storage.rights.models import RightsRequest
 from famlink.adapters.storage.workspace.models import SharingDecision
 from famlink.core.consent import ConsentAction, ConsentLevel
-from famlink.core.people import adult_born_by
+from famlink.core.consent.change import decides_alone
+from famlink.core.people import adult_born_by, age_on
 from famlink.core.rights.requests import RequestKind
 from famlink.core.roles import Relation, StaffJob
 from famlink.core.taxonomy import DataCategory, LawfulBasis, Purpose
@@ -80,11 +82,14 @@ def act_out(parent1: Person, parent2: Person) -> WorkspaceScenes:
     users = get_user_model()
     family = [parent1, *_children(parent1)]
     if not Consent.objects.filter(person=parent1, purpose=Purpose.DIRECT_SERVICE_DELIVERY).exists():
-        for person in family:
+        for person in family:  # a young person of 16 or 17 says yes for themselves, as the law has it
+            age = age_on(person.date_of_birth, timezone.localdate())
+            alone = person == parent1 or age is None or decides_alone(age)
             change_consent(ConsentRequest(
                 person=person, purpose=Purpose.DIRECT_SERVICE_DELIVERY, action=ConsentAction.GIVE,
-                decided_by_id="parent1", decided_by=Relation.OWN if person == parent1 else Relation.CHILD_UNDER_PR,
-                level=ConsentLevel.ACROSS_SERVICES))
+                decided_by_id="parent1" if person == parent1 or not alone else person.public_id,
+                decided_by=Relation.OWN if alone else Relation.CHILD_UNDER_PR,
+                level=ConsentLevel.ACROSS_SERVICES, subject_age=30 if age is None else None))
             scenes.consented += 1
     child = next(iter(family[1:]), None)
     if child is None:

@@ -61,6 +61,8 @@ def test_the_demo_signs_in_a_refuge_mother_and_the_father_she_left(
     _a_parent_who_did_not_say_yes_sees_their_records_from_different_services_unmatched(tmp_path, summary)
     _the_accounts_file_signs_each_member_of_staff_in_with_a_code(tmp_path)
     _the_practitioners_hold_the_demo_families_and_are_alerted(summary)
+    _a_practitioner_opens_a_consenting_family_and_reads_its_chronology_with_the_parents_words(tmp_path)
+    _a_family_that_never_answered_shows_nothing_but_the_break_glass_the_demo_took(tmp_path)
     again = prepare_demo(tmp_path / "demo", families=100)
     assert again.accounts == summary.accounts and not again.correction  # run again: no change, no second request
     assert json.loads((tmp_path / "demo-accounts.json").read_text()) == summary.accounts
@@ -80,6 +82,52 @@ def _the_accounts_file_signs_each_member_of_staff_in_with_a_code(tmp_path: Path)
         done = client.post("/sign-in/security-code/", {"code": pyotp.TOTP(entry["totp_secret"]).now()})
         assert done["Location"] == "/team/", entry["username"]
         assert client.get("/team/").status_code == 200
+
+
+def _signed_in(tmp_path: Path, username: str) -> Client:
+    """A demo member of staff, signed in (their password and code passed the real forms above; a code works once)."""
+    from famlink.adapters.storage.governance.models import StaffActor
+    from tests.common.builders import signed_in_staff
+
+    return signed_in_staff(Client(), StaffActor.objects.get(user__username=username))
+
+
+def _a_practitioner_opens_a_consenting_family_and_reads_its_chronology_with_the_parents_words(tmp_path: Path) -> None:
+    """The issue's walk-through: sign in with password and code, state a purpose and a case reference, open
+    parent1's child, and read a chronology with a source on every line and parent1's statement beside its record."""
+    from famlink.services.demo_workspace import STATEMENT
+
+    parent1 = Account.objects.get(user__username="parent1").person
+    child = Relationship.objects.filter(from_person=parent1, kind="parent_of", to_person__consents__purpose=(
+        Purpose.DIRECT_SERVICE_DELIVERY.value)).first().to_person
+    worker = _signed_in(tmp_path, "socialworker")
+    assert worker.get(f"/workspace/families/{child.public_id}/")["Location"].endswith("/open/")  # purpose first
+    opened = worker.post(f"/workspace/families/{child.public_id}/open/",
+                         {"purpose": Purpose.DIRECT_SERVICE_DELIVERY.value, "case_reference": "DEMO-README-1"})
+    assert opened.status_code == 302, opened.content.decode()[:500]
+    page = worker.get(f"/workspace/families/{child.public_id}/chronology/").content.decode()
+    assert child.display_name in page and STATEMENT.split(".")[0] in page
+    rows = re.findall(r'<tr class="govuk-table__row famlink-chronology-line">(.*?)</tr>', page, re.S)
+    organisations = {s.organisation.name for s in Source.objects.select_related("organisation")}
+    assert rows and all(any(name in row for name in organisations) for row in rows), "a source on every line"
+
+
+def _a_family_that_never_answered_shows_nothing_but_the_break_glass_the_demo_took(tmp_path: Path) -> None:
+    """parent2 never answered: direct delivery is refused with the reason; the demo's break-glass was approved,
+    parent2 was told in the portal, and the reviewer has it to review."""
+    from famlink.adapters.storage.governance.models import BreakGlassAuthorisation
+    from famlink.adapters.storage.rights.models import Message
+
+    authorisation = BreakGlassAuthorisation.objects.get()
+    assert authorisation.parent_told_at is not None
+    assert Message.objects.filter(to__username="parent2").exists()
+    queue = _signed_in(tmp_path, "reviewer").get("/workspace/reviews/").content.decode()
+    assert f"/workspace/reviews/{authorisation.pk}/" in queue
+    child = authorisation.subject
+    refused = _signed_in(tmp_path, "socialworker").post(
+        f"/workspace/families/{child.public_id}/open/",
+        {"purpose": Purpose.DIRECT_SERVICE_DELIVERY.value, "case_reference": "DEMO-README-2"})
+    assert refused.status_code in (400, 403) and "consent" in refused.content.decode()
 
 
 def _the_practitioners_hold_the_demo_families_and_are_alerted(summary: DemoSummary) -> None:
