@@ -141,6 +141,17 @@ def main() -> None:
     synth_and_ingest(args.families, out)
     link_from_truth(out)
     print(f"accounts: {accounts(args.accounts)}", flush=True)
+    analyse()
+
+
+def analyse() -> None:
+    """Planner statistics after the bulk load: with autovacuum off nothing else makes them, and without them
+    PostgreSQL scanned every household membership for one family (docs/performance.md, bench/workspace)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    print("analysed", flush=True)
 
 
 if __name__ == "__main__":
