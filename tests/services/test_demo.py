@@ -97,9 +97,7 @@ def _a_practitioner_opens_a_consenting_family_and_reads_its_chronology_with_the_
     parent1's child, and read a chronology with a source on every line and parent1's statement beside its record."""
     from famlink.services.demo_workspace import STATEMENT
 
-    parent1 = Account.objects.get(user__username="parent1").person
-    child = Relationship.objects.filter(from_person=parent1, kind="parent_of", to_person__consents__purpose=(
-        Purpose.DIRECT_SERVICE_DELIVERY.value)).first().to_person
+    child = RightsRequest.objects.get(requested_by__username="parent1", kind="request:context").subject
     worker = _signed_in(tmp_path, "socialworker")
     assert worker.get(f"/workspace/families/{child.public_id}/")["Location"].endswith("/open/")  # purpose first
     opened = worker.post(f"/workspace/families/{child.public_id}/open/",
