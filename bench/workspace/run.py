@@ -23,24 +23,13 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1]))
 
-
-def wait_for(url: str, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(url, timeout=2)
-            return
-        except OSError:
-            time.sleep(0.5)
-    sys.exit(f"the server at {url} did not answer within {seconds:.0f} s")
+from bench.portal.run import wait_for  # noqa: E402  (one way to wait for the server)
 
 
 def shown_and_held_back(setup: dict[str, Any], sample: int) -> dict[str, Any]:

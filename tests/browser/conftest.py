@@ -45,10 +45,12 @@ def browser() -> Iterator[Any]:
         browser.close()
 
 
-@pytest.fixture
-def phone_page(browser: Any) -> Iterator[Any]:
-    """A phone-sized page that records every CSP violation and console error it meets."""
-    context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
+DESK = {"width": 1280, "height": 900}
+
+
+def watched_page(browser: Any, **context_options: Any) -> tuple[Any, Any]:
+    """A page (and its context) that records every CSP violation, console error and failed load it meets."""
+    context = browser.new_context(**context_options)
     page = context.new_page()
     page.famlink_problems = []
     # A page may answer 400 (a form with errors) on purpose; anything it loads may not fail.
@@ -58,6 +60,21 @@ def phone_page(browser: Any) -> Iterator[Any]:
             and page.famlink_problems.append(f"{r.status} {r.url}"))
     page.on("requestfailed", lambda r: page.famlink_problems.append(f"failed {r.url}"))
     page.on("pageerror", lambda error: page.famlink_problems.append(str(error)))
+    return context, page
+
+
+@pytest.fixture
+def phone_page(browser: Any) -> Iterator[Any]:
+    """A phone-sized page (parents use phones)."""
+    context, page = watched_page(browser, viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def desk_page(browser: Any) -> Iterator[Any]:
+    """A desktop-sized page (practitioners work at desks)."""
+    context, page = watched_page(browser, viewport=DESK, accept_downloads=True)
     yield page
     context.close()
 
@@ -73,11 +90,11 @@ def axe_violations(page: Any) -> list[dict[str, Any]]:
     return [v for v in result["violations"] if v["impact"] in {"serious", "critical"}]
 
 
-def check_page(page: Any, name: str) -> None:
-    """axe-core on the page, no console or CSP errors, and a phone-sized screenshot for CI."""
+def check_page(page: Any, name: str, width: int = PHONE["width"]) -> None:
+    """axe-core on the page, no console or CSP errors, no sideways scrolling at ``width``, and a screenshot for CI."""
     page.screenshot(path=str(artifacts_dir() / f"{name}.png"), full_page=True)
     violations = axe_violations(page)
     assert not violations, "\n".join(f"{v['id']}: {v['help']} ({len(v['nodes'])} elements)" for v in violations)
     assert not page.famlink_problems, page.famlink_problems
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= PHONE["width"], f"{name} scrolls sideways on a phone ({width}px wide)"
+    wide = page.evaluate("document.documentElement.scrollWidth")
+    assert wide <= width, f"{name} scrolls sideways at {width}px ({wide}px wide)"

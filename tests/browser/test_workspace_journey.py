@@ -8,7 +8,6 @@ record it is about. Every page is screenshotted for the CI artefacts.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pyotp
@@ -17,48 +16,20 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 
 from famlink.adapters.storage.governance import actors
-from famlink.core.consent import ConsentLevel
 from famlink.core.taxonomy import Purpose
 from famlink.services.accounts.provisioning import create_parent
 from famlink.services.governance.audit.publication import publish
 from famlink.services.rights import requests
-from tests.browser.conftest import artifacts_dir, axe_violations
+from tests.browser.conftest import DESK, artifacts_dir, check_page
 from tests.browser.test_portal_front_door import PASSWORD
 from tests.common import builders
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 STATEMENT = "The hospital cancelled this appointment. We did not miss it."
-DESK = {"width": 1280, "height": 900}
-
-
-@pytest.fixture
-def desk_page(browser: Any) -> Iterator[Any]:
-    """A desktop-sized page (practitioners work at desks) that records console and loading errors."""
-    context = browser.new_context(viewport=DESK, accept_downloads=True)
-    page = context.new_page()
-    page.famlink_problems = []
-    page.on("console", lambda msg: msg.type == "error" and not msg.text.startswith("Failed to load resource")
-            and page.famlink_problems.append(msg.text))
-    page.on("response", lambda r: r.status >= 400 and r.request.resource_type != "document"
-            and page.famlink_problems.append(f"{r.status} {r.url}"))
-    page.on("pageerror", lambda error: page.famlink_problems.append(str(error)))
-    yield page
-    context.close()
-
-
-def check_desk_page(page: Any, name: str) -> None:
-    page.screenshot(path=str(artifacts_dir() / f"{name}.png"), full_page=True)
-    violations = axe_violations(page)
-    assert not violations, "\n".join(f"{v['id']}: {v['help']} ({len(v['nodes'])} elements)" for v in violations)
-    assert not page.famlink_problems, page.famlink_problems
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= DESK["width"], f"{name} scrolls sideways at a desk ({width}px wide)"
 
 
 def a_family_whose_parent_added_her_side() -> builders.Family:
-    fam = builders.family("Desk")
-    for person in (fam.mother, fam.father, fam.child):
-        builders.give_consent(person, ConsentLevel.ACROSS_SERVICES, Purpose.DIRECT_SERVICE_DELIVERY)
+    fam = builders.consenting_family("Desk")
     missed = builders.record(builders.source("health"), fam.child, note="Outpatients, paediatrics",
                              status="did_not_attend", event_date=timezone.localdate().replace(year=2025, day=1))
     builders.record(builders.source("education"), fam.child, category="education.attendance", note="Term 1")
@@ -79,32 +50,32 @@ def test_sign_in_search_state_a_purpose_open_the_family_and_read_the_chronology(
     page.get_by_label("Username").fill("pat")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    check_desk_page(page, "workspace-1-security-code")
+    check_page(page, "workspace-1-security-code", DESK["width"])
     page.get_by_label("Security code").fill(pyotp.TOTP(account.totp_secret).now())
     page.get_by_role("button", name="Continue").click()
     page.wait_for_url(f"{base}/workspace/")
-    check_desk_page(page, "workspace-2-find")
+    check_page(page, "workspace-2-find", DESK["width"])
 
     page.get_by_label("Purpose").select_option(Purpose.DIRECT_SERVICE_DELIVERY.value)
     page.get_by_label("Name").fill("Child Desk")
     page.get_by_role("button", name="Search").click()
-    check_desk_page(page, "workspace-3-results")
+    check_page(page, "workspace-3-results", DESK["width"])
     page.get_by_role("link", name="Open the family of Child Desk").click()
 
-    check_desk_page(page, "workspace-4-purpose")
+    check_page(page, "workspace-4-purpose", DESK["width"])
     page.get_by_role("button", name="Open the family").click()  # nothing given: errors first
     assert page.locator(".govuk-error-summary").is_visible()
-    check_desk_page(page, "workspace-5-purpose-errors")
+    check_page(page, "workspace-5-purpose-errors", DESK["width"])
     page.get_by_label("Giving a service the family uses (direct delivery)").check()
     page.get_by_label("Case reference").fill("EH-2026-0042")
     page.get_by_role("button", name="Open the family").click()
     page.wait_for_url(f"{base}/workspace/families/{fam.child.public_id}/")
     main = page.inner_text("main")
     assert "Mother Desk" in main and "Do not disclose this address" in main
-    check_desk_page(page, "workspace-6-family")
+    check_page(page, "workspace-6-family", DESK["width"])
 
     page.get_by_role("link", name="See the multi-agency chronology").click()
-    check_desk_page(page, "workspace-7-chronology")
+    check_page(page, "workspace-7-chronology", DESK["width"])
     lines = page.locator("tr.famlink-chronology-line")
     assert lines.count() >= 4
     for i in range(lines.count()):
@@ -116,7 +87,7 @@ def test_sign_in_search_state_a_purpose_open_the_family_and_read_the_chronology(
     page.get_by_text("Filter by person, agency or period").click()
     page.get_by_label("Agency").select_option(index=1)
     page.get_by_role("button", name="Apply filters").click()
-    check_desk_page(page, "workspace-8-chronology-filtered")
+    check_page(page, "workspace-8-chronology-filtered", DESK["width"])
     with page.expect_download() as download:
         page.get_by_role("link", name="Download a printable PDF").click()
     saved = artifacts_dir() / "workspace-chronology.pdf"

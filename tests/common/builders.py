@@ -131,6 +131,14 @@ def give_consent(person: Person, level: ConsentLevel, purpose: Purpose) -> None:
     ))
 
 
+def consenting_family(tag: str, purpose: Purpose = Purpose.DIRECT_SERVICE_DELIVERY) -> Family:
+    """A family all of whom agreed to ``purpose`` across services: what a practitioner may read in full."""
+    fam = family(tag)
+    for person in (fam.mother, fam.father, fam.child):
+        give_consent(person, ConsentLevel.ACROSS_SERVICES, purpose)
+    return fam
+
+
 def facts(i: int, subject: str = "P1") -> AuditFacts:
     """The facts of one audit entry: a practitioner viewed ``subject``'s health records, allowed."""
     return AuditFacts(

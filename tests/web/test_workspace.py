@@ -28,9 +28,7 @@ DIRECT = Purpose.DIRECT_SERVICE_DELIVERY
 
 @pytest.fixture
 def fam() -> builders.Family:
-    fam = builders.family("Page")
-    for person in (fam.mother, fam.father, fam.child):
-        builders.give_consent(person, ConsentLevel.ACROSS_SERVICES, DIRECT)
+    fam = builders.consenting_family("Page")
     return fam
 
 

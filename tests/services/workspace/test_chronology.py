@@ -12,7 +12,6 @@ from famlink.adapters.storage.governance import actors
 from famlink.adapters.storage.governance.models import AuditLogEntry
 from famlink.adapters.storage.workspace.models import SharingDecision
 from famlink.core.audit import AuditEvent
-from famlink.core.consent import ConsentLevel
 from famlink.core.errors import InvalidInput
 from famlink.core.taxonomy import Purpose
 from famlink.services.accounts.provisioning import create_parent
@@ -27,9 +26,7 @@ DIRECT = Purpose.DIRECT_SERVICE_DELIVERY
 
 @pytest.fixture
 def fam() -> builders.Family:
-    fam = builders.family("Chrono")
-    for person in (fam.mother, fam.father, fam.child):
-        builders.give_consent(person, ConsentLevel.ACROSS_SERVICES, DIRECT)
+    fam = builders.consenting_family("Chrono")
     return fam
 
 

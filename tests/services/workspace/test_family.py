@@ -21,13 +21,6 @@ pytestmark = pytest.mark.django_db
 DIRECT = Purpose.DIRECT_SERVICE_DELIVERY
 
 
-def consenting_family(tag: str) -> builders.Family:
-    fam = builders.family(tag)
-    for person in (fam.mother, fam.father, fam.child):
-        builders.give_consent(person, ConsentLevel.ACROSS_SERVICES, DIRECT)
-    return fam
-
-
 def test_every_member_is_asked_of_the_door_and_shown_as_it_allows() -> None:
     fam = builders.family("View")
     builders.give_consent(fam.child, ConsentLevel.ACROSS_SERVICES, DIRECT)  # only the child's consent
@@ -53,7 +46,7 @@ def test_child_protection_names_break_glass_as_the_route() -> None:
 
 
 def test_a_sensitive_address_shown_carries_do_not_disclose_and_a_sensitive_record_is_held_back_with_its_reason() -> None:
-    fam = consenting_family("Refuge")
+    fam = builders.consenting_family("Refuge")
     actor = actors.actor_for(builders.staff().user)
     view = family_view(actor, fam.child.public_id, DIRECT)
     mother = next(m for m in view.members if m.person_id == fam.mother.public_id)
@@ -64,7 +57,7 @@ def test_a_sensitive_address_shown_carries_do_not_disclose_and_a_sensitive_recor
 
 
 def test_the_professional_network_and_when_each_agency_was_last_involved() -> None:
-    fam = consenting_family("Network")
+    fam = builders.consenting_family("Network")
     src = fam.child.assignments.first().record.source
     builders.record(src, fam.child, event_date=date(2025, 5, 1), note="later")
     builders.record(src, fam.child, event_date=date(2024, 1, 1), note="earlier")
@@ -81,7 +74,7 @@ def test_the_professional_network_and_when_each_agency_was_last_involved() -> No
 
 
 def test_a_practitioner_not_authorised_for_the_purpose_is_told_so() -> None:
-    fam = consenting_family("Unauthorised")
+    fam = builders.consenting_family("Unauthorised")
     actor = actors.actor_for(builders.staff(Role.PRACTITIONER, purposes=[Purpose.FRAUD_DEBT.value]).user)
     view = family_view(actor, fam.child.public_id, DIRECT)
     assert all(not m.shown for m in view.members)
@@ -91,7 +84,7 @@ def test_a_practitioner_not_authorised_for_the_purpose_is_told_so() -> None:
 def test_a_flag_is_explained_by_the_records_behind_it_never_a_bare_score() -> None:
     from famlink.adapters.storage.registers.models import FlagNotice, ScoringRun
 
-    fam = consenting_family("Flagged")
+    fam = builders.consenting_family("Flagged")
     src = builders.source("health")
     now = timezone.now()
     missed = builders.record(src, fam.child, status="did_not_attend", event_date=timezone.localdate() - timedelta(days=30),
