@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from pathlib import Path
@@ -16,6 +17,7 @@ from famlink.adapters.storage.rights.models import RightsRequest
 from famlink.adapters.storage.sources.models import Source
 from famlink.core.audit import signing_key
 from famlink.core.audit.runs import check_run_proof
+from famlink.core.policy import REASON_TEXT
 from famlink.core.roles import StaffJob
 from famlink.core.taxonomy import DataCategory, Purpose
 from famlink.services.accounts.provisioning import DEMO_STAFF
@@ -111,7 +113,8 @@ def _a_practitioner_opens_a_consenting_family_and_reads_its_chronology_with_the_
 
 
 def _a_family_that_never_answered_shows_nothing_but_the_break_glass_the_demo_took(tmp_path: Path) -> None:
-    """parent2 never answered: direct delivery is refused with the reason; the demo's break-glass was approved,
+    """parent2 never answered: direct delivery is refused with the policy's reason (no consent, or, for a
+    child whose records only children's social care or the police hold, a source that did not share for it); the demo's break-glass was approved,
     parent2 was told in the portal, and the reviewer has it to review."""
     from famlink.adapters.storage.governance.models import BreakGlassAuthorisation
     from famlink.adapters.storage.rights.models import Message
@@ -125,7 +128,9 @@ def _a_family_that_never_answered_shows_nothing_but_the_break_glass_the_demo_too
     refused = _signed_in(tmp_path, "socialworker").post(
         f"/workspace/families/{child.public_id}/open/",
         {"purpose": Purpose.DIRECT_SERVICE_DELIVERY.value, "case_reference": "DEMO-README-2"})
-    assert refused.status_code in (400, 403) and "consent" in refused.content.decode()
+    page = html.unescape(refused.content.decode())
+    assert refused.status_code in (400, 403) and child.display_name not in page
+    assert any(text in page for text in REASON_TEXT.values()), "the refusal says why, in the policy's words"
 
 
 def _the_practitioners_hold_the_demo_families_and_are_alerted(summary: DemoSummary) -> None:
